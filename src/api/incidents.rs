@@ -1,0 +1,267 @@
+//! `/api/v1/incidents`: list, read, create, replace, patch and delete
+//! incidents, and read their revisions.
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::extract::{from_value, json_body, parse_json, ApiJson, IfMatch};
+use crate::app::AppState;
+use crate::domain::{Incident, IncidentInput, Severity, Status};
+use crate::error::AppError;
+use crate::store::{IncidentFilter, PageCursor};
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// Who API writes are recorded as until requests carry an identity.
+const API_ACTOR: &str = "api";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", get(list).post(create))
+        .route("/incidents/{slug}", get(read).put(replace).patch(patch).delete(delete))
+        .route("/incidents/{slug}/revisions", get(list_revisions))
+        .route("/incidents/{slug}/revisions/{version}", get(read_revision))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListParams {
+    status: Option<String>,
+    severity: Option<String>,
+    tag: Option<String>,
+    service: Option<String>,
+    organization: Option<String>,
+    year: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+impl ListParams {
+    fn filter(&self) -> Result<IncidentFilter, AppError> {
+        let status = text(&self.status)
+            .map(|v| Status::parse(v).ok_or_else(|| bad_param("status", v, &Status::choices())))
+            .transpose()?;
+        let severity = text(&self.severity)
+            .map(|v| Severity::parse(v).ok_or_else(|| bad_param("severity", v, &Severity::choices())))
+            .transpose()?;
+        let year = text(&self.year)
+            .map(|v| {
+                v.parse::<i32>()
+                    .ok()
+                    .filter(|y| (1900..=9999).contains(y))
+                    .ok_or_else(|| bad_param("year", v, "a year such as 2013"))
+            })
+            .transpose()?;
+        Ok(IncidentFilter {
+            status,
+            severity,
+            tag: text(&self.tag).map(str::to_lowercase),
+            service: text(&self.service).map(str::to_lowercase),
+            organization: text(&self.organization).map(str::to_string),
+            year,
+        })
+    }
+
+    fn page(&self) -> Result<(Option<PageCursor>, u32), AppError> {
+        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => Some(PageCursor::decode(text).ok_or_else(|| {
+                AppError::BadRequest("cursor is not one this server handed out: pass `next_cursor` unchanged".into())
+            })?),
+        };
+        let limit = match self.limit.as_deref().filter(|l| !l.is_empty()) {
+            None => DEFAULT_PAGE_SIZE,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit))
+                .ok_or_else(|| bad_param("limit", text, &format!("a number from 1 to {MAX_PAGE_SIZE}")))?,
+        };
+        Ok((cursor, limit))
+    }
+}
+
+fn text(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn bad_param(name: &str, value: &str, expected: &str) -> AppError {
+    AppError::BadRequest(format!(
+        "`{name}` must be {expected}, not `{}`",
+        crate::domain::reported_time::truncate_for_message(value)
+    ))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let filter = params.filter()?;
+    let (cursor, limit) = params.page()?;
+    let page = state.store.list_incidents(&filter, cursor, limit).await?;
+    Ok(Json(serde_json::json!({
+        "items": page.items,
+        "next_cursor": page.next_cursor.map(|cursor| cursor.encode()),
+    }))
+    .into_response())
+}
+
+async fn read(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let incident = state.store.get_incident(&slug).await?.ok_or_else(not_found)?;
+    Ok(with_etag(StatusCode::OK, &incident))
+}
+
+/// A create or replace body: the incident, plus the version the writer read
+/// and a note for the revision.
+#[derive(Debug, Deserialize)]
+struct IncidentRequest {
+    #[serde(flatten)]
+    incident: IncidentInput,
+    version: Option<i64>,
+    revision_note: Option<String>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<IncidentRequest>,
+) -> Result<Response, AppError> {
+    let fields = request.incident.validate().map_err(AppError::Validation)?;
+    let incident = state.store.create_incident(&fields, API_ACTOR).await?;
+    let mut response = with_etag(StatusCode::CREATED, &incident);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/incidents/{}", incident.fields.slug)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    IfMatch(if_match): IfMatch,
+    ApiJson(mut request): ApiJson<IncidentRequest>,
+) -> Result<Response, AppError> {
+    let expected = expected_version(if_match, request.version)?;
+    // A replacement without a slug keeps the current one rather than
+    // deriving a new one from the title.
+    if request.incident.slug.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        request.incident.slug = Some(slug.clone());
+    }
+    let fields = request.incident.validate().map_err(AppError::Validation)?;
+    let note = request.revision_note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let incident = state.store.replace_incident(&slug, expected, &fields, API_ACTOR, note).await?;
+    Ok(with_etag(StatusCode::OK, &incident))
+}
+
+/// Applies a JSON merge patch (RFC 7396) to the incident's current fields,
+/// then validates the result like a replacement.
+async fn patch(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    IfMatch(if_match): IfMatch,
+    request: Request,
+) -> Result<Response, AppError> {
+    let bytes = json_body(request, &state).await?;
+    let mut patch: serde_json::Value = parse_json(&bytes)?;
+    let Some(object) = patch.as_object_mut() else {
+        return Err(AppError::validation("body", "a merge patch is a JSON object of the fields to change"));
+    };
+    let body_version = match object.remove("version") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => Some(value.as_i64().ok_or_else(|| AppError::validation("version", "must be an integer"))?),
+    };
+    let note = match object.remove("revision_note") {
+        Some(serde_json::Value::String(note)) if !note.trim().is_empty() => Some(note.trim().to_string()),
+        _ => None,
+    };
+    let expected = expected_version(if_match, body_version)?;
+
+    let current = state.store.get_incident(&slug).await?.ok_or_else(not_found)?;
+    if current.version != expected {
+        return Err(AppError::StaleVersion { current: current.version });
+    }
+    let mut merged = serde_json::to_value(current.fields.to_input()).map_err(anyhow::Error::from)?;
+    merge_patch(&mut merged, patch);
+    let input: IncidentInput = from_value(merged)?;
+    let fields = input.validate().map_err(AppError::Validation)?;
+    let incident = state.store.replace_incident(&slug, expected, &fields, API_ACTOR, note.as_deref()).await?;
+    Ok(with_etag(StatusCode::OK, &incident))
+}
+
+/// RFC 7396: objects merge key by key, `null` removes, anything else replaces.
+fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
+    let serde_json::Value::Object(patch) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = serde_json::Value::Object(serde_json::Map::new());
+    }
+    if let serde_json::Value::Object(target) = target {
+        for (key, value) in patch {
+            if value.is_null() {
+                target.remove(&key);
+            } else {
+                merge_patch(target.entry(key).or_insert(serde_json::Value::Null), value);
+            }
+        }
+    }
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    IfMatch(if_match): IfMatch,
+) -> Result<StatusCode, AppError> {
+    state.store.delete_incident(&slug, if_match, API_ACTOR).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_revisions(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let revisions = state.store.list_revisions(&slug).await?.ok_or_else(not_found)?;
+    Ok(Json(serde_json::json!({ "items": revisions })).into_response())
+}
+
+async fn read_revision(
+    State(state): State<AppState>,
+    Path((slug, version)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let version: i64 =
+        version.parse().map_err(|_| AppError::BadRequest(format!("`{version}` is not a version number")))?;
+    let revision = state
+        .store
+        .get_revision(&slug, version)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("incident `{slug}` has no version {version}")))?;
+    Ok(Json(revision).into_response())
+}
+
+/// The version a write expects: from `If-Match`, else from the body. One of
+/// them is required, so that no write overwrites a change it never saw.
+fn expected_version(if_match: Option<i64>, body_version: Option<i64>) -> Result<i64, AppError> {
+    match (if_match, body_version) {
+        (Some(header), Some(body)) if header != body => {
+            Err(AppError::BadRequest(format!("If-Match names version {header} but the body says version {body}")))
+        }
+        (Some(version), _) | (None, Some(version)) => Ok(version),
+        (None, None) => Err(AppError::PreconditionRequired(
+            "say which version you are changing: send `If-Match` with the ETag you read, or `version` in the body"
+                .into(),
+        )),
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("no incident with that slug".into())
+}
+
+fn with_etag(status: StatusCode, incident: &Incident) -> Response {
+    let mut response = (status, Json(incident)).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", incident.version)) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}

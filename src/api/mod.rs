@@ -1,0 +1,17 @@
+//! The JSON API under `/api/v1`: one file per resource, all on the same
+//! domain types and store as the pages.
+
+pub mod extract;
+pub mod incidents;
+
+use axum::Router;
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(incidents::router())
+        .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+}

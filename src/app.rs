@@ -1,0 +1,71 @@
+//! The application: shared state, the router with its tower layers, and
+//! `serve`, which runs it on a listener until shutdown.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::store::Store;
+
+/// Request bodies above this size get 413. A report's body is at most
+/// 256 KiB; the rest is room for its timeline and the JSON around it.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", crate::api::router())
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// A panicking handler answers 500 like any other internal error, and the
+/// server keeps serving.
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers too.
+async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    state
+        .store
+        .ping()
+        .await
+        .map_err(|error| AppError::Unavailable(format!("the database does not answer: {error}")))?;
+    Ok("ready")
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets
+/// in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}

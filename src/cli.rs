@@ -1,0 +1,152 @@
+//! The command line: `hindsight` serves; `hindsight import PATH` and
+//! `hindsight export PATH` move reports in and out.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use crate::app::{self, AppState};
+use crate::config::Config;
+use crate::import::{self, export};
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(name = "hindsight", version, about = "A self-hosted knowledge base of incident postmortems")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the pages and the API (the default).
+    Serve,
+    /// Import a Markdown report, a folder of them, or a JSON dump.
+    Import {
+        /// A `.md` file, a folder of `.md` files, or a `.json` dump.
+        path: PathBuf,
+    },
+    /// Export every incident as Markdown files plus a JSON dump, into a folder.
+    Export {
+        /// The folder to write (created if missing).
+        path: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await.map(|()| ExitCode::SUCCESS),
+        Command::Import { path } => {
+            let store = open_store(&config).await?;
+            let report = import::import_path(&store, &path, "import", |done, total, name| {
+                eprintln!("[{done}/{total}] {name}");
+            })
+            .await?;
+            for (name, reason) in &report.skipped {
+                eprintln!("skipped {name}: {reason}");
+            }
+            for (name, reason) in &report.failed {
+                eprintln!("failed {name}: {reason}");
+            }
+            println!(
+                "imported {} incident(s), skipped {}, failed {}",
+                report.imported,
+                report.skipped.len(),
+                report.failed.len()
+            );
+            store.close().await;
+            Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Export { path } => {
+            let store = open_store(&config).await?;
+            let count = export::export_all(&store, &path, |done| {
+                if done % 100 == 0 {
+                    eprintln!("exported {done} incident(s)…");
+                }
+            })
+            .await?;
+            println!("exported {count} incident(s) to {} (Markdown files and {})", path.display(), export::DUMP_FILE);
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::open(config.database_url.as_deref(), &config.data_dir)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot open the database at {}: {error:#}", config.database_description()))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing::info!(database = %config.database_description(), "opening the database");
+    let store = open_store(&config).await?;
+    if !config.no_seeds {
+        let loaded = crate::seeds::load_if_empty(&store).await?;
+        if loaded > 0 {
+            tracing::info!(loaded, "loaded the seed incidents into the empty database");
+        }
+    }
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
+    tracing::info!("serving on http://{}", listener.local_addr()?);
+    let router = app::router(AppState { store: store.clone() });
+    app::serve(listener, router, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

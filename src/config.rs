@@ -1,0 +1,75 @@
+//! Settings: defaults, overridden by environment variables, overridden by
+//! flags. The database URL may hold a password, so `Debug` redacts it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Address to serve on.
+    #[arg(long, env = "HINDSIGHT_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub addr: SocketAddr,
+
+    /// Folder for the SQLite database and the search index.
+    #[arg(long, env = "HINDSIGHT_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// `postgres://…` to use PostgreSQL instead of the SQLite file in the data dir.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Do not load the seed incidents into an empty database.
+    #[arg(long, env = "HINDSIGHT_NO_SEEDS", global = true)]
+    pub no_seeds: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(redact_password))
+            .field("no_seeds", &self.no_seeds)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` becomes `postgres://user:***@host/db`.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+impl Config {
+    /// Where the database lives, for logs: the redacted URL or the SQLite file.
+    pub fn database_description(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => redact_password(url),
+            _ => self.data_dir.join("hindsight.db").display().to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(redact_password("postgres://ci:s3cret@127.0.0.1:5432/db"), "postgres://ci:***@127.0.0.1:5432/db");
+        assert_eq!(redact_password("postgres://127.0.0.1/db"), "postgres://127.0.0.1/db");
+        let config = Config {
+            addr: "127.0.0.1:3000".parse().unwrap(),
+            data_dir: "./data".into(),
+            database_url: Some("postgres://u:hunter2@h/d".into()),
+            no_seeds: false,
+        };
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,16 @@
+//! Validated types and the rules of a report. Nothing here touches the
+//! database or HTTP: after parsing at the edge, a value of these types is
+//! valid.
+
+pub mod durations;
+pub mod incident;
+pub mod reported_time;
+pub mod slug;
+pub mod taxonomy;
+pub mod validation;
+
+pub use durations::{Durations, Elapsed};
+pub use incident::{ActionItem, Factor, Incident, IncidentFields, IncidentInput, RelatedLink, TimelineEvent};
+pub use reported_time::{Precision, ReportedTime, ReportedTimeInput};
+pub use taxonomy::{ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Severity, Status};
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,41 @@
+//! The JSON dump: every incident in the API's JSON shape, in one file.
+
+use serde::{Deserialize, Serialize};
+
+use super::{import_document, ImportReport, IncidentDocument};
+use crate::store::Store;
+
+pub const FORMAT: &str = "hindsight-export";
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct DumpOut<'a> {
+    pub format: &'static str,
+    pub format_version: u32,
+    pub exported_at: String,
+    pub incidents: &'a [crate::domain::Incident],
+}
+
+#[derive(Deserialize)]
+struct DumpIn {
+    format: Option<String>,
+    #[serde(default)]
+    incidents: Vec<IncidentDocument>,
+}
+
+/// Imports every incident in a dump, recording each outcome in `report`.
+pub async fn import_dump(store: &Store, name: &str, text: &str, actor: &str, report: &mut ImportReport) {
+    let dump: DumpIn = match serde_json::from_str(text) {
+        Ok(dump) => dump,
+        Err(error) => return report.failed.push((name.to_string(), format!("not a Hindsight JSON dump: {error}"))),
+    };
+    if dump.format.as_deref() != Some(FORMAT) {
+        return report
+            .failed
+            .push((name.to_string(), format!("not a Hindsight JSON dump: `format` is not \"{FORMAT}\"")));
+    }
+    for (index, document) in dump.incidents.into_iter().enumerate() {
+        let label = format!("{name}#{index} ({})", document.incident.slug.as_deref().unwrap_or("no slug"));
+        import_document(store, &label, document, actor, report).await;
+    }
+}

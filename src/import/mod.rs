@@ -1,0 +1,177 @@
+//! Reading and writing reports as files: Markdown with TOML front matter (the
+//! format of `seeds/`), and a JSON dump of everything. Export then import is
+//! lossless: versions, authorship and times come back as they were.
+
+pub mod dump;
+pub mod export;
+pub mod markdown;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::domain::{Incident, IncidentInput};
+use crate::store::{Meta, Store, StoreError};
+
+/// Files larger than this are refused rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One incident as files carry it: the fields a writer controls plus the
+/// bookkeeping that makes a re-import identical to the original.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IncidentDocument {
+    #[serde(flatten)]
+    pub incident: IncidentInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+}
+
+impl IncidentDocument {
+    pub fn from_incident(incident: &Incident) -> IncidentDocument {
+        let time = crate::domain::reported_time::format_rfc3339;
+        IncidentDocument {
+            incident: incident.fields.to_input(),
+            version: Some(incident.version),
+            created_at: Some(time(incident.created_at)),
+            created_by: Some(incident.created_by.clone()),
+            updated_at: Some(time(incident.updated_at)),
+            updated_by: Some(incident.updated_by.clone()),
+            published_at: incident.published_at.map(time),
+        }
+    }
+
+    /// The stored bookkeeping: what the document says, else a first version
+    /// written now by `actor`.
+    fn meta(&self, actor: &str) -> Result<Meta, String> {
+        let fresh = Meta::new_by(actor);
+        let instant = |name: &str, value: &Option<String>| -> Result<Option<OffsetDateTime>, String> {
+            value
+                .as_deref()
+                .map(|text| {
+                    OffsetDateTime::parse(text, &Rfc3339)
+                        .map_err(|_| format!("{name} `{text}` is not an RFC 3339 timestamp"))
+                })
+                .transpose()
+        };
+        let version = self.version.unwrap_or(1);
+        if version < 1 {
+            return Err(format!("version must be 1 or more, not {version}"));
+        }
+        let created_at = instant("created_at", &self.created_at)?.unwrap_or(fresh.created_at);
+        Ok(Meta {
+            version,
+            created_at,
+            created_by: self.created_by.clone().unwrap_or(fresh.created_by),
+            updated_at: instant("updated_at", &self.updated_at)?.unwrap_or(created_at),
+            updated_by: self.updated_by.clone().unwrap_or(fresh.updated_by),
+            published_at: instant("published_at", &self.published_at)?,
+        })
+    }
+}
+
+/// What an import did, file by file.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub imported: usize,
+    /// Incidents whose slug is already taken: left as they are.
+    pub skipped: Vec<(String, String)>,
+    /// Files or incidents that could not be read or are not valid.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Imports a Markdown file, a JSON dump, or every Markdown file in a folder.
+/// `progress` is told after each file: (files done, files in all, name).
+pub async fn import_path(
+    store: &Store,
+    path: &Path,
+    actor: &str,
+    mut progress: impl FnMut(usize, usize, &str),
+) -> anyhow::Result<ImportReport> {
+    let files = files_to_import(path)?;
+    let mut report = ImportReport::default();
+    for (done, file) in files.iter().enumerate() {
+        let name = file.display().to_string();
+        match read_text(file) {
+            Err(reason) => report.failed.push((name.clone(), reason)),
+            Ok(text) if is_json(file) => dump::import_dump(store, &name, &text, actor, &mut report).await,
+            Ok(text) => import_markdown(store, &name, &text, actor, &mut report).await,
+        }
+        progress(done + 1, files.len(), &name);
+    }
+    Ok(report)
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+}
+
+/// A file is imported as given; a folder contributes its Markdown files, in
+/// name order (a JSON dump in it is left for an explicit import).
+fn files_to_import(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let metadata =
+        std::fs::metadata(path).map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|file| file.is_file() && file.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md")))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path).map_err(|error| error.to_string())?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!("the file is {} MiB; the limit is {} MiB", size >> 20, MAX_FILE_BYTES >> 20));
+    }
+    let bytes = std::fs::read(path).map_err(|error| error.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())
+}
+
+/// Imports one Markdown report, recording the outcome in `report`.
+pub async fn import_markdown(store: &Store, name: &str, text: &str, actor: &str, report: &mut ImportReport) {
+    match markdown::parse(text) {
+        Ok(document) => import_document(store, name, document, actor, report).await,
+        Err(reason) => report.failed.push((name.to_string(), reason)),
+    }
+}
+
+async fn import_document(
+    store: &Store,
+    name: &str,
+    document: IncidentDocument,
+    actor: &str,
+    report: &mut ImportReport,
+) {
+    let fields = match document.incident.validate() {
+        Ok(fields) => fields,
+        Err(errors) => return report.failed.push((name.to_string(), errors.to_string())),
+    };
+    let meta = match document.meta(actor) {
+        Ok(meta) => meta,
+        Err(reason) => return report.failed.push((name.to_string(), reason)),
+    };
+    let note = format!("imported from {}", Path::new(name).file_name().and_then(|n| n.to_str()).unwrap_or(name));
+    match store.insert_incident(&fields, meta, Some(&note)).await {
+        Ok(_) => report.imported += 1,
+        Err(StoreError::DuplicateSlug(slug)) => {
+            report.skipped.push((name.to_string(), format!("an incident with the slug `{slug}` already exists")))
+        }
+        Err(error) => report.failed.push((name.to_string(), error.to_string())),
+    }
+}

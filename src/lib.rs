@@ -1,0 +1,13 @@
+//! Hindsight: a self-hosted knowledge base of incident postmortems.
+//! The binary in `main.rs` only parses the command line; everything else
+//! lives here so tests and benchmarks use the same code.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod import;
+pub mod seeds;
+pub mod store;

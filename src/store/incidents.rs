@@ -1,0 +1,583 @@
+//! Incidents and their parts: authors, services, tags, timeline events,
+//! contributing factors, action items and related links. Every write runs in
+//! one transaction that also stores a revision and a change-log row.
+
+use std::collections::HashMap;
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+
+use super::{change_log, is_unique_violation, revisions, Param, QueryBuilder, Store, StoreError};
+use crate::domain::incident::parse_date;
+use crate::domain::{
+    ActionItem, ActionStatus, Detection, EventKind, Factor, FactorCategory, Incident, IncidentFields, Priority,
+    RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
+};
+
+/// The bookkeeping stored beside an incident's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub version: i64,
+    pub created_at: OffsetDateTime,
+    pub created_by: String,
+    pub updated_at: OffsetDateTime,
+    pub updated_by: String,
+    pub published_at: Option<OffsetDateTime>,
+}
+
+impl Meta {
+    /// A first version, written now by `actor`.
+    pub fn new_by(actor: &str) -> Meta {
+        let now = now();
+        Meta {
+            version: 1,
+            created_at: now,
+            created_by: actor.to_string(),
+            updated_at: now,
+            updated_by: actor.to_string(),
+            published_at: None,
+        }
+    }
+}
+
+/// Which incidents a list shows. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub status: Option<Status>,
+    pub severity: Option<Severity>,
+    pub tag: Option<String>,
+    pub service: Option<String>,
+    pub organization: Option<String>,
+    pub year: Option<i32>,
+}
+
+/// Where a page of the list resumes: just after this incident in list order
+/// (most recent first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageCursor {
+    pub occurred_at: i64,
+    pub id: i64,
+}
+
+impl PageCursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.occurred_at, self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<PageCursor> {
+        let (occurred_at, id) = text.split_once('_')?;
+        Some(PageCursor { occurred_at: occurred_at.parse().ok()?, id: id.parse().ok()? })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IncidentPage {
+    pub items: Vec<Incident>,
+    pub next_cursor: Option<PageCursor>,
+}
+
+const CONTENT_COLUMNS: &str =
+    "slug, title, summary, body, impact, status, severity, organization, detection, source_url, \
+     started_at, started_offset, started_zone, started_precision, \
+     detected_at, detected_offset, detected_zone, detected_precision, \
+     mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, \
+     resolved_at, resolved_offset, resolved_zone, resolved_precision, occurred_at";
+const CONTENT_PLACEHOLDERS: &str =
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27";
+const SELECT_INCIDENTS: &str =
+    "SELECT id, slug, title, summary, body, impact, status, severity, organization, detection, source_url, \
+     started_at, started_offset, started_zone, started_precision, \
+     detected_at, detected_offset, detected_zone, detected_precision, \
+     mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, \
+     resolved_at, resolved_offset, resolved_zone, resolved_precision, occurred_at, \
+     version, created_at, created_by, updated_at, updated_by, published_at FROM incidents";
+
+pub(super) fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}
+
+type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+
+/// Binds `fields` in the order of `CONTENT_COLUMNS`.
+fn bind_content<'q>(query: AnyQuery<'q>, fields: &'q IncidentFields, occurred_at: i64) -> AnyQuery<'q> {
+    let mut query = query
+        .bind(fields.slug.as_str())
+        .bind(fields.title.as_str())
+        .bind(fields.summary.as_str())
+        .bind(fields.body.as_str())
+        .bind(fields.impact.as_str())
+        .bind(fields.status.as_str())
+        .bind(fields.severity.map(Severity::as_str))
+        .bind(fields.organization.as_deref())
+        .bind(fields.detection.as_str())
+        .bind(fields.source_url.as_deref());
+    for time in [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at] {
+        query = bind_time(query, time.as_ref());
+    }
+    query.bind(occurred_at)
+}
+
+fn bind_time<'q>(query: AnyQuery<'q>, time: Option<&'q ReportedTime>) -> AnyQuery<'q> {
+    query
+        .bind(time.map(ReportedTime::unix_seconds))
+        .bind(time.map(ReportedTime::offset_seconds))
+        .bind(time.map(|t| t.zone.as_str()))
+        .bind(time.map(|t| t.precision.as_str()))
+}
+
+impl Store {
+    /// Files a new incident, version 1, written by `actor`.
+    pub async fn create_incident(&self, fields: &IncidentFields, actor: &str) -> Result<Incident, StoreError> {
+        self.insert_incident(fields, Meta::new_by(actor), Some("created")).await
+    }
+
+    /// Inserts an incident with the given bookkeeping: used by create and by
+    /// import, which keeps the versions and times of the exported incident.
+    pub async fn insert_incident(
+        &self,
+        fields: &IncidentFields,
+        mut meta: Meta,
+        note: Option<&str>,
+    ) -> Result<Incident, StoreError> {
+        if fields.status == Status::Published && meta.published_at.is_none() {
+            meta.published_at = Some(meta.updated_at);
+        }
+        let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, published_at) \
+             VALUES ({CONTENT_PLACEHOLDERS}, $28, $29, $30, $31, $32, $33) RETURNING id"
+        );
+        let inserted = bind_content(sqlx::query(&sql), fields, occurred_at)
+            .bind(meta.version)
+            .bind(meta.created_at.unix_timestamp())
+            .bind(meta.created_by.as_str())
+            .bind(meta.updated_at.unix_timestamp())
+            .bind(meta.updated_by.as_str())
+            .bind(meta.published_at.map(OffsetDateTime::unix_timestamp))
+            .fetch_one(&mut *tx)
+            .await;
+        let id: i64 = match inserted {
+            Ok(row) => row.try_get("id")?,
+            Err(error) if is_unique_violation(&error) => return Err(StoreError::DuplicateSlug(fields.slug.clone())),
+            Err(error) => return Err(error.into()),
+        };
+        insert_parts(&mut tx, id, fields).await?;
+        let incident = Incident {
+            id,
+            fields: fields.clone(),
+            version: meta.version,
+            created_at: meta.created_at,
+            created_by: meta.created_by,
+            updated_at: meta.updated_at,
+            updated_by: meta.updated_by,
+            published_at: meta.published_at,
+        };
+        revisions::record(&mut tx, &incident, note).await?;
+        change_log::record(&mut tx, id, "upsert", incident.updated_at.unix_timestamp()).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Replaces every field of the incident at `slug`, if it is still at
+    /// `expected_version`.
+    pub async fn replace_incident(
+        &self,
+        slug: &str,
+        expected_version: i64,
+        fields: &IncidentFields,
+        actor: &str,
+        note: Option<&str>,
+    ) -> Result<Incident, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let current = live_incident(&mut tx, slug).await?;
+        if current.version != expected_version {
+            return Err(StoreError::StaleVersion { current: current.version });
+        }
+        let now = now();
+        let published_at = match (current.published_at, fields.status) {
+            (Some(at), _) => Some(instant(at)?),
+            (None, Status::Published) => Some(now),
+            (None, _) => None,
+        };
+        let occurred_at = fields.occurred_at().unwrap_or(current.created_at);
+        let sql = format!(
+            "UPDATE incidents SET ({CONTENT_COLUMNS}, version, updated_at, updated_by, published_at) = \
+             ({CONTENT_PLACEHOLDERS}, $28, $29, $30, $31) WHERE id = $32 AND version = $33"
+        );
+        let updated = bind_content(sqlx::query(&sql), fields, occurred_at)
+            .bind(expected_version + 1)
+            .bind(now.unix_timestamp())
+            .bind(actor)
+            .bind(published_at.map(OffsetDateTime::unix_timestamp))
+            .bind(current.id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await;
+        match updated {
+            Ok(done) if done.rows_affected() == 1 => {}
+            Ok(_) => return Err(StoreError::StaleVersion { current: current.version }),
+            Err(error) if is_unique_violation(&error) => return Err(StoreError::DuplicateSlug(fields.slug.clone())),
+            Err(error) => return Err(error.into()),
+        }
+        delete_parts(&mut tx, current.id).await?;
+        insert_parts(&mut tx, current.id, fields).await?;
+        let incident = Incident {
+            id: current.id,
+            fields: fields.clone(),
+            version: expected_version + 1,
+            created_at: instant(current.created_at)?,
+            created_by: current.created_by,
+            updated_at: now,
+            updated_by: actor.to_string(),
+            published_at,
+        };
+        revisions::record(&mut tx, &incident, note).await?;
+        change_log::record(&mut tx, incident.id, "upsert", now.unix_timestamp()).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Deletes the incident at `slug` (if still at `expected_version`, when
+    /// given). Its rows and revisions stay, so nothing is lost; the slug is
+    /// free for a new incident.
+    pub async fn delete_incident(
+        &self,
+        slug: &str,
+        expected_version: Option<i64>,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let current = live_incident(&mut tx, slug).await?;
+        if expected_version.is_some_and(|expected| expected != current.version) {
+            return Err(StoreError::StaleVersion { current: current.version });
+        }
+        let now = now();
+        sqlx::query(
+            "UPDATE incidents SET deleted_at = $1, version = version + 1, updated_at = $1, updated_by = $2 WHERE id = $3",
+        )
+        .bind(now.unix_timestamp())
+        .bind(actor)
+        .bind(current.id)
+        .execute(&mut *tx)
+        .await?;
+        let mut incidents = load_incidents(&mut tx, &format!("{SELECT_INCIDENTS} WHERE id = $1"), current.id).await?;
+        let incident = incidents.pop().ok_or(StoreError::NotFound)?;
+        revisions::record(&mut tx, &incident, Some("deleted")).await?;
+        change_log::record(&mut tx, current.id, "delete", now.unix_timestamp()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live incident at `slug`, with all its parts.
+    pub async fn get_incident(&self, slug: &str) -> Result<Option<Incident>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        let sql = format!("{SELECT_INCIDENTS} WHERE slug = $1 AND deleted_at IS NULL");
+        let rows = sqlx::query(&sql).bind(slug).fetch_all(&mut *conn).await?;
+        Ok(assemble(&mut conn, rows).await?.pop())
+    }
+
+    /// Incidents matching `filter`, most recent first, `limit` at a time.
+    pub async fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<IncidentPage, StoreError> {
+        let mut query = QueryBuilder::new(SELECT_INCIDENTS);
+        query.push(" WHERE deleted_at IS NULL");
+        if let Some(status) = filter.status {
+            query.push(" AND status = ").bind(Param::Text(status.as_str().into()));
+        }
+        if let Some(severity) = filter.severity {
+            query.push(" AND severity = ").bind(Param::Text(severity.as_str().into()));
+        }
+        if let Some(organization) = &filter.organization {
+            query.push(" AND organization = ").bind(Param::Text(organization.clone()));
+        }
+        if let Some(tag) = &filter.tag {
+            query
+                .push(" AND EXISTS (SELECT 1 FROM incident_tags t WHERE t.incident_id = incidents.id AND t.name = ")
+                .bind(Param::Text(tag.clone()))
+                .push(")");
+        }
+        if let Some(service) = &filter.service {
+            query
+                .push(" AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = incidents.id AND s.name = ")
+                .bind(Param::Text(service.clone()))
+                .push(")");
+        }
+        if let Some((start, end)) = filter.year.and_then(year_bounds) {
+            query.push(" AND occurred_at >= ").bind(Param::Int(start));
+            query.push(" AND occurred_at < ").bind(Param::Int(end));
+        }
+        if let Some(cursor) = after {
+            query.push(" AND (occurred_at < ").bind(Param::Int(cursor.occurred_at));
+            query.push(" OR (occurred_at = ").bind(Param::Int(cursor.occurred_at));
+            query.push(" AND id < ").bind(Param::Int(cursor.id)).push("))");
+        }
+        query.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").bind(Param::Int(i64::from(limit) + 1));
+
+        let mut conn = self.read.acquire().await?;
+        let mut rows = query.build().fetch_all(&mut *conn).await?;
+        let has_more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = match (has_more, rows.last()) {
+            (true, Some(last)) => {
+                Some(PageCursor { occurred_at: last.try_get("occurred_at")?, id: last.try_get("id")? })
+            }
+            _ => None,
+        };
+        Ok(IncidentPage { items: assemble(&mut conn, rows).await?, next_cursor })
+    }
+
+    /// How many incidents were ever stored, deleted ones included: seeds load
+    /// only into a database that never held one.
+    pub async fn count_all_incidents(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM incidents").fetch_one(&self.read).await?.try_get("n")?)
+    }
+}
+
+/// Start and end (exclusive) of a calendar year in UTC, as unix seconds.
+fn year_bounds(year: i32) -> Option<(i64, i64)> {
+    let start = time::Date::from_calendar_date(year, time::Month::January, 1).ok()?;
+    let end = time::Date::from_calendar_date(year.checked_add(1)?, time::Month::January, 1).ok()?;
+    Some((start.midnight().assume_utc().unix_timestamp(), end.midnight().assume_utc().unix_timestamp()))
+}
+
+/// What a write needs to know about the incident it changes.
+struct Current {
+    id: i64,
+    version: i64,
+    created_at: i64,
+    created_by: String,
+    published_at: Option<i64>,
+}
+
+async fn live_incident(tx: &mut Transaction<'static, Any>, slug: &str) -> Result<Current, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, version, created_at, created_by, published_at FROM incidents WHERE slug = $1 AND deleted_at IS NULL",
+    )
+    .bind(slug)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(Current {
+        id: row.try_get("id")?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        created_by: row.try_get("created_by")?,
+        published_at: row.try_get("published_at")?,
+    })
+}
+
+async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &IncidentFields) -> Result<(), sqlx::Error> {
+    let labelled = [
+        ("INSERT INTO incident_authors (incident_id, position, name) VALUES ($1, $2, $3)", &fields.authors),
+        ("INSERT INTO incident_services (incident_id, position, name) VALUES ($1, $2, $3)", &fields.services),
+        ("INSERT INTO incident_tags (incident_id, position, name) VALUES ($1, $2, $3)", &fields.tags),
+    ];
+    for (sql, names) in labelled {
+        for (position, name) in (0_i64..).zip(names) {
+            sqlx::query(sql).bind(id).bind(position).bind(name.as_str()).execute(&mut **tx).await?;
+        }
+    }
+    for (position, event) in (0_i64..).zip(&fields.timeline) {
+        let query = sqlx::query(
+            "INSERT INTO timeline_events (incident_id, position, occurred_at, occurred_offset, occurred_zone, \
+             occurred_precision, kind, text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(position);
+        bind_time(query, event.at.as_ref())
+            .bind(event.kind.as_str())
+            .bind(event.text.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    for (position, factor) in (0_i64..).zip(&fields.factors) {
+        sqlx::query(
+            "INSERT INTO contributing_factors (incident_id, position, category, text, is_primary) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(position)
+        .bind(factor.category.as_str())
+        .bind(factor.text.as_str())
+        .bind(i64::from(factor.primary))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (position, action) in (0_i64..).zip(&fields.actions) {
+        sqlx::query(
+            "INSERT INTO action_items (incident_id, position, text, owner, status, priority, due_on, tracker_url, \
+             completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(position)
+        .bind(action.text.as_str())
+        .bind(action.owner.as_deref())
+        .bind(action.status.as_str())
+        .bind(action.priority.map(Priority::as_str))
+        .bind(action.due_on.map(crate::domain::incident::format_date))
+        .bind(action.tracker_url.as_deref())
+        .bind(action.completed_at.map(OffsetDateTime::unix_timestamp))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (position, link) in (0_i64..).zip(&fields.related) {
+        sqlx::query(
+            "INSERT INTO related_incidents (incident_id, position, related_slug, kind) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(position)
+        .bind(link.slug.as_str())
+        .bind(link.kind.as_str())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+const PART_TABLES: [&str; 7] = [
+    "incident_authors",
+    "incident_services",
+    "incident_tags",
+    "timeline_events",
+    "contributing_factors",
+    "action_items",
+    "related_incidents",
+];
+
+async fn delete_parts(tx: &mut Transaction<'static, Any>, id: i64) -> Result<(), sqlx::Error> {
+    for table in PART_TABLES {
+        sqlx::query(&format!("DELETE FROM {table} WHERE incident_id = $1")).bind(id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn load_incidents(conn: &mut sqlx::AnyConnection, sql: &str, id: i64) -> Result<Vec<Incident>, StoreError> {
+    let rows = sqlx::query(sql).bind(id).fetch_all(&mut *conn).await?;
+    assemble(conn, rows).await
+}
+
+/// Turns incident rows into incidents, loading each part table once for all
+/// of them.
+async fn assemble(conn: &mut sqlx::AnyConnection, rows: Vec<AnyRow>) -> Result<Vec<Incident>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut incidents = rows.iter().map(incident_from_row).collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<i64> = incidents.iter().map(|incident| incident.id).collect();
+    let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(position, id)| (*id, position)).collect();
+
+    for table in PART_TABLES {
+        let mut query = QueryBuilder::new(&format!("SELECT * FROM {table} WHERE incident_id IN "));
+        query.bind_list(&ids).push(" ORDER BY incident_id, position");
+        for row in query.build().fetch_all(&mut *conn).await? {
+            let owner: i64 = row.try_get("incident_id")?;
+            let Some(fields) = index.get(&owner).map(|&at| &mut incidents[at].fields) else { continue };
+            match table {
+                "incident_authors" => fields.authors.push(row.try_get("name")?),
+                "incident_services" => fields.services.push(row.try_get("name")?),
+                "incident_tags" => fields.tags.push(row.try_get("name")?),
+                "timeline_events" => fields.timeline.push(TimelineEvent {
+                    at: time_from_row(&row, "occurred")?,
+                    kind: vocabulary(&row, "kind", EventKind::parse)?,
+                    text: row.try_get("text")?,
+                }),
+                "contributing_factors" => fields.factors.push(Factor {
+                    category: vocabulary(&row, "category", FactorCategory::parse)?,
+                    text: row.try_get("text")?,
+                    primary: row.try_get::<i64, _>("is_primary")? != 0,
+                }),
+                "action_items" => fields.actions.push(action_from_row(&row)?),
+                _ => fields.related.push(RelatedLink {
+                    slug: row.try_get("related_slug")?,
+                    kind: vocabulary(&row, "kind", RelationKind::parse)?,
+                }),
+            }
+        }
+    }
+    Ok(incidents)
+}
+
+fn incident_from_row(row: &AnyRow) -> Result<Incident, StoreError> {
+    let fields = IncidentFields {
+        slug: row.try_get("slug")?,
+        title: row.try_get("title")?,
+        summary: row.try_get("summary")?,
+        body: row.try_get("body")?,
+        impact: row.try_get("impact")?,
+        status: vocabulary(row, "status", Status::parse)?,
+        severity: optional_vocabulary(row, "severity", Severity::parse)?,
+        organization: row.try_get("organization")?,
+        services: Vec::new(),
+        tags: Vec::new(),
+        detection: vocabulary(row, "detection", Detection::parse)?,
+        source_url: row.try_get("source_url")?,
+        authors: Vec::new(),
+        started_at: time_from_row(row, "started")?,
+        detected_at: time_from_row(row, "detected")?,
+        mitigated_at: time_from_row(row, "mitigated")?,
+        resolved_at: time_from_row(row, "resolved")?,
+        timeline: Vec::new(),
+        factors: Vec::new(),
+        actions: Vec::new(),
+        related: Vec::new(),
+    };
+    Ok(Incident {
+        id: row.try_get("id")?,
+        fields,
+        version: row.try_get("version")?,
+        created_at: instant(row.try_get("created_at")?)?,
+        created_by: row.try_get("created_by")?,
+        updated_at: instant(row.try_get("updated_at")?)?,
+        updated_by: row.try_get("updated_by")?,
+        published_at: row.try_get::<Option<i64>, _>("published_at")?.map(instant).transpose()?,
+    })
+}
+
+fn action_from_row(row: &AnyRow) -> Result<ActionItem, StoreError> {
+    let due_on: Option<String> = row.try_get("due_on")?;
+    Ok(ActionItem {
+        text: row.try_get("text")?,
+        owner: row.try_get("owner")?,
+        status: vocabulary(row, "status", ActionStatus::parse)?,
+        priority: optional_vocabulary(row, "priority", Priority::parse)?,
+        due_on: due_on
+            .map(|text| parse_date(&text).ok_or_else(|| StoreError::Corrupt(format!("due_on `{text}` is not a date"))))
+            .transpose()?,
+        tracker_url: row.try_get("tracker_url")?,
+        completed_at: row.try_get::<Option<i64>, _>("completed_at")?.map(instant).transpose()?,
+    })
+}
+
+fn instant(unix_seconds: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .map_err(|_| StoreError::Corrupt(format!("{unix_seconds} is not a valid instant")))
+}
+
+fn time_from_row(row: &AnyRow, prefix: &str) -> Result<Option<ReportedTime>, StoreError> {
+    let at: Option<i64> = row.try_get(format!("{prefix}_at").as_str())?;
+    let Some(at) = at else { return Ok(None) };
+    let offset: i64 = row.try_get(format!("{prefix}_offset").as_str())?;
+    let zone: String = row.try_get(format!("{prefix}_zone").as_str())?;
+    let precision: String = row.try_get(format!("{prefix}_precision").as_str())?;
+    ReportedTime::from_parts(at, offset, zone, &precision).map(Some).ok_or_else(|| {
+        StoreError::Corrupt(format!("{prefix} time {at} (offset {offset}, {precision}) is out of range"))
+    })
+}
+
+fn vocabulary<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let text: String = row.try_get(column)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} `{text}` is not a known value")))
+}
+
+fn optional_vocabulary<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, StoreError> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|text| parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} `{text}` is not a known value"))))
+        .transpose()
+}

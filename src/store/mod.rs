@@ -1,0 +1,222 @@
+//! The only place that speaks SQL. Both backends go through `sqlx::Any` with
+//! portable column types (integers for instants and flags, text for the
+//! rest), so each query is written once and runs on SQLite and PostgreSQL;
+//! the integration suite runs against both. The few real differences (how a
+//! write transaction begins, which migrations apply) are decided here.
+
+mod change_log;
+mod incidents;
+mod revisions;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+
+pub use incidents::{IncidentFilter, IncidentPage, Meta, PageCursor};
+pub use revisions::Revision;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Why a store call failed. Everything but `Database` is the client's doing.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no incident with that slug")]
+    NotFound,
+    #[error("an incident with the slug `{0}` already exists")]
+    DuplicateSlug(String),
+    #[error("the incident has changed: it is at version {current}")]
+    StaleVersion { current: i64 },
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Connection pools for one database. SQLite gets a single-connection write
+/// pool, so writers queue in-process, and `BEGIN IMMEDIATE` plus a busy
+/// timeout for writers in other processes.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// Serialises change-log inserts on PostgreSQL so their ids commit in order;
+/// the number is this application's, chosen at random.
+const CHANGE_LOG_LOCK: i64 = 0x4869_6e64_7369;
+
+impl Store {
+    /// Opens the database named by `database_url`, or the SQLite file in
+    /// `data_dir` when there is none, and applies pending migrations.
+    pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<Store> {
+        let url = match database_url.filter(|url| !url.trim().is_empty()) {
+            Some(url) => url.to_string(),
+            None => {
+                std::fs::create_dir_all(data_dir)?;
+                let path = data_dir.canonicalize()?.join("hindsight.db");
+                format!("sqlite://{}?mode=rwc", path.display())
+            }
+        };
+        let store = Store::connect(&url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn connect(url: &str) -> Result<Store, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration("DATABASE_URL must start with postgres:// or sqlite:".into()));
+        };
+        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        let store = match backend {
+            Backend::Sqlite => {
+                let pool = |connections: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(connections)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                conn.execute("PRAGMA journal_mode = WAL").await?;
+                                conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str())
+                                    .await?;
+                                conn.execute("PRAGMA foreign_keys = ON").await?;
+                                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = pool(1).connect_with(options.clone()).await?;
+                let read = pool(8).connect_with(options).await?;
+                Store { backend, read, write }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?;
+                Store { backend, read: pool.clone(), write: pool }
+            }
+        };
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Answers when the database does: used by `/readyz`.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Starts a write transaction that holds the write lock from its first
+    /// statement, so no two writers interleave a read-check-write.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => {
+                let mut tx = self.write.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHANGE_LOG_LOCK).execute(&mut *tx).await?;
+                Ok(tx)
+            }
+        }
+    }
+}
+
+/// A value bound into a query built at run time.
+#[derive(Debug, Clone)]
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// Builds SQL with numbered placeholders (`$1`), which both backends accept.
+#[derive(Debug, Default)]
+struct QueryBuilder {
+    sql: String,
+    params: Vec<Param>,
+}
+
+impl QueryBuilder {
+    fn new(sql: &str) -> Self {
+        Self { sql: sql.to_string(), params: Vec::new() }
+    }
+
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a placeholder for `param`.
+    fn bind(&mut self, param: Param) -> &mut Self {
+        self.params.push(param);
+        let placeholder = format!("${}", self.params.len());
+        self.sql.push_str(&placeholder);
+        self
+    }
+
+    /// Appends `(… , …)` with one placeholder per id.
+    fn bind_list(&mut self, ids: &[i64]) -> &mut Self {
+        self.sql.push('(');
+        for (index, id) in ids.iter().enumerate() {
+            if index > 0 {
+                self.sql.push_str(", ");
+            }
+            self.bind(Param::Int(*id));
+        }
+        self.sql.push(')');
+        self
+    }
+
+    fn build(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+        let mut query = sqlx::query(&self.sql);
+        for param in &self.params {
+            query = match param {
+                Param::Int(value) => query.bind(*value),
+                Param::Text(value) => query.bind(value.as_str()),
+            };
+        }
+        query
+    }
+}
+
+/// True when `error` is a unique-constraint violation.
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}

@@ -1,0 +1,97 @@
+//! Revisions: a full JSON snapshot of an incident after every change, so any
+//! version can be read, compared and restored.
+
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+
+use super::{Store, StoreError};
+use crate::domain::reported_time::format_rfc3339;
+use crate::domain::Incident;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Revision {
+    pub version: i64,
+    #[serde(serialize_with = "serialize_instant")]
+    pub created_at: OffsetDateTime,
+    pub created_by: String,
+    pub note: Option<String>,
+    /// The incident as it stood at this version, in the API's JSON shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<serde_json::Value>,
+}
+
+fn serialize_instant<S: serde::Serializer>(at: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_rfc3339(*at))
+}
+
+pub(super) async fn record(
+    tx: &mut Transaction<'static, Any>,
+    incident: &Incident,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    let snapshot = serde_json::to_string(incident).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+    sqlx::query(
+        "INSERT INTO revisions (incident_id, version, snapshot, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(incident.id)
+    .bind(incident.version)
+    .bind(snapshot)
+    .bind(note)
+    .bind(incident.updated_at.unix_timestamp())
+    .bind(incident.updated_by.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The revisions of the live incident at `slug`, newest first, without
+    /// their snapshots; `None` if there is no such incident.
+    pub async fn list_revisions(&self, slug: &str) -> Result<Option<Vec<Revision>>, StoreError> {
+        let Some(id) = self.live_incident_id(slug).await? else { return Ok(None) };
+        let rows = sqlx::query(
+            "SELECT version, note, created_at, created_by FROM revisions WHERE incident_id = $1 ORDER BY version DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|row| revision_from_row(row, None)).collect::<Result<Vec<_>, _>>().map(Some)
+    }
+
+    /// One revision of the live incident at `slug`, with its snapshot.
+    pub async fn get_revision(&self, slug: &str, version: i64) -> Result<Option<Revision>, StoreError> {
+        let Some(id) = self.live_incident_id(slug).await? else { return Ok(None) };
+        let row = sqlx::query(
+            "SELECT version, note, created_at, created_by, snapshot FROM revisions WHERE incident_id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let snapshot: String = row.try_get("snapshot")?;
+        let snapshot = serde_json::from_str(&snapshot).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        revision_from_row(&row, Some(snapshot)).map(Some)
+    }
+
+    async fn live_incident_id(&self, slug: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT id FROM incidents WHERE slug = $1 AND deleted_at IS NULL")
+            .bind(slug)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|row| row.try_get("id")).transpose()?)
+    }
+}
+
+fn revision_from_row(row: &sqlx::any::AnyRow, snapshot: Option<serde_json::Value>) -> Result<Revision, StoreError> {
+    let created_at: i64 = row.try_get("created_at")?;
+    Ok(Revision {
+        version: row.try_get("version")?,
+        created_at: OffsetDateTime::from_unix_timestamp(created_at)
+            .map_err(|_| StoreError::Corrupt(format!("{created_at} is not a valid instant")))?,
+        created_by: row.try_get("created_by")?,
+        note: row.try_get("note")?,
+        snapshot,
+    })
+}
