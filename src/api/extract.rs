@@ -29,7 +29,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// Reads a body that declares a JSON media type (`application/json` or any
 /// `+json` type, such as `application/merge-patch+json`).
-pub async fn json_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
+async fn json_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
     if !has_json_content_type(request.headers()) {
         return Err(AppError::UnsupportedMediaType(
             "send the body as JSON, with `Content-Type: application/json`".into(),

@@ -1,14 +1,14 @@
 //! `/api/v1/incidents`: list, read, create, replace, patch and delete
 //! incidents, and read their revisions.
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::extract::{from_value, json_body, parse_json, ApiJson, IfMatch};
+use super::extract::{from_value, ApiJson, IfMatch};
 use crate::app::AppState;
 use crate::domain::{Incident, IncidentInput, Severity, Status};
 use crate::error::AppError;
@@ -117,18 +117,41 @@ async fn read(State(state): State<AppState>, Path(slug): Path<String>) -> Result
 
 /// A create or replace body: the incident, plus the version the writer read
 /// and a note for the revision.
-#[derive(Debug, Deserialize)]
 struct IncidentRequest {
-    #[serde(flatten)]
     incident: IncidentInput,
     version: Option<i64>,
     revision_note: Option<String>,
 }
 
+impl IncidentRequest {
+    fn from_json(mut body: serde_json::Value) -> Result<IncidentRequest, AppError> {
+        let (version, revision_note) = take_write_meta(&mut body)?;
+        Ok(IncidentRequest { incident: from_value(body)?, version, revision_note })
+    }
+}
+
+/// Removes `version` and `revision_note` from a write body: they are about
+/// the write, not fields of the incident.
+fn take_write_meta(body: &mut serde_json::Value) -> Result<(Option<i64>, Option<String>), AppError> {
+    let Some(object) = body.as_object_mut() else {
+        return Err(AppError::validation("body", "send a JSON object of incident fields"));
+    };
+    let version = match object.remove("version") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => Some(value.as_i64().ok_or_else(|| AppError::validation("version", "must be an integer"))?),
+    };
+    let note = match object.remove("revision_note") {
+        Some(serde_json::Value::String(note)) if !note.trim().is_empty() => Some(note.trim().to_string()),
+        _ => None,
+    };
+    Ok((version, note))
+}
+
 async fn create(
     State(state): State<AppState>,
-    ApiJson(request): ApiJson<IncidentRequest>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, AppError> {
+    let request = IncidentRequest::from_json(body)?;
     let fields = request.incident.validate().map_err(AppError::Validation)?;
     let incident = state.store.create_incident(&fields, API_ACTOR).await?;
     let mut response = with_etag(StatusCode::CREATED, &incident);
@@ -142,8 +165,9 @@ async fn replace(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     IfMatch(if_match): IfMatch,
-    ApiJson(mut request): ApiJson<IncidentRequest>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, AppError> {
+    let mut request = IncidentRequest::from_json(body)?;
     let expected = expected_version(if_match, request.version)?;
     // A replacement without a slug keeps the current one rather than
     // deriving a new one from the title.
@@ -151,7 +175,7 @@ async fn replace(
         request.incident.slug = Some(slug.clone());
     }
     let fields = request.incident.validate().map_err(AppError::Validation)?;
-    let note = request.revision_note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let note = request.revision_note.as_deref();
     let incident = state.store.replace_incident(&slug, expected, &fields, API_ACTOR, note).await?;
     Ok(with_etag(StatusCode::OK, &incident))
 }
@@ -162,21 +186,9 @@ async fn patch(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     IfMatch(if_match): IfMatch,
-    request: Request,
+    ApiJson(mut patch): ApiJson<serde_json::Value>,
 ) -> Result<Response, AppError> {
-    let bytes = json_body(request, &state).await?;
-    let mut patch: serde_json::Value = parse_json(&bytes)?;
-    let Some(object) = patch.as_object_mut() else {
-        return Err(AppError::validation("body", "a merge patch is a JSON object of the fields to change"));
-    };
-    let body_version = match object.remove("version") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(value) => Some(value.as_i64().ok_or_else(|| AppError::validation("version", "must be an integer"))?),
-    };
-    let note = match object.remove("revision_note") {
-        Some(serde_json::Value::String(note)) if !note.trim().is_empty() => Some(note.trim().to_string()),
-        _ => None,
-    };
+    let (body_version, note) = take_write_meta(&mut patch)?;
     let expected = expected_version(if_match, body_version)?;
 
     let current = state.store.get_incident(&slug).await?.ok_or_else(not_found)?;

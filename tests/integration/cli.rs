@@ -1,0 +1,118 @@
+//! The `hindsight` binary itself: it serves the seeds on a first start, keeps
+//! them single on a restart, stops cleanly on SIGTERM, and exports and
+//! imports through its subcommands.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestDatabase};
+use crate::on_both_backends;
+
+on_both_backends!(
+    the_binary_serves_eight_seeds_on_a_first_start_and_still_eight_after_a_restart,
+    export_and_import_through_the_command_line_copy_every_incident,
+);
+
+fn hindsight(database: &TestDatabase, backend: Backend) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hindsight"));
+    command.env("HINDSIGHT_DATA_DIR", database.dir.path()).env("HINDSIGHT_ADDR", "127.0.0.1:0").env("RUST_LOG", "info");
+    match backend {
+        Backend::Sqlite => command.env_remove("DATABASE_URL"),
+        Backend::Postgres => command.env("DATABASE_URL", &database.url),
+    };
+    command
+}
+
+/// A running server process, stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(database: &TestDatabase, backend: Backend) -> Server {
+        let mut child = hindsight(database, backend).stderr(Stdio::piped()).spawn().expect("start hindsight");
+        let stderr = child.stderr.take().expect("stderr");
+        let (lines, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        loop {
+            let line = received.recv_timeout(Duration::from_secs(60)).expect("the server announces its address");
+            if let Some(address) = line.split("serving on ").nth(1) {
+                return Server { child, address: address.trim().to_string() };
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn stop(mut self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        assert!(status.success());
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(status.success(), "exit status {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the server did not stop within 10 s of SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn incident_count(address: &str) -> usize {
+    let page: Value =
+        reqwest::get(format!("{address}/api/v1/incidents?limit=100")).await.expect("GET").json().await.expect("JSON");
+    page["items"].as_array().expect("items").len()
+}
+
+async fn the_binary_serves_eight_seeds_on_a_first_start_and_still_eight_after_a_restart(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let first = Server::start(&database, backend);
+    assert_eq!(incident_count(&first.address).await, 8);
+    first.stop();
+    let second = Server::start(&database, backend);
+    assert_eq!(incident_count(&second.address).await, 8);
+    second.stop();
+}
+
+async fn export_and_import_through_the_command_line_copy_every_incident(backend: Backend) {
+    let source = TestDatabase::new(backend).await;
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let imported = hindsight(&source, backend).arg("import").arg(&seeds).output().expect("import");
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("imported 8 incident(s), skipped 0, failed 0"));
+    assert!(String::from_utf8_lossy(&imported.stderr).contains("[8/8]"), "progress is shown");
+
+    let out = tempfile::tempdir().unwrap();
+    let exported = hindsight(&source, backend).arg("export").arg(out.path()).output().expect("export");
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let markdown_files = std::fs::read_dir(out.path())
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|ext| ext == "md")));
+    assert_eq!(markdown_files.count(), 8);
+
+    let target = TestDatabase::new(backend).await;
+    let again = hindsight(&target, backend).arg("import").arg(out.path()).output().expect("import");
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let store = target.open_store().await;
+    let page = store.list_incidents(&Default::default(), None, 100).await.unwrap();
+    assert_eq!(page.items.len(), 8);
+
+    let broken = hindsight(&target, backend).arg("import").arg(out.path().join("missing.md")).output().expect("import");
+    assert!(!broken.status.success(), "a missing file fails the command");
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("cannot read"));
+}

@@ -1,0 +1,266 @@
+//! Starts the real application on port 0 with a fresh database per test:
+//! an SQLite file in a temp dir, or a new PostgreSQL database created on the
+//! server named by `HINDSIGHT_TEST_DATABASE_URL` and dropped afterwards.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use hindsight::app::{self, AppState};
+use hindsight::store::Store;
+use serde_json::Value;
+use sqlx::Connection;
+use tempfile::TempDir;
+
+pub const PG_ENV: &str = "HINDSIGHT_TEST_DATABASE_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed `async fn(Backend)` as two tests: `sqlite::name`, and
+/// `postgres::name`, which is ignored unless asked for with `--ignored`
+/// (CI does, with `HINDSIGHT_TEST_DATABASE_URL` set).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[ignore = "PostgreSQL suite: set HINDSIGHT_TEST_DATABASE_URL and run `cargo test -- --ignored`"]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// A database of its own for one test.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("hindsight.db").display());
+                TestDatabase { url, dir, postgres: None }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var(PG_ENV).unwrap_or_else(|_| {
+                    panic!("the PostgreSQL suite needs {PG_ENV}=postgres://user:password@127.0.0.1:5432/database")
+                });
+                let name = unique_database_name();
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL");
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
+                admin.close().await.ok();
+                let url = replace_database(&admin_url, &name);
+                TestDatabase { url, dir, postgres: Some((admin_url, name)) }
+            }
+        }
+    }
+
+    pub async fn open_store(&self) -> Store {
+        let store = Store::connect(&self.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        store
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else { return };
+        // Drop runs inside the test's runtime; the clean-up needs its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn unique_database_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("hindsight_test_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `postgres://u:p@h:5432/db?x=y` with `db` replaced by `name`.
+pub fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let prefix = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+    match query {
+        Some(query) => format!("{prefix}/{name}?{query}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// The application, serving on a free port of 127.0.0.1.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub database: TestDatabase,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    /// An app on an empty database.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let database = TestDatabase::new(backend).await;
+        let store = database.open_store().await;
+        Self::serve(database, store).await
+    }
+
+    /// An app on a database holding the seed incidents.
+    pub async fn spawn_seeded(backend: Backend) -> TestApp {
+        let app = Self::spawn(backend).await;
+        hindsight::seeds::load_if_empty(&app.store).await.expect("load seeds");
+        app
+    }
+
+    async fn serve(database: TestDatabase, store: Store) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("address"));
+        let router = app::router(AppState { store: store.clone() });
+        let server = tokio::spawn(async move {
+            app::serve(listener, router, std::future::pending()).await.expect("serve");
+        });
+        TestApp { address, client: reqwest::Client::new(), store, database, server }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("POST")
+    }
+
+    /// Creates an incident and returns its JSON, failing the test otherwise.
+    pub async fn create(&self, body: Value) -> Value {
+        let response = self.post_json("/api/v1/incidents", &body).await;
+        let status = response.status();
+        let json: Value = response.json().await.expect("JSON");
+        assert_eq!(status, 201, "create failed: {json}");
+        json
+    }
+
+    pub async fn put_json(&self, path: &str, if_match: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut request = self.client.put(self.url(path)).json(body);
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send().await.expect("PUT")
+    }
+
+    pub async fn patch_json(&self, path: &str, if_match: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut request = self
+            .client
+            .patch(self.url(path))
+            .header("Content-Type", "application/merge-patch+json")
+            .body(body.to_string());
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send().await.expect("PATCH")
+    }
+
+    pub async fn delete(&self, path: &str, if_match: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send().await.expect("DELETE")
+    }
+
+    /// Every incident, fetched page by page through the API.
+    pub async fn all_incidents(&self, query: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/incidents?limit=100{query}");
+            if let Some(cursor) = &cursor {
+                path.push_str(&format!("&cursor={cursor}"));
+            }
+            let page = self.get_json(&path).await;
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => return items,
+            }
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A complete report, as a client would file it.
+pub fn full_incident(title: &str) -> Value {
+    serde_json::json!({
+        "title": title,
+        "summary": "Writes **stalled** for 25 minutes.",
+        "body": "## What happened\n\nThe primary failed over.",
+        "impact": "Checkout was unavailable.",
+        "status": "published",
+        "severity": "sev2",
+        "organization": "Example Corp",
+        "services": ["checkout", "db.primary"],
+        "tags": ["database", "failover"],
+        "detection": "monitoring",
+        "source_url": "https://status.example.com/incidents/1",
+        "authors": ["Ada", "Grace"],
+        "started_at": {"at": "2013-05-20T11:40:00-07:00", "zone": "PDT"},
+        "detected_at": {"at": "2013-05-20T11:50:00-07:00", "zone": "PDT", "precision": "minute"},
+        "mitigated_at": {"at": "2013-05-20T19:00:00Z"},
+        "resolved_at": {"at": "2013-05-20T12:05:00-07:00", "zone": "PDT"},
+        "timeline": [
+            {"at": {"at": "2013-05-20T11:40:00-07:00", "zone": "PDT"}, "kind": "trigger", "text": "Primary disk filled."},
+            {"at": {"at": "2013-05-20T11:50:00-07:00", "zone": "PDT"}, "kind": "detection", "text": "Alert fired."},
+            {"kind": "note", "text": "Someone noticed the backlog (time unknown)."}
+        ],
+        "factors": [
+            {"category": "capacity", "text": "The disk had no headroom.", "primary": true},
+            {"category": "monitoring_gap", "text": "No alert on disk growth."}
+        ],
+        "actions": [
+            {"text": "Alert at 80% disk.", "owner": "ops", "status": "open", "priority": "high", "due_on": "2013-06-01",
+             "tracker_url": "https://tracker.example.com/1"},
+            {"text": "Resize disks.", "status": "done", "completed_at": "2013-05-21T10:00:00Z"}
+        ],
+        "related": [{"slug": "some-earlier-incident", "kind": "recurrence_of"}]
+    })
+}

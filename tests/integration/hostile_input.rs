@@ -1,0 +1,114 @@
+//! Malformed, hostile and oversized requests get a clear 4xx, and the server
+//! keeps serving.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(
+    malformed_json_is_a_400_and_a_wrong_shape_a_422,
+    a_hundred_thousand_nested_arrays_get_a_400_and_the_server_keeps_serving,
+    a_body_over_the_limit_gets_a_413,
+    a_body_that_is_not_json_gets_a_415,
+    a_method_the_endpoint_lacks_gets_a_405_problem,
+    health_and_readiness_answer,
+);
+
+async fn post_raw(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    app.client.post(app.url(path)).header("Content-Type", content_type).body(body).send().await.expect("POST")
+}
+
+async fn malformed_json_is_a_400_and_a_wrong_shape_a_422(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for body in ["{", "{\"title\": }", "not json", "{\"title\": \"x\"} {}", "\u{feff}{}", "{\"title\": \"\\ud800\"}"] {
+        let response = post_raw(&app, "/api/v1/incidents", "application/json", body).await;
+        assert_eq!(response.status(), 400, "{body:?}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+    }
+    let invalid_utf8 =
+        post_raw(&app, "/api/v1/incidents", "application/json", vec![b'{', b'"', 0xff, 0xfe, b'"', b'}']).await;
+    assert_eq!(invalid_utf8.status(), 400);
+    let wrong_type = app.post_json("/api/v1/incidents", &json!({"title": 42})).await;
+    assert_eq!(wrong_type.status(), 422);
+    let problem: Value = wrong_type.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "title");
+    let nested_wrong = app.post_json("/api/v1/incidents", &json!({"title": "x", "timeline": [{"text": ["a"]}]})).await;
+    assert_eq!(nested_wrong.status(), 422);
+    let problem: Value = nested_wrong.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "timeline[0].text");
+}
+
+async fn a_hundred_thousand_nested_arrays_get_a_400_and_the_server_keeps_serving(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create(json!({"title": "Victim"})).await;
+    let arrays = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let objects = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+    let inside_a_field = format!("{{\"title\": \"x\", \"extra\": {arrays}}}");
+    for body in [&arrays, &objects, &inside_a_field] {
+        let created = post_raw(&app, "/api/v1/incidents", "application/json", body.clone()).await;
+        assert_eq!(created.status(), 400);
+        let problem: Value = created.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains("nested"), "{problem}");
+        let patched = app
+            .client
+            .patch(app.url("/api/v1/incidents/victim"))
+            .header("Content-Type", "application/merge-patch+json")
+            .header("If-Match", "\"1\"")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(patched.status(), 400);
+        let replaced = app
+            .client
+            .put(app.url("/api/v1/incidents/victim"))
+            .header("Content-Type", "application/json")
+            .header("If-Match", "\"1\"")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replaced.status(), 400);
+    }
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get_json("/api/v1/incidents/victim").await["version"], 1);
+}
+
+async fn a_body_over_the_limit_gets_a_413(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let huge = json!({"title": "Huge", "body": "x".repeat(3 * 1024 * 1024)});
+    let response = app.post_json("/api/v1/incidents", &huge).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let too_long_for_the_field = json!({"title": "Long", "body": "x".repeat(300 * 1024)});
+    let response = app.post_json("/api/v1/incidents", &too_long_for_the_field).await;
+    assert_eq!(response.status(), 422, "within the body limit but over the field limit");
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+async fn a_body_that_is_not_json_gets_a_415(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let form = post_raw(&app, "/api/v1/incidents", "application/x-www-form-urlencoded", "title=x").await;
+    assert_eq!(form.status(), 415);
+    let none = app.client.post(app.url("/api/v1/incidents")).body("{\"title\": \"x\"}").send().await.unwrap();
+    assert_eq!(none.status(), 415);
+    assert_eq!(none.headers()["content-type"], "application/problem+json");
+}
+
+async fn a_method_the_endpoint_lacks_gets_a_405_problem(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app.client.delete(app.url("/api/v1/incidents")).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+}
+
+async fn health_and_readiness_answer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok");
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    app.store.close().await;
+    assert_eq!(app.get("/readyz").await.status(), 503, "not ready once the database is gone");
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}

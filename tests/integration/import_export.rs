@@ -1,0 +1,87 @@
+//! Export then import is lossless, field by field; imports skip what exists
+//! and report what they cannot read without stopping.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+use hindsight::import::{self, export};
+
+on_both_backends!(
+    an_export_imported_into_an_empty_database_gives_identical_incidents,
+    importing_again_skips_incidents_that_exist,
+    an_import_reports_bad_files_and_goes_on,
+);
+
+async fn an_export_imported_into_an_empty_database_gives_identical_incidents(backend: Backend) {
+    let source = TestApp::spawn_seeded(backend).await;
+    source.create(crate::helpers::full_incident("Checkout writes stalled")).await;
+    let edit =
+        json!({"title": "Checkout writes stalled", "summary": "Tricky: \"quotes\", +++ fences,\nand a second line."});
+    let edited = source.put_json("/api/v1/incidents/checkout-writes-stalled", Some("\"1\""), &edit).await;
+    assert_eq!(edited.status(), 200);
+    let out = tempfile::tempdir().unwrap();
+    let count = export::export_all(&source.store, out.path(), |_| {}).await.unwrap();
+    assert_eq!(count, 9);
+
+    let from_markdown = TestApp::spawn(backend).await;
+    let report = import::import_path(&from_markdown.store, out.path(), "import", |_, _, _| {}).await.unwrap();
+    assert_eq!((report.imported, report.skipped.len(), report.failed.len()), (9, 0, 0), "{report:?}");
+
+    let from_dump = TestApp::spawn(backend).await;
+    let dump = out.path().join(export::DUMP_FILE);
+    let report = import::import_path(&from_dump.store, &dump, "import", |_, _, _| {}).await.unwrap();
+    assert_eq!((report.imported, report.failed.len()), (9, 0), "{report:?}");
+
+    let by_slug = |mut incidents: Vec<Value>| {
+        incidents.sort_by_key(|incident| incident["slug"].as_str().unwrap_or_default().to_string());
+        incidents
+    };
+    let original = by_slug(source.all_incidents("").await);
+    for copy in [by_slug(from_markdown.all_incidents("").await), by_slug(from_dump.all_incidents("").await)] {
+        assert_eq!(copy.len(), original.len());
+        for (want, got) in original.iter().zip(&copy) {
+            let (want, got) = (want.as_object().unwrap(), got.as_object().unwrap());
+            assert_eq!(want.keys().collect::<Vec<_>>(), got.keys().collect::<Vec<_>>());
+            for (field, value) in want {
+                assert_eq!(&got[field], value, "{} differs in {field}", want["slug"]);
+            }
+        }
+    }
+    let copied = from_markdown.get_json("/api/v1/incidents/checkout-writes-stalled").await;
+    assert_eq!(copied["version"], 2, "the version carries over");
+}
+
+async fn importing_again_skips_incidents_that_exist(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let report = import::import_path(&app.store, &seeds, "import", |_, _, _| {}).await.unwrap();
+    assert_eq!(report.imported, 0);
+    assert_eq!(report.skipped.len(), 8);
+    assert!(report.skipped[0].1.contains("already exists"));
+    assert_eq!(app.all_incidents("").await.len(), 8);
+}
+
+async fn an_import_reports_bad_files_and_goes_on(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("a-no-front-matter.md", "# Just a heading\n");
+    write("b-invalid.md", "+++\ntitle = \"\"\nseverity = \"sev9\"\n+++\n");
+    write("c-good.md", "+++\ntitle = \"Good one\"\nstatus = \"published\"\n+++\n\nBody text.\n");
+    write("d-deep.md", &format!("+++\nx = {}{}\n+++\n", "[".repeat(50_000), "]".repeat(50_000)));
+    std::fs::write(dir.path().join("e-binary.md"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    let mut seen = Vec::new();
+    let report =
+        import::import_path(&app.store, dir.path(), "import", |done, total, _| seen.push((done, total))).await.unwrap();
+    assert_eq!(report.imported, 1);
+    assert_eq!(report.failed.len(), 4, "{report:?}");
+    let reasons: Vec<&str> = report.failed.iter().map(|(_, reason)| reason.as_str()).collect();
+    assert!(reasons[0].contains("starts with"), "{reasons:?}");
+    assert!(reasons[1].contains("title") && reasons[1].contains("severity"), "{reasons:?}");
+    assert!(reasons[3].contains("UTF-8"), "{reasons:?}");
+    assert_eq!(seen.last(), Some(&(5, 5)), "progress is reported for every file");
+    let good: Value = app.get_json("/api/v1/incidents/good-one").await;
+    assert_eq!(good["body"], "Body text.");
+    assert_eq!(good["created_by"], "import");
+}

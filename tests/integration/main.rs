@@ -1,0 +1,11 @@
+//! The integration suite: the real router on a real database, through HTTP.
+//! Every behaviour runs on SQLite, and on PostgreSQL when asked for.
+
+mod helpers;
+
+mod cli;
+mod concurrency;
+mod hostile_input;
+mod import_export;
+mod incidents;
+mod seeds;
