@@ -35,20 +35,23 @@ struct Server {
 
 impl Server {
     fn start(database: &TestDatabase, backend: Backend) -> Server {
-        let mut child = hindsight(database, backend).stderr(Stdio::piped()).spawn().expect("start hindsight");
-        let stderr = child.stderr.take().expect("stderr");
+        let child = hindsight(database, backend).stderr(Stdio::piped()).spawn().expect("start hindsight");
+        // From here on, Drop stops the process whatever happens.
+        let mut server = Server { child, address: String::new() };
+        let stderr = server.child.stderr.take().expect("stderr");
         let (lines, received) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let _ = lines.send(line);
             }
         });
-        loop {
+        while server.address.is_empty() {
             let line = received.recv_timeout(Duration::from_secs(60)).expect("the server announces its address");
             if let Some(address) = line.split("serving on ").nth(1) {
-                return Server { child, address: address.trim().to_string() };
+                server.address = address.trim().to_string();
             }
         }
+        server
     }
 
     /// Sends SIGTERM and waits for a clean exit.
