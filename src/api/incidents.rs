@@ -192,8 +192,8 @@ async fn patch(
     let expected = expected_version(if_match, body_version)?;
 
     let current = state.store.get_incident(&slug).await?.ok_or_else(not_found)?;
-    if current.version != expected {
-        return Err(AppError::StaleVersion { current: current.version });
+    if current.meta.version != expected {
+        return Err(AppError::StaleVersion { current: current.meta.version });
     }
     let mut merged = serde_json::to_value(current.fields.to_input()).map_err(anyhow::Error::from)?;
     merge_patch(&mut merged, patch);
@@ -272,7 +272,7 @@ fn not_found() -> AppError {
 
 fn with_etag(status: StatusCode, incident: &Incident) -> Response {
     let mut response = (status, Json(incident)).into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", incident.version)) {
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", incident.meta.version)) {
         response.headers_mut().insert(header::ETAG, etag);
     }
     response

@@ -7,7 +7,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::durations::{Durations, KeyMoments};
-use super::reported_time::{format_rfc3339, truncate_for_message, Precision, ReportedTime, ReportedTimeInput};
+use super::reported_time::{
+    format_rfc3339, now_to_the_second, truncate_for_message, Precision, ReportedTime, ReportedTimeInput,
+};
 use super::slug::{slug_from_title, validate_slug};
 use super::taxonomy::{ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Severity, Status};
 use super::validation::ValidationErrors;
@@ -671,12 +673,34 @@ fn check_key_moment_order(errors: &mut ValidationErrors, moments: [(&str, &Optio
 pub struct Incident {
     pub id: i64,
     pub fields: IncidentFields,
+    pub meta: IncidentMeta,
+}
+
+/// The bookkeeping stored beside an incident's fields: its version, who
+/// created and last changed it and when, and when it was first published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentMeta {
     pub version: i64,
     pub created_at: OffsetDateTime,
     pub created_by: String,
     pub updated_at: OffsetDateTime,
     pub updated_by: String,
     pub published_at: Option<OffsetDateTime>,
+}
+
+impl IncidentMeta {
+    /// A first version, written now by `actor`.
+    pub fn new_by(actor: &str) -> IncidentMeta {
+        let now = now_to_the_second();
+        IncidentMeta {
+            version: 1,
+            created_at: now,
+            created_by: actor.to_string(),
+            updated_at: now,
+            updated_by: actor.to_string(),
+            published_at: None,
+        }
+    }
 }
 
 /// The JSON shape of Appendix A: the fields, the derived durations and the
@@ -709,12 +733,12 @@ impl Serialize for Incident {
             time_to_resolve_seconds: seconds(durations.time_to_resolve),
             duration_seconds: seconds(durations.total),
             durations,
-            version: self.version,
-            created_at: format_rfc3339(self.created_at),
-            created_by: &self.created_by,
-            updated_at: format_rfc3339(self.updated_at),
-            updated_by: &self.updated_by,
-            published_at: self.published_at.map(format_rfc3339),
+            version: self.meta.version,
+            created_at: format_rfc3339(self.meta.created_at),
+            created_by: &self.meta.created_by,
+            updated_at: format_rfc3339(self.meta.updated_at),
+            updated_by: &self.meta.updated_by,
+            published_at: self.meta.published_at.map(format_rfc3339),
         }
         .serialize(serializer)
     }

@@ -10,7 +10,9 @@ pub mod taxonomy;
 pub mod validation;
 
 pub use durations::{Durations, Elapsed};
-pub use incident::{ActionItem, Factor, Incident, IncidentFields, IncidentInput, RelatedLink, TimelineEvent};
+pub use incident::{
+    ActionItem, Factor, Incident, IncidentFields, IncidentInput, IncidentMeta, RelatedLink, TimelineEvent,
+};
 pub use reported_time::{Precision, ReportedTime, ReportedTimeInput};
 pub use taxonomy::{ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Severity, Status};
 pub use validation::{FieldError, ValidationErrors};

@@ -150,6 +150,12 @@ pub fn zone_label_for(offset: UtcOffset) -> String {
     format!("UTC{sign}{:02}:{:02}", hours.unsigned_abs(), minutes.unsigned_abs())
 }
 
+/// The current time in whole seconds, the resolution everything is stored in.
+pub fn now_to_the_second() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}
+
 /// RFC 3339 with whole seconds, keeping the value's offset.
 pub fn format_rfc3339(at: OffsetDateTime) -> String {
     let at = at.replace_nanosecond(0).unwrap_or(at);

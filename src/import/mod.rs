@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::domain::IncidentMeta;
 use crate::domain::{Incident, IncidentInput};
-use crate::store::{Meta, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -43,19 +44,19 @@ impl IncidentDocument {
         let time = crate::domain::reported_time::format_rfc3339;
         IncidentDocument {
             incident: incident.fields.to_input(),
-            version: Some(incident.version),
-            created_at: Some(time(incident.created_at)),
-            created_by: Some(incident.created_by.clone()),
-            updated_at: Some(time(incident.updated_at)),
-            updated_by: Some(incident.updated_by.clone()),
-            published_at: incident.published_at.map(time),
+            version: Some(incident.meta.version),
+            created_at: Some(time(incident.meta.created_at)),
+            created_by: Some(incident.meta.created_by.clone()),
+            updated_at: Some(time(incident.meta.updated_at)),
+            updated_by: Some(incident.meta.updated_by.clone()),
+            published_at: incident.meta.published_at.map(time),
         }
     }
 
     /// The stored bookkeeping: what the document says, else a first version
     /// written now by `actor`.
-    fn meta(&self, actor: &str) -> Result<Meta, String> {
-        let fresh = Meta::new_by(actor);
+    fn meta(&self, actor: &str) -> Result<IncidentMeta, String> {
+        let fresh = IncidentMeta::new_by(actor);
         let instant = |name: &str, value: &Option<String>| -> Result<Option<OffsetDateTime>, String> {
             value
                 .as_deref()
@@ -70,7 +71,7 @@ impl IncidentDocument {
             return Err(format!("version must be 1 or more, not {version}"));
         }
         let created_at = instant("created_at", &self.created_at)?.unwrap_or(fresh.created_at);
-        Ok(Meta {
+        Ok(IncidentMeta {
             version,
             created_at,
             created_by: self.created_by.clone().unwrap_or(fresh.created_by),

@@ -11,36 +11,11 @@ use time::OffsetDateTime;
 
 use super::{change_log, is_unique_violation, revisions, Param, QueryBuilder, Store, StoreError};
 use crate::domain::incident::parse_date;
+use crate::domain::reported_time::now_to_the_second;
 use crate::domain::{
-    ActionItem, ActionStatus, Detection, EventKind, Factor, FactorCategory, Incident, IncidentFields, Priority,
-    RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
+    ActionItem, ActionStatus, Detection, EventKind, Factor, FactorCategory, Incident, IncidentFields, IncidentMeta,
+    Priority, RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
 };
-
-/// The bookkeeping stored beside an incident's fields.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Meta {
-    pub version: i64,
-    pub created_at: OffsetDateTime,
-    pub created_by: String,
-    pub updated_at: OffsetDateTime,
-    pub updated_by: String,
-    pub published_at: Option<OffsetDateTime>,
-}
-
-impl Meta {
-    /// A first version, written now by `actor`.
-    pub fn new_by(actor: &str) -> Meta {
-        let now = now();
-        Meta {
-            version: 1,
-            created_at: now,
-            created_by: actor.to_string(),
-            updated_at: now,
-            updated_by: actor.to_string(),
-            published_at: None,
-        }
-    }
-}
 
 /// Which incidents a list shows. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
@@ -94,11 +69,6 @@ const SELECT_INCIDENTS: &str =
      resolved_at, resolved_offset, resolved_zone, resolved_precision, occurred_at, \
      version, created_at, created_by, updated_at, updated_by, published_at FROM incidents";
 
-pub(super) fn now() -> OffsetDateTime {
-    let now = OffsetDateTime::now_utc();
-    now.replace_nanosecond(0).unwrap_or(now)
-}
-
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
 /// Binds `fields` in the order of `CONTENT_COLUMNS`.
@@ -131,7 +101,7 @@ fn bind_time<'q>(query: AnyQuery<'q>, time: Option<&'q ReportedTime>) -> AnyQuer
 impl Store {
     /// Files a new incident, version 1, written by `actor`.
     pub async fn create_incident(&self, fields: &IncidentFields, actor: &str) -> Result<Incident, StoreError> {
-        self.insert_incident(fields, Meta::new_by(actor), Some("created")).await
+        self.insert_incident(fields, IncidentMeta::new_by(actor), Some("created")).await
     }
 
     /// Inserts an incident with the given bookkeeping: used by create and by
@@ -139,7 +109,7 @@ impl Store {
     pub async fn insert_incident(
         &self,
         fields: &IncidentFields,
-        mut meta: Meta,
+        mut meta: IncidentMeta,
         note: Option<&str>,
     ) -> Result<Incident, StoreError> {
         if fields.status == Status::Published && meta.published_at.is_none() {
@@ -166,18 +136,9 @@ impl Store {
             Err(error) => return Err(error.into()),
         };
         insert_parts(&mut tx, id, fields).await?;
-        let incident = Incident {
-            id,
-            fields: fields.clone(),
-            version: meta.version,
-            created_at: meta.created_at,
-            created_by: meta.created_by,
-            updated_at: meta.updated_at,
-            updated_by: meta.updated_by,
-            published_at: meta.published_at,
-        };
+        let incident = Incident { id, fields: fields.clone(), meta };
         revisions::record(&mut tx, &incident, note).await?;
-        change_log::record(&mut tx, id, "upsert", incident.updated_at.unix_timestamp()).await?;
+        change_log::record(&mut tx, id, "upsert", incident.meta.updated_at.unix_timestamp()).await?;
         tx.commit().await?;
         Ok(incident)
     }
@@ -197,7 +158,7 @@ impl Store {
         if current.version != expected_version {
             return Err(StoreError::StaleVersion { current: current.version });
         }
-        let now = now();
+        let now = now_to_the_second();
         let published_at = match (current.published_at, fields.status) {
             (Some(at), _) => Some(instant(at)?),
             (None, Status::Published) => Some(now),
@@ -225,9 +186,7 @@ impl Store {
         }
         delete_parts(&mut tx, current.id).await?;
         insert_parts(&mut tx, current.id, fields).await?;
-        let incident = Incident {
-            id: current.id,
-            fields: fields.clone(),
+        let meta = IncidentMeta {
             version: expected_version + 1,
             created_at: instant(current.created_at)?,
             created_by: current.created_by,
@@ -235,6 +194,7 @@ impl Store {
             updated_by: actor.to_string(),
             published_at,
         };
+        let incident = Incident { id: current.id, fields: fields.clone(), meta };
         revisions::record(&mut tx, &incident, note).await?;
         change_log::record(&mut tx, incident.id, "upsert", now.unix_timestamp()).await?;
         tx.commit().await?;
@@ -255,7 +215,7 @@ impl Store {
         if expected_version.is_some_and(|expected| expected != current.version) {
             return Err(StoreError::StaleVersion { current: current.version });
         }
-        let now = now();
+        let now = now_to_the_second();
         sqlx::query(
             "UPDATE incidents SET deleted_at = $1, version = version + 1, updated_at = $1, updated_by = $2 WHERE id = $3",
         )
@@ -528,16 +488,15 @@ fn incident_from_row(row: &AnyRow) -> Result<Incident, StoreError> {
         actions: Vec::new(),
         related: Vec::new(),
     };
-    Ok(Incident {
-        id: row.try_get("id")?,
-        fields,
+    let meta = IncidentMeta {
         version: row.try_get("version")?,
         created_at: instant(row.try_get("created_at")?)?,
         created_by: row.try_get("created_by")?,
         updated_at: instant(row.try_get("updated_at")?)?,
         updated_by: row.try_get("updated_by")?,
         published_at: row.try_get::<Option<i64>, _>("published_at")?.map(instant).transpose()?,
-    })
+    };
+    Ok(Incident { id: row.try_get("id")?, fields, meta })
 }
 
 fn action_from_row(row: &AnyRow) -> Result<ActionItem, StoreError> {

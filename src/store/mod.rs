@@ -15,7 +15,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
-pub use incidents::{IncidentFilter, IncidentPage, Meta, PageCursor};
+pub use incidents::{IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
 
 /// Which database a store talks to.

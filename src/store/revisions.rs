@@ -35,11 +35,11 @@ pub(super) async fn record(
         "INSERT INTO revisions (incident_id, version, snapshot, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(incident.id)
-    .bind(incident.version)
+    .bind(incident.meta.version)
     .bind(snapshot)
     .bind(note)
-    .bind(incident.updated_at.unix_timestamp())
-    .bind(incident.updated_by.as_str())
+    .bind(incident.meta.updated_at.unix_timestamp())
+    .bind(incident.meta.updated_by.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(())
