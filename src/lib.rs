@@ -9,5 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod markdown;
 pub mod seeds;
 pub mod store;
+pub mod web;

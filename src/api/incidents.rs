@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::extract::{from_value, ApiJson, IfMatch};
 use crate::app::AppState;
-use crate::domain::{Incident, IncidentInput, Severity, Status};
+use crate::domain::{FactorCategory, Incident, IncidentInput, Severity, Status};
 use crate::error::AppError;
 use crate::store::{IncidentFilter, PageCursor};
 
@@ -35,6 +35,9 @@ struct ListParams {
     service: Option<String>,
     organization: Option<String>,
     year: Option<String>,
+    category: Option<String>,
+    has_open_actions: Option<String>,
+    order: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
 }
@@ -55,6 +58,19 @@ impl ListParams {
                     .ok_or_else(|| bad_param("year", v, "a year such as 2013"))
             })
             .transpose()?;
+        let factor_category = text(&self.category)
+            .map(|v| FactorCategory::parse(v).ok_or_else(|| bad_param("category", v, &FactorCategory::choices())))
+            .transpose()?;
+        let has_open_actions = match text(&self.has_open_actions) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => return Err(bad_param("has_open_actions", other, "true or false")),
+        };
+        let oldest_first = match text(&self.order) {
+            None | Some("newest") => false,
+            Some("oldest") => true,
+            Some(other) => return Err(bad_param("order", other, "newest or oldest")),
+        };
         Ok(IncidentFilter {
             status,
             severity,
@@ -62,6 +78,9 @@ impl ListParams {
             service: text(&self.service).map(str::to_lowercase),
             organization: text(&self.organization).map(str::to_string),
             year,
+            factor_category,
+            has_open_actions,
+            oldest_first,
         })
     }
 

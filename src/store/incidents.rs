@@ -26,10 +26,15 @@ pub struct IncidentFilter {
     pub service: Option<String>,
     pub organization: Option<String>,
     pub year: Option<i32>,
+    /// Only incidents with a contributing factor of this category.
+    pub factor_category: Option<FactorCategory>,
+    /// Only incidents with an action item still open or in progress.
+    pub has_open_actions: bool,
+    /// List the oldest incidents first instead of the newest.
+    pub oldest_first: bool,
 }
 
-/// Where a page of the list resumes: just after this incident in list order
-/// (most recent first).
+/// Where a page of the list resumes: just after this incident in list order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageCursor {
     pub occurred_at: i64,
@@ -61,7 +66,7 @@ const CONTENT_COLUMNS: &str =
      resolved_at, resolved_offset, resolved_zone, resolved_precision, occurred_at";
 const CONTENT_PLACEHOLDERS: &str =
     "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27";
-const SELECT_INCIDENTS: &str =
+pub(super) const SELECT_INCIDENTS: &str =
     "SELECT id, slug, title, summary, body, impact, status, severity, organization, detection, source_url, \
      started_at, started_offset, started_zone, started_precision, \
      detected_at, detected_offset, detected_zone, detected_precision, \
@@ -240,7 +245,8 @@ impl Store {
         Ok(assemble(&mut conn, rows).await?.pop())
     }
 
-    /// Incidents matching `filter`, most recent first, `limit` at a time.
+    /// Incidents matching `filter`, most recent first unless the filter says
+    /// otherwise, `limit` at a time.
     pub async fn list_incidents(
         &self,
         filter: &IncidentFilter,
@@ -274,12 +280,27 @@ impl Store {
             query.push(" AND occurred_at >= ").bind(Param::Int(start));
             query.push(" AND occurred_at < ").bind(Param::Int(end));
         }
-        if let Some(cursor) = after {
-            query.push(" AND (occurred_at < ").bind(Param::Int(cursor.occurred_at));
-            query.push(" OR (occurred_at = ").bind(Param::Int(cursor.occurred_at));
-            query.push(" AND id < ").bind(Param::Int(cursor.id)).push("))");
+        if let Some(category) = filter.factor_category {
+            query
+                .push(" AND EXISTS (SELECT 1 FROM contributing_factors f WHERE f.incident_id = incidents.id AND f.category = ")
+                .bind(Param::Text(category.as_str().into()))
+                .push(")");
         }
-        query.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").bind(Param::Int(i64::from(limit) + 1));
+        if filter.has_open_actions {
+            query.push(
+                " AND EXISTS (SELECT 1 FROM action_items a WHERE a.incident_id = incidents.id \
+                 AND a.status IN ('open', 'in_progress'))",
+            );
+        }
+        let (beyond, direction) = if filter.oldest_first { (">", "ASC") } else { ("<", "DESC") };
+        if let Some(cursor) = after {
+            query.push(&format!(" AND (occurred_at {beyond} ")).bind(Param::Int(cursor.occurred_at));
+            query.push(" OR (occurred_at = ").bind(Param::Int(cursor.occurred_at));
+            query.push(&format!(" AND id {beyond} ")).bind(Param::Int(cursor.id)).push("))");
+        }
+        query
+            .push(&format!(" ORDER BY occurred_at {direction}, id {direction} LIMIT "))
+            .bind(Param::Int(i64::from(limit) + 1));
 
         let mut conn = self.read.acquire().await?;
         let mut rows = query.build().fetch_all(&mut *conn).await?;
@@ -425,7 +446,7 @@ async fn load_incidents(conn: &mut sqlx::AnyConnection, sql: &str, id: i64) -> R
 
 /// Turns incident rows into incidents, loading each part table once for all
 /// of them.
-async fn assemble(conn: &mut sqlx::AnyConnection, rows: Vec<AnyRow>) -> Result<Vec<Incident>, StoreError> {
+pub(super) async fn assemble(conn: &mut sqlx::AnyConnection, rows: Vec<AnyRow>) -> Result<Vec<Incident>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -499,7 +520,7 @@ fn incident_from_row(row: &AnyRow) -> Result<Incident, StoreError> {
     Ok(Incident { id: row.try_get("id")?, fields, meta })
 }
 
-fn action_from_row(row: &AnyRow) -> Result<ActionItem, StoreError> {
+pub(super) fn action_from_row(row: &AnyRow) -> Result<ActionItem, StoreError> {
     let due_on: Option<String> = row.try_get("due_on")?;
     Ok(ActionItem {
         text: row.try_get("text")?,
@@ -530,7 +551,7 @@ fn time_from_row(row: &AnyRow, prefix: &str) -> Result<Option<ReportedTime>, Sto
     })
 }
 
-fn vocabulary<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+pub(super) fn vocabulary<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text: String = row.try_get(column)?;
     parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} `{text}` is not a known value")))
 }

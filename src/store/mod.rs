@@ -4,6 +4,7 @@
 //! the integration suite runs against both. The few real differences (how a
 //! write transaction begins, which migrations apply) are decided here.
 
+mod browse;
 mod change_log;
 mod incidents;
 mod revisions;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
+pub use browse::{Backlink, Label, LabelCount, OpenAction, Stats};
 pub use incidents::{IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
 

@@ -8,4 +8,5 @@ mod concurrency;
 mod hostile_input;
 mod import_export;
 mod incidents;
+mod markdown_sanitiser;
 mod seeds;

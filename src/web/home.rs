@@ -1,0 +1,42 @@
+//! `/`: recent reports, open action items and a few numbers.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use super::actions::ActionRow;
+use super::incidents::IncidentCard;
+use super::{page, Layout, WebError};
+use crate::app::AppState;
+use crate::domain::Status;
+use crate::store::{IncidentFilter, Label, LabelCount, Stats};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(home))
+}
+
+#[derive(askama::Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    recent: Vec<IncidentCard>,
+    actions: Vec<ActionRow>,
+    stats: Stats,
+    tags: Vec<LabelCount>,
+}
+
+async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
+    let published = IncidentFilter { status: Some(Status::Published), ..Default::default() };
+    let recent = state.store.list_incidents(&published, None, 6).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut tags = state.store.label_counts(Label::Tag).await?;
+    tags.truncate(16);
+    page(&HomePage {
+        layout: Layout::new("Hindsight", "home"),
+        recent: recent.items.iter().map(IncidentCard::new).collect(),
+        actions: state.store.open_actions(6).await?.iter().map(ActionRow::new).collect(),
+        stats: state.store.stats(today).await?,
+        tags,
+    })
+}

@@ -1,0 +1,382 @@
+//! `/incidents`: the list with its filters, sort and pages, and one
+//! incident's report with its timeline view.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::timeline::{self, TimelineView};
+use super::{format, missing, page, Layout, WebError};
+use crate::app::AppState;
+use crate::domain::{ActionStatus, Incident, Severity, Status};
+use crate::markdown;
+use crate::store::{IncidentFilter, Label, LabelCount, PageCursor};
+
+pub const PAGE_SIZE: u32 = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/incidents", get(list)).route("/incidents/{slug}", get(show))
+}
+
+/// An incident as a list shows it.
+#[derive(Debug, Clone)]
+pub struct IncidentCard {
+    pub slug: String,
+    pub title: String,
+    pub summary_html: String,
+    pub severity: Option<&'static str>,
+    pub organization: Option<String>,
+    pub when: String,
+    pub duration: Option<String>,
+    pub tags: Vec<String>,
+    pub services: Vec<String>,
+    pub open_actions: usize,
+}
+
+impl IncidentCard {
+    pub fn new(incident: &Incident) -> IncidentCard {
+        let fields = &incident.fields;
+        let when = [&fields.started_at, &fields.detected_at, &fields.resolved_at]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|t| format::date(t.at))
+            .unwrap_or_else(|| "date unknown".to_string());
+        IncidentCard {
+            slug: fields.slug.clone(),
+            title: fields.title.clone(),
+            summary_html: markdown::render(&fields.summary),
+            severity: fields.severity.map(Severity::as_str),
+            organization: fields.organization.clone(),
+            when,
+            duration: fields.durations().total.as_ref().map(format::elapsed),
+            tags: fields.tags.clone(),
+            services: fields.services.clone(),
+            open_actions: fields
+                .actions
+                .iter()
+                .filter(|a| matches!(a.status, ActionStatus::Open | ActionStatus::InProgress))
+                .count(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    open: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+impl ListParams {
+    /// The store filter these parameters ask for; unknown values filter
+    /// nothing rather than fail, as a hand-edited address should still work.
+    fn filter(&self) -> IncidentFilter {
+        IncidentFilter {
+            status: Some(Status::Published),
+            severity: Severity::parse(self.severity.trim()),
+            tag: non_empty(&self.tag).map(str::to_lowercase),
+            service: non_empty(&self.service).map(str::to_lowercase),
+            organization: non_empty(&self.organization).map(str::to_string),
+            year: self.year.trim().parse().ok(),
+            factor_category: None,
+            has_open_actions: self.open == "1",
+            oldest_first: self.sort == "oldest",
+        }
+    }
+
+    /// The query string for these filters, without the cursor.
+    fn query_without_cursor(&self) -> String {
+        let pairs = [
+            ("severity", &self.severity),
+            ("tag", &self.tag),
+            ("service", &self.service),
+            ("organization", &self.organization),
+            ("year", &self.year),
+            ("open", &self.open),
+            ("sort", &self.sort),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|(name, value)| format!("{name}={}", encode(value.trim())))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// One choice in a filter's drop-down.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn choices(values: &[LabelCount], selected: &str) -> Vec<Choice> {
+    values
+        .iter()
+        .map(|v| Choice {
+            value: v.name.clone(),
+            label: format!("{} ({})", v.name, v.count),
+            selected: v.name.eq_ignore_ascii_case(selected.trim()),
+        })
+        .collect()
+}
+
+#[derive(askama::Template)]
+#[template(path = "incidents/list.html")]
+struct ListPage {
+    layout: Layout,
+    cards: Vec<IncidentCard>,
+    severities: Vec<Choice>,
+    tags: Vec<Choice>,
+    services: Vec<Choice>,
+    organizations: Vec<Choice>,
+    year: String,
+    open_only: bool,
+    oldest_first: bool,
+    filtered: bool,
+    next_href: Option<String>,
+    first_href: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, WebError> {
+    // A garbled address shows the unfiltered list rather than an error.
+    let params = params.map(|Query(p)| p).unwrap_or_default();
+    let cursor = PageCursor::decode(&params.cursor);
+    let result = state.store.list_incidents(&params.filter(), cursor, PAGE_SIZE).await?;
+    let query = params.query_without_cursor();
+    let href = |cursor: Option<&str>| {
+        let mut parts: Vec<String> = Vec::new();
+        if !query.is_empty() {
+            parts.push(query.clone());
+        }
+        if let Some(cursor) = cursor {
+            parts.push(format!("cursor={cursor}"));
+        }
+        if parts.is_empty() {
+            "/incidents".to_string()
+        } else {
+            format!("/incidents?{}", parts.join("&"))
+        }
+    };
+    let severities = Severity::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().to_string(),
+            label: s.as_str().to_uppercase(),
+            selected: s.as_str() == params.severity.trim(),
+        })
+        .collect();
+    let page_data = ListPage {
+        layout: Layout::new("Incidents", "incidents"),
+        cards: result.items.iter().map(IncidentCard::new).collect(),
+        severities,
+        tags: choices(&state.store.label_counts(Label::Tag).await?, &params.tag),
+        services: choices(&state.store.label_counts(Label::Service).await?, &params.service),
+        organizations: choices(&state.store.organizations().await?, &params.organization),
+        year: params.year.trim().to_string(),
+        open_only: params.open == "1",
+        oldest_first: params.sort == "oldest",
+        filtered: !query.is_empty() && query != "sort=oldest",
+        next_href: result.next_cursor.map(|c| href(Some(&c.encode()))),
+        first_href: cursor.map(|_| href(None)),
+    };
+    page(&page_data)
+}
+
+/// A key duration for the header.
+pub struct DurationFact {
+    pub label: &'static str,
+    pub value: Option<String>,
+}
+
+pub struct FactorView {
+    pub category: &'static str,
+    pub category_label: &'static str,
+    pub text_html: String,
+    pub primary: bool,
+}
+
+pub struct ActionView {
+    pub text_html: String,
+    pub owner: Option<String>,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub priority: Option<&'static str>,
+    pub due_on: Option<String>,
+    pub overdue: bool,
+    pub tracker_url: Option<String>,
+}
+
+pub struct RelatedView {
+    pub slug: String,
+    pub title: Option<String>,
+    pub kind_label: &'static str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "incidents/show.html")]
+struct ShowPage {
+    layout: Layout,
+    incident: Incident,
+    severity: Option<&'static str>,
+    detection: &'static str,
+    summary_html: String,
+    body_html: String,
+    impact_html: String,
+    durations: Vec<DurationFact>,
+    key_moments: Vec<(&'static str, String)>,
+    timeline: TimelineView,
+    legend: Vec<(String, &'static str, String)>,
+    factors: Vec<FactorView>,
+    actions: Vec<ActionView>,
+    related: Vec<RelatedView>,
+    linked_from: Vec<RelatedView>,
+}
+
+async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
+    let incident = state.store.get_incident(&slug).await?.filter(|i| i.fields.status == Status::Published);
+    let incident = incident.ok_or_else(|| missing("incident"))?;
+    let fields = &incident.fields;
+    let durations = fields.durations();
+    let fact = |label, value: Option<crate::domain::Elapsed>| DurationFact {
+        label,
+        value: value.as_ref().map(format::elapsed),
+    };
+    let related_slugs: Vec<String> = fields.related.iter().map(|link| link.slug.clone()).collect();
+    let titles = state.store.published_titles(&related_slugs).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let moments = [
+        ("Impact started", &fields.started_at),
+        ("Detected", &fields.detected_at),
+        ("Mitigated", &fields.mitigated_at),
+        ("Resolved", &fields.resolved_at),
+    ];
+    let show_page = ShowPage {
+        layout: Layout::new(fields.title.clone(), "incidents"),
+        severity: fields.severity.map(Severity::as_str),
+        detection: detection_label(fields.detection),
+        summary_html: markdown::render(&fields.summary),
+        body_html: markdown::render(&fields.body),
+        impact_html: markdown::render(&fields.impact),
+        durations: vec![
+            fact("Time to detect", durations.time_to_detect),
+            fact("Time to mitigate", durations.time_to_mitigate),
+            fact("Time to resolve", durations.time_to_resolve),
+            fact("Total duration", durations.total),
+        ],
+        key_moments: moments
+            .iter()
+            .filter_map(|(label, time)| time.as_ref().map(|t| (*label, format::reported(t))))
+            .collect(),
+        timeline: timeline::build(fields),
+        legend: timeline::legend(),
+        factors: fields
+            .factors
+            .iter()
+            .map(|factor| FactorView {
+                category: factor.category.as_str(),
+                category_label: super::browse::category_label(factor.category),
+                text_html: markdown::render_inline(&factor.text),
+                primary: factor.primary,
+            })
+            .collect(),
+        actions: fields
+            .actions
+            .iter()
+            .map(|action| ActionView {
+                text_html: markdown::render_inline(&action.text),
+                owner: action.owner.clone(),
+                status: action.status.as_str(),
+                status_label: action_status_label(action.status),
+                priority: action.priority.map(|p| p.as_str()),
+                due_on: action.due_on.map(crate::domain::incident::format_date),
+                overdue: matches!(action.status, ActionStatus::Open | ActionStatus::InProgress)
+                    && action.due_on.is_some_and(|due| due < today),
+                tracker_url: action.tracker_url.clone(),
+            })
+            .collect(),
+        related: fields
+            .related
+            .iter()
+            .map(|link| RelatedView {
+                title: titles.get(&link.slug).cloned(),
+                slug: link.slug.clone(),
+                kind_label: relation_label(link.kind),
+            })
+            .collect(),
+        linked_from: state
+            .store
+            .backlinks(&fields.slug)
+            .await?
+            .into_iter()
+            .map(|link| RelatedView { slug: link.slug, title: Some(link.title), kind_label: relation_label(link.kind) })
+            .collect(),
+        incident,
+    };
+    page(&show_page)
+}
+
+pub fn action_status_label(status: ActionStatus) -> &'static str {
+    match status {
+        ActionStatus::Open => "Open",
+        ActionStatus::InProgress => "In progress",
+        ActionStatus::Done => "Done",
+        ActionStatus::WontDo => "Won't do",
+    }
+}
+
+fn detection_label(detection: crate::domain::Detection) -> &'static str {
+    use crate::domain::Detection::*;
+    match detection {
+        Monitoring => "Monitoring",
+        CustomerReport => "Customer report",
+        Internal => "Internal",
+        ThirdParty => "Third party",
+        Unknown => "Unknown",
+    }
+}
+
+fn relation_label(kind: crate::domain::RelationKind) -> &'static str {
+    use crate::domain::RelationKind::*;
+    match kind {
+        Related => "Related",
+        RecurrenceOf => "Recurrence of",
+        CausedBy => "Caused by",
+    }
+}
