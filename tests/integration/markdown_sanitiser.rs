@@ -191,14 +191,19 @@ fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
     found
 }
 
-/// The scheme a browser would see: entities decoded, whitespace and control
-/// characters dropped, lowercased.
+/// The scheme a browser would see, following the WHATWG URL parser: entities
+/// decoded, leading C0 controls and spaces stripped, tabs and newlines
+/// removed anywhere, then a letter followed by letters, digits, `+`, `-` or
+/// `.` before a colon. Anything else is a relative address.
 fn scheme_of(url: &str) -> Option<String> {
     let decoded = url.replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
-    let cleaned: String = decoded.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
-    let colon = cleaned.find(':')?;
-    let scheme = &cleaned[..colon];
-    (!scheme.contains('/') && !scheme.contains('?') && !scheme.contains('#')).then(|| scheme.to_ascii_lowercase())
+    let trimmed = decoded.trim_start_matches(|c: char| c <= ' ');
+    let cleaned: String = trimmed.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let (scheme, _) = cleaned.split_once(':')?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then(|| scheme.to_ascii_lowercase())
 }
 
 fn assert_safe(input: &str, html: &str) {
