@@ -9,4 +9,5 @@ mod hostile_input;
 mod import_export;
 mod incidents;
 mod markdown_sanitiser;
+mod pages;
 mod seeds;

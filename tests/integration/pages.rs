@@ -1,0 +1,203 @@
+//! The HTML pages through HTTP: what a reader gets, that drafts stay
+//! hidden, and the headers every response carries.
+
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(
+    every_page_of_the_seeded_site_answers,
+    the_incident_page_shows_facts_durations_timeline_and_parts,
+    the_list_filters_and_pages,
+    drafts_are_not_shown_publicly,
+    factor_category_pages_gather_the_incidents_with_that_factor,
+    open_and_overdue_actions_are_listed_across_incidents,
+    the_atom_feed_lists_published_reports,
+    unknown_pages_get_an_html_404,
+    every_response_carries_the_security_headers,
+    static_files_are_cached_and_compressed,
+);
+
+async fn html(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200, "GET {path}");
+    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8", "{path}");
+    response.text().await.unwrap()
+}
+
+async fn every_page_of_the_seeded_site_answers(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    for path in ["/", "/incidents", "/incidents?severity=sev1", "/tags/dns", "/services/dns", "/factors", "/actions"] {
+        let page = html(&app, path).await;
+        assert!(page.contains("<main id=\"main\">"), "{path} has a main landmark");
+        assert!(!page.contains("<script>"), "{path} has no inline script");
+    }
+    for incident in app.all_incidents("").await {
+        let slug = incident["slug"].as_str().unwrap();
+        let page = html(&app, &format!("/incidents/{slug}")).await;
+        assert!(
+            page.contains(&format!("<h1>{}</h1>", incident["title"].as_str().unwrap().replace('\'', "&#39;"))),
+            "{slug}"
+        );
+    }
+    let home = html(&app, "/").await;
+    assert!(home.contains("Recent reports") && home.contains("Open action items"));
+}
+
+async fn the_incident_page_shows_facts_durations_timeline_and_parts(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    let page = html(&app, "/incidents/honeycomb-api-outage-2019-07-09").await;
+    for expected in [
+        "SEV1",
+        "Honeycomb",
+        "Time to resolve",
+        "<dd>12 min</dd>",
+        "Timeline",
+        "<svg class=\"strip\"",
+        "Impact started",
+        "4 min later",
+        "22:54",
+        "Contributing factors",
+        "Action items",
+        "Related incidents",
+        "href=\"/factors/software_defect\"",
+    ] {
+        assert!(page.contains(expected), "the Honeycomb page lacks {expected:?}");
+    }
+    let dnsimple = html(&app, "/incidents/dnsimple-dns-changes-blocked-mysql-2013-05-20").await;
+    assert!(dnsimple.contains("(PDT)"), "grouped by day in the incident's zone");
+    assert!(dnsimple.contains("18:40 UTC"), "with UTC beside");
+    assert!(dnsimple.contains("about 12 h 13 min"), "an approximate start makes the duration approximate");
+    assert!(dnsimple.contains("time unknown"));
+}
+
+async fn the_list_filters_and_pages(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    let dnsimple = html(&app, "/incidents?organization=DNSimple").await;
+    assert_eq!(dnsimple.matches("<article class=\"card\">").count(), 4);
+    let sev1_2013 = html(&app, "/incidents?severity=sev2&year=2013").await;
+    assert_eq!(sev1_2013.matches("<article class=\"card\">").count(), 3);
+    let none = html(&app, "/incidents?tag=no-such-tag").await;
+    assert!(none.contains("No published incident matches"));
+    let garbled = html(&app, "/incidents?year=abc&severity=zzz&open=maybe").await;
+    assert_eq!(garbled.matches("<article class=\"card\">").count(), 8, "a garbled filter filters nothing");
+    for n in 0..25 {
+        app.create(json!({"title": format!("Paged {n}"), "status": "published", "tags": ["paged"]})).await;
+    }
+    let first = html(&app, "/incidents?tag=paged").await;
+    assert_eq!(first.matches("<article class=\"card\">").count(), 20);
+    let next = first.split("rel=\"next\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
+    let second = html(&app, &next).await;
+    assert_eq!(second.matches("<article class=\"card\">").count(), 5);
+    assert!(second.contains("First page"));
+    let oldest = html(&app, "/incidents?tag=paged&sort=oldest").await;
+    assert!(oldest.find("Paged 0").unwrap() < oldest.find("Paged 1<").unwrap_or(usize::MAX));
+}
+
+async fn drafts_are_not_shown_publicly(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create(
+        json!({"title": "Secret draft", "status": "draft", "tags": ["hidden"], "actions": [{"text": "Hidden action"}]}),
+    )
+    .await;
+    app.create(json!({"title": "Under review", "status": "in_review", "tags": ["hidden"]})).await;
+    assert_eq!(app.get("/incidents/secret-draft").await.status(), 404);
+    assert_eq!(app.get("/incidents/under-review").await.status(), 404);
+    for path in ["/", "/incidents", "/tags/hidden", "/actions", "/feed.atom"] {
+        let body = app.get(path).await.text().await.unwrap();
+        assert!(!body.contains("Secret draft") && !body.contains("Under review"), "{path} shows a draft");
+        assert!(!body.contains("Hidden action"), "{path} shows a draft's action");
+    }
+}
+
+async fn factor_category_pages_gather_the_incidents_with_that_factor(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    let page = html(&app, "/factors/software_defect").await;
+    assert!(page.contains("BinaryPack"), "bunny.net's defect is listed");
+    assert!(page.contains("honeycomb-api-outage-2019-07-09"));
+    let index = html(&app, "/factors").await;
+    assert!(index.contains("href=\"/factors/monitoring_gap\""));
+    assert_eq!(app.get("/factors/not_a_category").await.status(), 404);
+}
+
+async fn open_and_overdue_actions_are_listed_across_incidents(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create(json!({"title": "With actions", "status": "published", "actions": [
+        {"text": "Overdue fix", "status": "open", "due_on": "2001-01-01"},
+        {"text": "Future fix", "status": "in_progress", "due_on": "2999-01-01"},
+        {"text": "Finished fix", "status": "done"}
+    ]}))
+    .await;
+    let page = html(&app, "/actions").await;
+    let overdue = page.find("Overdue fix").unwrap();
+    let open_heading = page.find("id=\"open-heading\"").unwrap();
+    assert!(overdue < open_heading, "the overdue item is in the overdue section");
+    assert!(page[open_heading..].contains("Future fix"));
+    assert!(!page.contains("Finished fix"));
+    let incident = html(&app, "/incidents/with-actions").await;
+    assert!(incident.contains("overdue"));
+}
+
+async fn the_atom_feed_lists_published_reports(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    app.create(json!({"title": "A & B <fails>", "status": "published", "summary": "Tags: <b>bold</b> & more"})).await;
+    let response = app.get("/feed.atom").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/atom+xml; charset=utf-8");
+    let xml = response.text().await.unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>"));
+    assert_eq!(xml.matches("<entry>").count(), 9);
+    assert!(xml.contains("<title type=\"text\">A &#38; B &#60;fails&#62;</title>"), "titles are escaped");
+    assert!(xml.contains("/incidents/honeycomb-api-outage-2019-07-09\"/>"));
+    assert!(!xml.contains("<b>"), "HTML content is escaped inside the XML");
+}
+
+async fn unknown_pages_get_an_html_404(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in ["/no/such/page", "/incidents/missing", "/static/missing.css"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+        assert!(response.text().await.unwrap().contains("Not found"));
+    }
+}
+
+async fn every_response_carries_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    for path in [
+        "/",
+        "/incidents/honeycomb-api-outage-2019-07-09",
+        "/missing",
+        "/api/v1/incidents",
+        "/api/v1/nope",
+        "/static/app.css",
+        "/feed.atom",
+    ] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
+    }
+}
+
+async fn static_files_are_cached_and_compressed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page = html(&app, "/").await;
+    let css =
+        page.split("<link rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
+    assert!(css.starts_with("/static/app.css?v="), "{css}");
+    let response = app.client.get(app.url(&css)).header("Accept-Encoding", "gzip").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(response.headers()["content-type"], "text/css; charset=utf-8");
+    let unversioned = app.get("/static/app.css").await;
+    assert_eq!(unversioned.headers()["cache-control"], "public, max-age=300");
+    for asset in ["/static/app.js", "/static/favicon.svg"] {
+        assert_eq!(app.get(asset).await.status(), 200, "{asset}");
+    }
+}
