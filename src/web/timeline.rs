@@ -409,7 +409,7 @@ fn strip(entries: &[Entry<'_>], zone: &str, offset: UtcOffset) -> Option<String>
     );
     let _ = write!(
         svg,
-        r#"<svg class="strip" viewBox="0 0 {STRIP_WIDTH} 92" role="img" aria-labelledby="strip-title strip-desc"><title id="strip-title">Overview of the timeline</title><desc id="strip-desc">{}</desc>"#,
+        r#"<svg class="strip" viewBox="0 0 {STRIP_WIDTH} 92" role="group" aria-labelledby="strip-title strip-desc"><title id="strip-title">Overview of the timeline</title><desc id="strip-desc">{}</desc>"#,
         escape(&description)
     );
     // Phase bands between consecutive key moments.

@@ -1,0 +1,58 @@
+// Starts the real hindsight binary on a free port with a fresh data dir, and
+// a headless Debian chromium driven by Playwright.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, "..", "..");
+
+export async function startServer() {
+  const binary = process.env.HINDSIGHT_BIN || join(repoRoot, "target", "debug", "hindsight");
+  if (!existsSync(binary)) {
+    throw new Error(`no hindsight binary at ${binary}: run cargo build first, or set HINDSIGHT_BIN`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "hindsight-browser-"));
+  const env = { ...process.env, HINDSIGHT_DATA_DIR: dataDir, HINDSIGHT_ADDR: "127.0.0.1:0", RUST_LOG: "info" };
+  delete env.DATABASE_URL;
+  const child = spawn(binary, [], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const address = await new Promise((resolveAddress, reject) => {
+    const timer = setTimeout(() => reject(new Error("the server did not announce its address in 30 s")), 30_000);
+    let buffered = "";
+    child.stderr.on("data", (chunk) => {
+      buffered += chunk.toString();
+      const match = buffered.match(/serving on (http:\/\/[0-9.:]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolveAddress(match[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`the server exited with ${code}: ${buffered}`)));
+  });
+  return {
+    address,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((done) => (child.exitCode !== null ? done() : child.on("exit", done)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
