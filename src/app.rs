@@ -2,6 +2,7 @@
 //! `serve`, which runs it on a listener until shutdown.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -18,15 +19,26 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::store::Store;
+use crate::web::render_cache::RenderCache;
 
 /// Request bodies above this size get 413. A report's body is at most
 /// 256 KiB; the rest is room for its timeline and the JSON around it.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How many incident versions keep their rendered Markdown in memory.
+const RENDER_CACHE_ENTRIES: usize = 1_024;
+
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
+    pub renders: Arc<RenderCache>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> AppState {
+        AppState { store, renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)) }
+    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -122,7 +122,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    let router = app::router(AppState { store: store.clone() });
+    let router = app::router(AppState::new(store.clone()));
     app::serve(listener, router, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");

@@ -10,7 +10,6 @@ use super::incidents::{IncidentCard, PAGE_SIZE};
 use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::{FactorCategory, Status};
-use crate::markdown;
 use crate::store::{IncidentFilter, PageCursor};
 
 pub fn router() -> Router<AppState> {
@@ -75,7 +74,10 @@ fn published() -> IncidentFilter {
 async fn tag(State(state): State<AppState>, Path(tag): Path<String>) -> Result<Response, WebError> {
     let tag = tag.trim().to_lowercase();
     let (incidents, truncated) = gather(&state, IncidentFilter { tag: Some(tag.clone()), ..published() }).await?;
-    let matches = incidents.iter().map(|i| Match { card: IncidentCard::new(i), reasons_html: Vec::new() }).collect();
+    let matches = incidents
+        .iter()
+        .map(|i| Match { card: IncidentCard::new(i, &state.renders), reasons_html: Vec::new() })
+        .collect();
     page(&GroupPage { layout: Layout::new(format!("Tag: {tag}"), "tags"), kind: "Tag", name: tag, matches, truncated })
 }
 
@@ -83,7 +85,10 @@ async fn service(State(state): State<AppState>, Path(service): Path<String>) -> 
     let service = service.trim().to_lowercase();
     let (incidents, truncated) =
         gather(&state, IncidentFilter { service: Some(service.clone()), ..published() }).await?;
-    let matches = incidents.iter().map(|i| Match { card: IncidentCard::new(i), reasons_html: Vec::new() }).collect();
+    let matches = incidents
+        .iter()
+        .map(|i| Match { card: IncidentCard::new(i, &state.renders), reasons_html: Vec::new() })
+        .collect();
     page(&GroupPage {
         layout: Layout::new(format!("Service: {service}"), "services"),
         kind: "Service",
@@ -99,15 +104,19 @@ async fn category(State(state): State<AppState>, Path(category): Path<String>) -
         gather(&state, IncidentFilter { factor_category: Some(category), ..published() }).await?;
     let matches = incidents
         .iter()
-        .map(|incident| Match {
-            card: IncidentCard::new(incident),
-            reasons_html: incident
-                .fields
-                .factors
-                .iter()
-                .filter(|factor| factor.category == category)
-                .map(|factor| markdown::render_inline(&factor.text))
-                .collect(),
+        .map(|incident| {
+            let rendered = state.renders.get(incident);
+            Match {
+                card: IncidentCard::new(incident, &state.renders),
+                reasons_html: incident
+                    .fields
+                    .factors
+                    .iter()
+                    .zip(&rendered.factors_html)
+                    .filter(|(factor, _)| factor.category == category)
+                    .map(|(_, html)| html.clone())
+                    .collect(),
+            }
         })
         .collect();
     page(&GroupPage {

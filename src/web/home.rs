@@ -34,7 +34,7 @@ async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     tags.truncate(16);
     page(&HomePage {
         layout: Layout::new("Hindsight", "home"),
-        recent: recent.items.iter().map(IncidentCard::new).collect(),
+        recent: recent.items.iter().map(|i| IncidentCard::new(i, &state.renders)).collect(),
         actions: state.store.open_actions(6).await?.iter().map(ActionRow::new).collect(),
         stats: state.store.stats(today).await?,
         tags,

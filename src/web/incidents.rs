@@ -7,11 +7,13 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::timeline::{self, TimelineView};
+use std::sync::Arc;
+
+use super::render_cache::{RenderCache, RenderedReport};
+use super::timeline;
 use super::{format, missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::{ActionStatus, Incident, Severity, Status};
-use crate::markdown;
 use crate::store::{IncidentFilter, Label, LabelCount, PageCursor};
 
 pub const PAGE_SIZE: u32 = 20;
@@ -36,7 +38,7 @@ pub struct IncidentCard {
 }
 
 impl IncidentCard {
-    pub fn new(incident: &Incident) -> IncidentCard {
+    pub fn new(incident: &Incident, renders: &RenderCache) -> IncidentCard {
         let fields = &incident.fields;
         let when = [&fields.started_at, &fields.detected_at, &fields.resolved_at]
             .into_iter()
@@ -47,7 +49,7 @@ impl IncidentCard {
         IncidentCard {
             slug: fields.slug.clone(),
             title: fields.title.clone(),
-            summary_html: markdown::render(&fields.summary),
+            summary_html: renders.get(incident).summary_html.clone(),
             severity: fields.severity.map(Severity::as_str),
             organization: fields.organization.clone(),
             when,
@@ -204,7 +206,7 @@ async fn list(
         .collect();
     let page_data = ListPage {
         layout: Layout::new("Incidents", "incidents"),
-        cards: result.items.iter().map(IncidentCard::new).collect(),
+        cards: result.items.iter().map(|i| IncidentCard::new(i, &state.renders)).collect(),
         severities,
         tags: choices(&state.store.label_counts(Label::Tag).await?, &params.tag),
         services: choices(&state.store.label_counts(Label::Service).await?, &params.service),
@@ -256,12 +258,9 @@ struct ShowPage {
     incident: Incident,
     severity: Option<&'static str>,
     detection: &'static str,
-    summary_html: String,
-    body_html: String,
-    impact_html: String,
+    rendered: Arc<RenderedReport>,
     durations: Vec<DurationFact>,
     key_moments: Vec<(&'static str, String)>,
-    timeline: TimelineView,
     legend: Vec<(String, &'static str, String)>,
     factors: Vec<FactorView>,
     actions: Vec<ActionView>,
@@ -272,6 +271,7 @@ struct ShowPage {
 async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
     let incident = state.store.get_incident(&slug).await?.filter(|i| i.fields.status == Status::Published);
     let incident = incident.ok_or_else(|| missing("incident"))?;
+    let rendered = state.renders.get(&incident);
     let fields = &incident.fields;
     let durations = fields.durations();
     let fact = |label, value: Option<crate::domain::Elapsed>| DurationFact {
@@ -291,9 +291,6 @@ async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result
         layout: Layout::new(fields.title.clone(), "incidents"),
         severity: fields.severity.map(Severity::as_str),
         detection: detection_label(fields.detection),
-        summary_html: markdown::render(&fields.summary),
-        body_html: markdown::render(&fields.body),
-        impact_html: markdown::render(&fields.impact),
         durations: vec![
             fact("Time to detect", durations.time_to_detect),
             fact("Time to mitigate", durations.time_to_mitigate),
@@ -304,23 +301,24 @@ async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result
             .iter()
             .filter_map(|(label, time)| time.as_ref().map(|t| (*label, format::reported(t))))
             .collect(),
-        timeline: timeline::build(fields),
         legend: timeline::legend(),
         factors: fields
             .factors
             .iter()
-            .map(|factor| FactorView {
+            .zip(&rendered.factors_html)
+            .map(|(factor, text_html)| FactorView {
                 category: factor.category.as_str(),
                 category_label: super::browse::category_label(factor.category),
-                text_html: markdown::render_inline(&factor.text),
+                text_html: text_html.clone(),
                 primary: factor.primary,
             })
             .collect(),
         actions: fields
             .actions
             .iter()
-            .map(|action| ActionView {
-                text_html: markdown::render_inline(&action.text),
+            .zip(&rendered.actions_html)
+            .map(|(action, text_html)| ActionView {
+                text_html: text_html.clone(),
                 owner: action.owner.clone(),
                 status: action.status.as_str(),
                 status_label: action_status_label(action.status),
@@ -348,6 +346,7 @@ async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result
             .map(|link| RelatedView { slug: link.slug, title: Some(link.title), kind_label: relation_label(link.kind) })
             .collect(),
         incident,
+        rendered,
     };
     page(&show_page)
 }

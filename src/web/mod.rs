@@ -9,6 +9,7 @@ pub mod feed;
 pub mod format;
 pub mod home;
 pub mod incidents;
+pub mod render_cache;
 pub mod timeline;
 
 use askama::Template;

@@ -141,7 +141,7 @@ impl TestApp {
     async fn serve(database: TestDatabase, store: Store) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let router = app::router(AppState { store: store.clone() });
+        let router = app::router(AppState::new(store.clone()));
         let server = tokio::spawn(async move {
             app::serve(listener, router, std::future::pending()).await.expect("serve");
         });
