@@ -18,6 +18,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
+use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::web::render_cache::RenderCache;
 
@@ -32,12 +33,13 @@ const RENDER_CACHE_ENTRIES: usize = 1_024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
+    pub search: Arc<SearchIndex>,
     pub renders: Arc<RenderCache>,
 }
 
 impl AppState {
-    pub fn new(store: Store) -> AppState {
-        AppState { store, renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)) }
+    pub fn new(store: Store, search: Arc<SearchIndex>) -> AppState {
+        AppState { store, search, renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)) }
     }
 }
 

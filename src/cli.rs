@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::app::{self, AppState};
 use crate::config::Config;
 use crate::import::{self, export};
+use crate::search::{self, SearchError, SearchIndex};
 use crate::store::Store;
 
 #[derive(Debug, Parser)]
@@ -35,6 +36,8 @@ pub enum Command {
         /// The folder to write (created if missing).
         path: PathBuf,
     },
+    /// Rebuild the search index from the database (the server must be stopped).
+    Reindex,
 }
 
 pub fn main() -> ExitCode {
@@ -100,6 +103,43 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Reindex => reindex(&config).await,
+    }
+}
+
+/// Rebuilds the index with a progress bar. A running server holds the
+/// index's writer lock; then nothing is touched and the message says why.
+async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let dir = search::index_dir(&config.data_dir);
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} incidents ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("indexing");
+    let result = SearchIndex::rebuild(&dir, &store, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await;
+    store.close().await;
+    match result {
+        Ok(_) => {
+            bar.finish_with_message("indexed");
+            println!("rebuilt the search index in {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(SearchError::InUse) => {
+            bar.abandon();
+            eprintln!(
+                "error: the search index in {} is in use by a running server, which keeps it in step with the \
+                 database by itself. Stop the server first to rebuild it.",
+                dir.display()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -118,12 +158,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::info!(loaded, "loaded the seed incidents into the empty database");
         }
     }
+    let dir = search::index_dir(&config.data_dir);
+    let (search_index, indexer) = SearchIndex::open(&dir, &store, |done, total| {
+        if done == total || done % 1_000 == 0 {
+            tracing::info!(done, total, "building the search index");
+        }
+    })
+    .await
+    .map_err(|error| anyhow::anyhow!("cannot open the search index in {}: {error}", dir.display()))?;
+    let indexer = indexer.spawn();
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    let router = app::router(AppState::new(store.clone()));
+    let router = app::router(AppState::new(store.clone(), search_index));
     app::serve(listener, router, shutdown_signal()).await?;
+    indexer.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -99,6 +99,15 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<crate::search::SearchError> for AppError {
+    fn from(error: crate::search::SearchError) -> Self {
+        match error {
+            crate::search::SearchError::BadQuery(message) => AppError::BadRequest(message),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();

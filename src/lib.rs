@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod import;
 pub mod markdown;
+pub mod search;
 pub mod seeds;
 pub mod store;
 pub mod web;

@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod incidents;
+pub mod search;
 
 use axum::Router;
 
@@ -12,6 +13,7 @@ use crate::error::AppError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(incidents::router())
+        .merge(search::router())
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
 }

@@ -1,7 +1,7 @@
 //! The change log: one row per committed write, inserted in the write's own
 //! transaction. The search index follows it by id.
 
-use sqlx::{Any, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 pub(super) async fn record(
     tx: &mut Transaction<'static, Any>,
@@ -16,4 +16,40 @@ pub(super) async fn record(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// One committed write, as the search indexer sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub id: i64,
+    pub incident_id: i64,
+}
+
+impl super::Store {
+    /// Changes after `cursor`, oldest first, at most `limit`.
+    pub async fn changes_after(&self, cursor: i64, limit: u32) -> Result<Vec<Change>, sqlx::Error> {
+        let rows = sqlx::query("SELECT id, incident_id FROM change_log WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(cursor)
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|row| Ok(Change { id: row.try_get("id")?, incident_id: row.try_get("incident_id")? })).collect()
+    }
+
+    /// The id of the newest change, or 0 when there is none.
+    pub async fn last_change_id(&self) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query("SELECT MAX(id) AS id FROM change_log").fetch_one(&self.read).await?;
+        Ok(row.try_get::<Option<i64>, _>("id")?.unwrap_or(0))
+    }
+
+    /// Completes after the next write this process commits (or at once, if
+    /// one committed since the last wait). Writers elsewhere are found by
+    /// polling `changes_after`.
+    pub async fn next_local_change(&self) {
+        self.changes.notified().await;
+    }
+
+    pub(super) fn announce_change(&self) {
+        self.changes.notify_one();
+    }
 }

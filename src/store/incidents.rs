@@ -145,6 +145,7 @@ impl Store {
         revisions::record(&mut tx, &incident, note).await?;
         change_log::record(&mut tx, id, "upsert", incident.meta.updated_at.unix_timestamp()).await?;
         tx.commit().await?;
+        self.announce_change();
         Ok(incident)
     }
 
@@ -203,6 +204,7 @@ impl Store {
         revisions::record(&mut tx, &incident, note).await?;
         change_log::record(&mut tx, incident.id, "upsert", now.unix_timestamp()).await?;
         tx.commit().await?;
+        self.announce_change();
         Ok(incident)
     }
 
@@ -234,7 +236,16 @@ impl Store {
         revisions::record(&mut tx, &incident, Some("deleted")).await?;
         change_log::record(&mut tx, current.id, "delete", now.unix_timestamp()).await?;
         tx.commit().await?;
+        self.announce_change();
         Ok(())
+    }
+
+    /// The live incident with this id, whatever its status; `None` once
+    /// deleted.
+    pub async fn get_incident_by_id(&self, id: i64) -> Result<Option<Incident>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        let sql = format!("{SELECT_INCIDENTS} WHERE id = $1 AND deleted_at IS NULL");
+        Ok(load_incidents(&mut conn, &sql, id).await?.pop())
     }
 
     /// The live incident at `slug`, with all its parts.
@@ -313,6 +324,13 @@ impl Store {
             _ => None,
         };
         Ok(IncidentPage { items: assemble(&mut conn, rows).await?, next_cursor })
+    }
+
+    /// How many incidents are live (not deleted), whatever their status.
+    pub async fn count_live_incidents(&self) -> Result<i64, StoreError> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM incidents WHERE deleted_at IS NULL").fetch_one(&self.read).await?;
+        Ok(row.try_get("n")?)
     }
 
     /// How many incidents were ever stored, deleted ones included: seeds load

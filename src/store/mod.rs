@@ -11,12 +11,15 @@ mod revisions;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+use tokio::sync::Notify;
 
 pub use browse::{Backlink, Label, LabelCount, OpenAction, Stats};
+pub use change_log::Change;
 pub use incidents::{IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
 
@@ -59,6 +62,9 @@ pub struct Store {
     backend: Backend,
     read: AnyPool,
     write: AnyPool,
+    /// Woken after each committed write, so the indexer need not wait for
+    /// its next poll.
+    changes: Arc<Notify>,
 }
 
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
@@ -112,7 +118,7 @@ impl Store {
                 };
                 let write = pool(1).connect_with(options.clone()).await?;
                 let read = pool(8).connect_with(options).await?;
-                Store { backend, read, write }
+                Store { backend, read, write, changes: Arc::default() }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -120,7 +126,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(options)
                     .await?;
-                Store { backend, read: pool.clone(), write: pool }
+                Store { backend, read: pool.clone(), write: pool, changes: Arc::default() }
             }
         };
         Ok(store)

@@ -14,6 +14,8 @@ use super::timeline;
 use super::{format, missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::{ActionStatus, Incident, Severity, Status};
+use crate::error::AppError;
+use crate::search::SearchHit;
 use crate::store::{IncidentFilter, Label, LabelCount, PageCursor};
 
 pub const PAGE_SIZE: u32 = 20;
@@ -266,12 +268,25 @@ struct ShowPage {
     actions: Vec<ActionView>,
     related: Vec<RelatedView>,
     linked_from: Vec<RelatedView>,
+    similar: Vec<SearchHit>,
 }
 
 async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
     let incident = state.store.get_incident(&slug).await?.filter(|i| i.fields.status == Status::Published);
     let incident = incident.ok_or_else(|| missing("incident"))?;
     let rendered = state.renders.get(&incident);
+    let similar = {
+        let (search, incident) = (state.search.clone(), incident.clone());
+        match tokio::task::spawn_blocking(move || search.similar(&incident, 5)).await {
+            Ok(Ok(hits)) => hits,
+            // The report reads fine without its suggestions.
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "similar incidents could not be found");
+                Vec::new()
+            }
+            Err(error) => return Err(AppError::Internal(error.into()).into()),
+        }
+    };
     let fields = &incident.fields;
     let durations = fields.durations();
     let fact = |label, value: Option<crate::domain::Elapsed>| DurationFact {
@@ -345,6 +360,7 @@ async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result
             .into_iter()
             .map(|link| RelatedView { slug: link.slug, title: Some(link.title), kind_label: relation_label(link.kind) })
             .collect(),
+        similar,
         incident,
         rendered,
     };

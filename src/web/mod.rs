@@ -10,6 +10,7 @@ pub mod format;
 pub mod home;
 pub mod incidents;
 pub mod render_cache;
+pub mod search;
 pub mod timeline;
 
 use askama::Template;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(browse::router())
         .merge(actions::router())
         .merge(feed::router())
+        .merge(search::router())
         .merge(assets::router())
 }
 

@@ -3,8 +3,10 @@
 //! server named by `HINDSIGHT_TEST_DATABASE_URL` and dropped afterwards.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use hindsight::app::{self, AppState};
+use hindsight::search::{IndexerHandle, SearchIndex};
 use hindsight::store::Store;
 use serde_json::Value;
 use sqlx::Connection;
@@ -119,14 +121,24 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub store: Store,
-    pub database: TestDatabase,
+    pub search: Arc<SearchIndex>,
+    pub database: Arc<TestDatabase>,
+    /// Removed with the app; kept here only for that.
+    _index_dir: TempDir,
+    indexer: IndexerHandle,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl TestApp {
     /// An app on an empty database.
     pub async fn spawn(backend: Backend) -> TestApp {
-        let database = TestDatabase::new(backend).await;
+        let database = Arc::new(TestDatabase::new(backend).await);
+        Self::spawn_on(database).await
+    }
+
+    /// Another app server on the same database, with its own index: like a
+    /// second machine behind a load balancer.
+    pub async fn spawn_on(database: Arc<TestDatabase>) -> TestApp {
         let store = database.open_store().await;
         Self::serve(database, store).await
     }
@@ -138,14 +150,62 @@ impl TestApp {
         app
     }
 
-    async fn serve(database: TestDatabase, store: Store) -> TestApp {
+    async fn serve(database: Arc<TestDatabase>, store: Store) -> TestApp {
+        let index_dir = tempfile::tempdir().expect("index dir");
+        let (search, indexer) = SearchIndex::open(index_dir.path(), &store, |_, _| {}).await.expect("open index");
+        let indexer = indexer.spawn();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let router = app::router(AppState::new(store.clone()));
+        let router = app::router(AppState::new(store.clone(), search.clone()));
         let server = tokio::spawn(async move {
             app::serve(listener, router, std::future::pending()).await.expect("serve");
         });
-        TestApp { address, client: reqwest::Client::new(), store, database, server }
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            store,
+            search,
+            database,
+            _index_dir: index_dir,
+            indexer,
+            server,
+        }
+    }
+
+    /// Searches through the API until `q` finds `slug`, for at most 10 s.
+    pub async fn wait_until_found(&self, q: &str, slug: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let path = format!("/api/v1/search?q={}", urlencode(q));
+            let results = self.get_json(&path).await;
+            let found = results["hits"].as_array().is_some_and(|hits| hits.iter().any(|hit| hit["slug"] == slug));
+            if found {
+                return results;
+            }
+            assert!(std::time::Instant::now() < deadline, "{q:?} never found {slug}: {results}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until every committed change is searchable in this app.
+    pub async fn wait_until_indexed(&self) {
+        let last = self.store.last_change_id().await.expect("last change");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.search.applied_change() < last {
+            assert!(std::time::Instant::now() < deadline, "the index never reached change {last}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The slugs a search returns, best first.
+    pub async fn search_slugs(&self, query: &str) -> Vec<String> {
+        let results = self.get_json(&format!("/api/v1/search?{query}")).await;
+        results["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|hit| hit["slug"].as_str().unwrap_or_default().to_string())
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -225,7 +285,19 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        self.indexer.abort();
     }
+}
+
+/// Percent-encodes a query-string value.
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// A complete report, as a client would file it.

@@ -10,4 +10,5 @@ mod import_export;
 mod incidents;
 mod markdown_sanitiser;
 mod pages;
+mod search;
 mod seeds;

@@ -1,0 +1,108 @@
+//! The indexer: one task that owns the index writer, follows the change log
+//! from the cursor in the index, and makes each committed write searchable.
+//! It wakes on this process's own writes and polls for those of other
+//! servers sharing the database.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tantivy::{IndexWriter, Term};
+use tokio::sync::watch;
+
+use super::{commit, schema, SearchError, SearchIndex};
+use crate::store::Store;
+
+/// How often the log is read when nothing local woke the indexer.
+const POLL: Duration = Duration::from_millis(250);
+const BATCH: u32 = 500;
+
+pub struct Indexer {
+    search: Arc<SearchIndex>,
+    writer: IndexWriter,
+    store: Store,
+    cursor: i64,
+}
+
+impl Indexer {
+    pub(super) fn new(search: Arc<SearchIndex>, writer: IndexWriter, store: Store, cursor: i64) -> Indexer {
+        Indexer { search, writer, store, cursor }
+    }
+
+    /// Follows the change log until `stop` turns true, then applies what is
+    /// left and commits.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        loop {
+            if let Err(error) = self.catch_up().await {
+                tracing::warn!(%error, "the search index could not apply changes; retrying");
+            }
+            if *stop.borrow() {
+                break;
+            }
+            tokio::select! {
+                () = self.store.next_local_change() => {}
+                () = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        match self.catch_up().await {
+            Ok(_) => tracing::info!(change = self.cursor, "search index committed"),
+            Err(error) => tracing::warn!(%error, "the search index could not apply its last changes"),
+        }
+    }
+
+    /// Applies every change after the cursor; returns how many were applied.
+    pub async fn catch_up(&mut self) -> Result<usize, SearchError> {
+        let mut applied = 0;
+        loop {
+            let changes =
+                self.store.changes_after(self.cursor, BATCH).await.map_err(|e| SearchError::Other(e.into()))?;
+            let Some(last) = changes.last().map(|change| change.id) else { return Ok(applied) };
+            // The newest state of each incident is all that matters.
+            let incidents: BTreeSet<i64> = changes.iter().map(|change| change.incident_id).collect();
+            let fields = *self.search.fields();
+            for incident_id in &incidents {
+                self.writer.delete_term(Term::from_field_u64(fields.id, incident_id.unsigned_abs()));
+                let incident =
+                    self.store.get_incident_by_id(*incident_id).await.map_err(|e| SearchError::Other(e.into()))?;
+                if let Some(incident) = incident {
+                    self.writer.add_document(schema::document(&fields, &incident))?;
+                }
+            }
+            let writer = &mut self.writer;
+            tokio::task::block_in_place(|| commit(writer, last))?;
+            self.search.reader.reload()?;
+            self.search.applied.store(last, Ordering::Release);
+            self.cursor = last;
+            applied += changes.len();
+        }
+    }
+}
+
+/// A running indexer, stopped cleanly (last changes applied and committed)
+/// by `stop`.
+pub struct IndexerHandle {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Indexer {
+    pub fn spawn(self) -> IndexerHandle {
+        let (stop, stopped) = watch::channel(false);
+        IndexerHandle { stop, task: tokio::spawn(self.run(stopped)) }
+    }
+}
+
+impl IndexerHandle {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Ends the task at once, without a last commit (for tests that drop an
+    /// app mid-flight).
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,205 @@
+//! Full-text search: a tantivy index in the data dir, derived from the
+//! database. One `IndexReader` serves every request; one `IndexWriter`,
+//! owned by the indexer task, follows the change log. The last change
+//! applied and the schema version travel in each commit's payload, so an
+//! index and its cursor never disagree, and an index that is missing,
+//! corrupt or from another schema is rebuilt from the database.
+
+pub mod indexer;
+pub mod query;
+pub mod schema;
+pub mod tokenizer;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use tantivy::directory::{MmapDirectory, INDEX_WRITER_LOCK};
+use tantivy::{Directory, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError};
+
+pub use indexer::{Indexer, IndexerHandle};
+pub use query::{Order, SearchHit, SearchRequest, SearchResults};
+use schema::{Fields, SCHEMA_VERSION};
+
+use crate::store::{IncidentFilter, Store};
+
+/// Memory the writer may buffer before it flushes a segment.
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+const WRITER_THREADS: usize = 2;
+const REBUILD_PAGE: u32 = 100;
+
+/// What a commit records beside the documents.
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    schema_version: u32,
+    change_id: i64,
+}
+
+/// The index as request handlers use it.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    /// The last change-log id whose effect is searchable.
+    applied: AtomicI64,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("applied", &self.applied).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the search index is in use by another process (is a server running on this data dir?)")]
+    InUse,
+    #[error("{0}")]
+    BadQuery(String),
+    #[error(transparent)]
+    Index(#[from] TantivyError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Where the index lives inside the data dir.
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("index")
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, rebuilding it from `store` when it is
+    /// missing, corrupt or of another schema version, and returns it with the
+    /// indexer that keeps it in step.
+    pub async fn open(
+        dir: &Path,
+        store: &Store,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<(std::sync::Arc<SearchIndex>, Indexer), SearchError> {
+        let (index, writer, cursor) = match Self::open_existing(dir) {
+            Ok(opened) => opened,
+            Err(SearchError::InUse) => return Err(SearchError::InUse),
+            Err(reason) => {
+                tracing::warn!(index = %dir.display(), %reason, "rebuilding the search index from the database");
+                Self::rebuild(dir, store, progress).await?
+            }
+        };
+        let search = std::sync::Arc::new(Self::with_reader(index, cursor)?);
+        let indexer = Indexer::new(std::sync::Arc::clone(&search), writer, store.clone(), cursor);
+        Ok((search, indexer))
+    }
+
+    fn with_reader(index: Index, cursor: i64) -> Result<SearchIndex, SearchError> {
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let (_, fields) = schema::build();
+        Ok(SearchIndex { index, reader, fields, applied: AtomicI64::new(cursor) })
+    }
+
+    /// An index that opens, holds our schema version and a cursor, and whose
+    /// writer lock is free.
+    fn open_existing(dir: &Path) -> Result<(Index, IndexWriter, i64), SearchError> {
+        if !dir.join("meta.json").exists() {
+            return Err(SearchError::Other(anyhow::anyhow!("there is no index yet")));
+        }
+        let index = Index::open_in_dir(dir)?;
+        register_analyzer(&index);
+        let payload: Payload = index
+            .load_metas()?
+            .payload
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .ok_or_else(|| SearchError::Other(anyhow::anyhow!("the index records no change-log position")))?;
+        if payload.schema_version != SCHEMA_VERSION {
+            return Err(SearchError::Other(anyhow::anyhow!(
+                "the index has schema version {}, this build uses {SCHEMA_VERSION}",
+                payload.schema_version
+            )));
+        }
+        // Reading every segment's metadata catches missing or damaged files.
+        for segment in index.reader()?.searcher().segment_readers() {
+            segment.get_store_reader(0).map_err(|e| SearchError::Other(e.into()))?;
+        }
+        let writer = writer_for(&index)?;
+        Ok((index, writer, payload.change_id))
+    }
+
+    /// Builds a fresh index in `dir` from every live incident in `store`.
+    /// `progress` is told (done, total) as incidents are added.
+    pub async fn rebuild(
+        dir: &Path,
+        store: &Store,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<(Index, IndexWriter, i64), SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Other(e.into()))?;
+        {
+            // Never wipe an index another process is writing to.
+            let directory = MmapDirectory::open(dir).map_err(|e| SearchError::Other(e.into()))?;
+            let _lock = directory.acquire_lock(&INDEX_WRITER_LOCK).map_err(|_| SearchError::InUse)?;
+            for entry in std::fs::read_dir(dir).map_err(|e| SearchError::Other(e.into()))? {
+                let path = entry.map_err(|e| SearchError::Other(e.into()))?.path();
+                if path.file_name().is_some_and(|name| name == ".tantivy-writer.lock") {
+                    continue;
+                }
+                let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                removed.map_err(|e| SearchError::Other(e.into()))?;
+            }
+        }
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_dir(dir, schema)?;
+        register_analyzer(&index);
+        let mut writer = writer_for(&index)?;
+        // Changes after this point are applied again by the indexer; applying
+        // a change twice is harmless.
+        let cursor = store.last_change_id().await.map_err(|e| SearchError::Other(e.into()))?;
+        let all = IncidentFilter::default();
+        let total = store.count_live_incidents().await.map_err(|e| SearchError::Other(e.into()))? as usize;
+        let mut done = 0;
+        let mut after = None;
+        progress(0, total);
+        loop {
+            let page =
+                store.list_incidents(&all, after, REBUILD_PAGE).await.map_err(|e| SearchError::Other(e.into()))?;
+            for incident in &page.items {
+                writer.add_document(schema::document(&fields, incident))?;
+            }
+            done += page.items.len();
+            progress(done, total.max(done));
+            match page.next_cursor {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        commit(&mut writer, cursor)?;
+        Ok((index, writer, cursor))
+    }
+
+    /// The last change-log id whose effect can be searched.
+    pub fn applied_change(&self) -> i64 {
+        self.applied.load(Ordering::Acquire)
+    }
+
+    fn fields(&self) -> &Fields {
+        &self.fields
+    }
+}
+
+fn register_analyzer(index: &Index) {
+    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+}
+
+fn writer_for(index: &Index) -> Result<IndexWriter, SearchError> {
+    index.writer_with_num_threads(WRITER_THREADS, WRITER_HEAP_BYTES).map_err(|error| match error {
+        TantivyError::LockFailure(..) => SearchError::InUse,
+        other => SearchError::Index(other),
+    })
+}
+
+/// Commits everything the writer holds, recording `change_id` with it.
+fn commit(writer: &mut IndexWriter, change_id: i64) -> Result<(), SearchError> {
+    let payload = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, change_id })
+        .map_err(|e| SearchError::Other(e.into()))?;
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&payload);
+    prepared.commit()?;
+    Ok(())
+}

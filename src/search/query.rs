@@ -1,0 +1,295 @@
+//! Answering a search: bound the query, parse it leniently, restrict it to
+//! published reports and the chosen facets, then collect the top hits with
+//! snippets and a count for every facet value. Also "similar incidents".
+
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Order as SortOrder, Searcher, TantivyDocument, Term};
+
+use super::schema::{facet, FACETS};
+use super::{SearchError, SearchIndex};
+use crate::domain::{Incident, Status};
+
+/// Longer queries are refused before parsing.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// Deeper nesting is refused before parsing: the parser recurses once per
+/// level, and a deep enough query would overflow the stack.
+pub const MAX_QUERY_DEPTH: usize = 16;
+pub const MAX_LIMIT: usize = 100;
+const SNIPPET_CHARS: usize = 220;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    Relevance,
+    Newest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: String,
+    /// (facet root, value): `("tag", "dns")`, `("year", "2013")`.
+    pub filters: Vec<(String, String)>,
+    pub order: Order,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub slug: String,
+    pub title: String,
+    pub score: f32,
+    /// HTML: the matching passage, escaped, with matches in `<mark>`.
+    pub snippet: String,
+    pub severity: Option<String>,
+    pub organization: Option<String>,
+    pub occurred_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<SearchHit>,
+    /// Facet name (`tags`, `severity` …) to its values, most frequent first.
+    pub facets: serde_json::Map<String, serde_json::Value>,
+    /// What the lenient parser had to ignore, in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Refuses a query that is too long or nested too deeply, saying which.
+pub fn check_bounds(q: &str) -> Result<(), SearchError> {
+    let chars = q.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(SearchError::BadQuery(format!(
+            "the query is {chars} characters long; the limit is {MAX_QUERY_CHARS}"
+        )));
+    }
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in q.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_QUERY_DEPTH {
+        return Err(SearchError::BadQuery(format!(
+            "the query nests brackets {deepest} deep; the limit is {MAX_QUERY_DEPTH}"
+        )));
+    }
+    Ok(())
+}
+
+/// Rewrites `NOT term` as `-term`, which the parser understands; `NOT`
+/// inside a phrase stays a word.
+pub fn rewrite_not(q: &str) -> String {
+    let mut out = String::with_capacity(q.len());
+    let mut in_phrase = false;
+    let mut rest = q;
+    while let Some(c) = rest.chars().next() {
+        let at_word_start = out.is_empty() || out.ends_with(|p: char| p.is_whitespace() || p == '(');
+        if !in_phrase && at_word_start && rest.starts_with("NOT") {
+            let after = &rest[3..];
+            if after.starts_with(char::is_whitespace) {
+                let next = after.trim_start();
+                if !next.is_empty() {
+                    out.push('-');
+                    rest = next;
+                    continue;
+                }
+            }
+        }
+        if c == '"' {
+            in_phrase = !in_phrase;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+impl SearchIndex {
+    fn parser(&self) -> QueryParser {
+        let f = &self.fields;
+        let mut parser = QueryParser::for_index(
+            &self.index,
+            vec![f.title, f.summary, f.body, f.timeline, f.factors, f.actions, f.tag, f.service, f.organization],
+        );
+        parser.set_field_boost(f.title, 3.0);
+        parser.set_field_boost(f.summary, 1.5);
+        parser.set_field_boost(f.tag, 1.5);
+        parser.set_field_boost(f.service, 1.5);
+        parser.set_conjunction_by_default();
+        parser
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        check_bounds(&request.q)?;
+        let q: String = request.q.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let mut notes = Vec::new();
+        let user_query: Box<dyn Query> = if q.trim().is_empty() {
+            Box::new(AllQuery)
+        } else {
+            let (query, errors) = self.parser().parse_query_lenient(&rewrite_not(&q));
+            notes.extend(errors.iter().map(|error| format!("part of the query was ignored: {error}")));
+            query
+        };
+        let mut clauses = vec![(Occur::Must, user_query), (Occur::Must, self.published())];
+        for (root, value) in &request.filters {
+            let term = Term::from_facet(self.fields.facets, &facet(root, value));
+            clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+        let query = BooleanQuery::new(clauses);
+
+        let searcher = self.reader.searcher();
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        let top = TopDocs::with_limit(limit).and_offset(request.offset.min(10_000));
+        let mut facets = FacetCollector::for_field("facets");
+        for (root, _) in FACETS {
+            facets.add_facet(format!("/{root}").as_str());
+        }
+        let (total, addresses, facet_counts) = match request.order {
+            Order::Relevance => {
+                let (total, top, counts) = searcher.search(&query, &(Count, top.order_by_score(), facets))?;
+                (total, top, counts)
+            }
+            Order::Newest => {
+                let by_date = top.order_by_fast_field::<i64>("occurred_at", SortOrder::Desc);
+                let (total, top, counts) = searcher.search(&query, &(Count, by_date, facets))?;
+                (total, top.into_iter().map(|(_, address)| (0.0, address)).collect(), counts)
+            }
+        };
+
+        let body_snippets = snippet_generator(&searcher, &query, self.fields.body)?;
+        let summary_snippets = snippet_generator(&searcher, &query, self.fields.summary)?;
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let mut snippet = body_snippets.snippet_from_doc(&doc);
+            if snippet.highlighted().is_empty() {
+                let from_summary = summary_snippets.snippet_from_doc(&doc);
+                if !from_summary.highlighted().is_empty() || snippet.fragment().is_empty() {
+                    snippet = from_summary;
+                }
+            }
+            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            hits.push(self.hit(&doc, score, snippet.to_html()));
+        }
+
+        let mut facet_map = serde_json::Map::new();
+        for (root, name) in FACETS {
+            let mut values: Vec<FacetCount> = facet_counts
+                .get(format!("/{root}").as_str())
+                .map(|(facet, count)| FacetCount {
+                    value: facet.to_path().last().map(|v| v.to_string()).unwrap_or_default(),
+                    count,
+                })
+                .collect();
+            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            facet_map.insert(name.to_string(), serde_json::to_value(values).unwrap_or_default());
+        }
+        Ok(SearchResults { total, hits, facets: facet_map, notes })
+    }
+
+    /// Published incidents most like `incident` in title, summary, timeline
+    /// and factors, best first, excluding itself.
+    pub fn similar(&self, incident: &Incident, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+        let f = &self.fields;
+        let report = &incident.fields;
+        let text = |values: Vec<&str>| values.into_iter().map(|v| OwnedValue::Str(v.to_string())).collect::<Vec<_>>();
+        let like = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_max_doc_frequency(u64::MAX)
+            .with_min_term_frequency(1)
+            .with_min_word_length(3)
+            .with_max_query_terms(40)
+            .with_document_fields(vec![
+                (f.title, text(vec![&report.title])),
+                (f.summary, text(vec![&report.summary])),
+                (f.timeline, text(report.timeline.iter().map(|e| e.text.as_str()).collect())),
+                (f.factors, text(report.factors.iter().map(|x| x.text.as_str()).collect())),
+            ]);
+        let itself = Term::from_field_u64(f.id, incident.id.unsigned_abs());
+        let query = BooleanQuery::new(vec![
+            (Occur::Should, Box::new(like) as Box<dyn Query>),
+            (Occur::Must, self.published()),
+            (Occur::MustNot, Box::new(TermQuery::new(itself, IndexRecordOption::Basic))),
+        ]);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.clamp(1, MAX_LIMIT)).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            if score <= 0.0 {
+                continue;
+            }
+            let doc: TantivyDocument = searcher.doc(address)?;
+            hits.push(self.hit(&doc, score, String::new()));
+        }
+        Ok(hits)
+    }
+
+    fn published(&self) -> Box<dyn Query> {
+        let term = Term::from_field_text(self.fields.status, Status::Published.as_str());
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32, snippet: String) -> SearchHit {
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        SearchHit {
+            slug: text(self.fields.slug).unwrap_or_default(),
+            title: text(self.fields.title).unwrap_or_default(),
+            score,
+            snippet,
+            severity: text(self.fields.severity),
+            organization: text(self.fields.organization),
+            occurred_at: doc.get_first(self.fields.occurred_at).and_then(|v| v.as_i64()).unwrap_or_default(),
+        }
+    }
+}
+
+fn snippet_generator(
+    searcher: &Searcher,
+    query: &dyn Query,
+    field: tantivy::schema::Field,
+) -> Result<SnippetGenerator, SearchError> {
+    let mut generator = SnippetGenerator::create(searcher, query, field)?;
+    generator.set_max_num_chars(SNIPPET_CHARS);
+    Ok(generator)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_becomes_a_minus_outside_phrases() {
+        assert_eq!(rewrite_not("dns AND NOT mysql"), "dns AND -mysql");
+        assert_eq!(rewrite_not("NOT dns"), "-dns");
+        assert_eq!(rewrite_not("(NOT dns)"), "(-dns)");
+        assert_eq!(rewrite_not("\"NOT dns\" NOTE"), "\"NOT dns\" NOTE");
+        assert_eq!(rewrite_not("dns NOT"), "dns NOT");
+    }
+
+    #[test]
+    fn long_and_deep_queries_are_refused_before_parsing() {
+        assert!(check_bounds("stack overflow").is_ok());
+        assert!(check_bounds(&"(a ".repeat(16)).is_ok());
+        let deep = format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(matches!(check_bounds(&deep), Err(SearchError::BadQuery(m)) if m.contains("limit")));
+        assert!(matches!(check_bounds(&"a".repeat(501)), Err(SearchError::BadQuery(_))));
+    }
+}

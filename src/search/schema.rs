@@ -1,0 +1,123 @@
+//! The index's schema, and how an incident becomes a document. Changing
+//! either means bumping `SCHEMA_VERSION`, which rebuilds every index from
+//! the database at its next start.
+
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
+    INDEXED, STORED, STRING,
+};
+use tantivy::TantivyDocument;
+
+use super::tokenizer::ANALYZER;
+use crate::domain::{Incident, Precision};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Handles to every field, looked up once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub slug: Field,
+    pub status: Field,
+    pub title: Field,
+    pub summary: Field,
+    pub body: Field,
+    pub timeline: Field,
+    pub factors: Field,
+    pub actions: Field,
+    pub tag: Field,
+    pub service: Field,
+    pub organization: Field,
+    pub severity: Field,
+    pub occurred_at: Field,
+    pub facets: Field,
+}
+
+pub fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let indexing =
+        TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let text = TextOptions::default().set_indexing_options(indexing);
+    let stored_text = text.clone().set_stored();
+    let fields = Fields {
+        id: builder.add_u64_field("id", NumericOptions::default() | INDEXED | STORED | FAST),
+        slug: builder.add_text_field("slug", STRING | STORED),
+        status: builder.add_text_field("status", STRING),
+        title: builder.add_text_field("title", stored_text.clone()),
+        summary: builder.add_text_field("summary", stored_text.clone()),
+        body: builder.add_text_field("body", stored_text.clone()),
+        timeline: builder.add_text_field("timeline", text.clone()),
+        factors: builder.add_text_field("factors", text.clone()),
+        actions: builder.add_text_field("actions", text.clone()),
+        tag: builder.add_text_field("tag", text.clone()),
+        service: builder.add_text_field("service", text.clone()),
+        organization: builder.add_text_field("organization", stored_text),
+        severity: builder.add_text_field("severity", STRING | STORED),
+        occurred_at: builder.add_i64_field("occurred_at", NumericOptions::default() | FAST | STORED),
+        facets: builder.add_facet_field("facets", FacetOptions::default()),
+    };
+    (builder.build(), fields)
+}
+
+/// The facet roots, in the order the API lists them, with the JSON names.
+pub const FACETS: [(&str, &str); 6] = [
+    ("tag", "tags"),
+    ("service", "services"),
+    ("severity", "severity"),
+    ("organization", "organization"),
+    ("year", "year"),
+    ("category", "category"),
+];
+
+pub fn facet(root: &str, value: &str) -> Facet {
+    Facet::from_path([root, value])
+}
+
+pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
+    let report = &incident.fields;
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(fields.id, incident.id.unsigned_abs());
+    doc.add_text(fields.slug, &report.slug);
+    doc.add_text(fields.status, report.status.as_str());
+    doc.add_text(fields.title, &report.title);
+    doc.add_text(fields.summary, &report.summary);
+    doc.add_text(fields.body, &report.body);
+    doc.add_text(fields.body, &report.impact);
+    for event in &report.timeline {
+        doc.add_text(fields.timeline, &event.text);
+    }
+    for factor in &report.factors {
+        doc.add_text(fields.factors, &factor.text);
+        doc.add_facet(fields.facets, facet("category", factor.category.as_str()));
+    }
+    for action in &report.actions {
+        doc.add_text(fields.actions, &action.text);
+    }
+    for tag in &report.tags {
+        doc.add_text(fields.tag, tag);
+        doc.add_facet(fields.facets, facet("tag", tag));
+    }
+    for service in &report.services {
+        doc.add_text(fields.service, service);
+        doc.add_facet(fields.facets, facet("service", service));
+    }
+    if let Some(organization) = &report.organization {
+        doc.add_text(fields.organization, organization);
+        doc.add_facet(fields.facets, facet("organization", organization));
+    }
+    if let Some(severity) = report.severity {
+        doc.add_text(fields.severity, severity.as_str());
+        doc.add_facet(fields.facets, facet("severity", severity.as_str()));
+    }
+    // Only a reported time gives a year; an undated incident has none.
+    let dated = [&report.started_at, &report.detected_at, &report.mitigated_at, &report.resolved_at]
+        .into_iter()
+        .flatten()
+        .chain(report.timeline.iter().filter_map(|event| event.at.as_ref()))
+        .find(|time| time.precision != Precision::Unknown);
+    if let Some(time) = dated {
+        doc.add_facet(fields.facets, facet("year", &time.at.year().to_string()));
+    }
+    doc.add_i64(fields.occurred_at, report.occurred_at().unwrap_or(incident.meta.created_at.unix_timestamp()));
+    doc
+}

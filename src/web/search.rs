@@ -1,0 +1,170 @@
+//! `/search`: the search box's page, with facet counts that narrow the
+//! results and highlighted passages.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::incidents::encode;
+use super::{page, Layout, WebError};
+use crate::api::search::SearchParams;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::search::{Order, SearchResults};
+
+const PER_PAGE: usize = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/search", get(search))
+}
+
+pub struct FacetLink {
+    pub label: String,
+    pub count: u64,
+    pub href: String,
+    pub selected: bool,
+}
+
+pub struct FacetGroup {
+    pub heading: &'static str,
+    pub links: Vec<FacetLink>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "search/results.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    newest_first: bool,
+    results: Option<SearchResults>,
+    groups: Vec<FacetGroup>,
+    message: Option<String>,
+    next_href: Option<String>,
+    previous_href: Option<String>,
+    first: usize,
+}
+
+/// The parameters that narrow a search, as (name, value) pairs in a fixed
+/// order, so links can add or drop one.
+fn narrowing(params: &SearchParams) -> Vec<(&'static str, String)> {
+    [
+        ("tag", &params.tag),
+        ("service", &params.service),
+        ("severity", &params.severity),
+        ("organization", &params.organization),
+        ("year", &params.year),
+        ("category", &params.category),
+        ("order", &params.order),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (name, v.to_string()))
+    })
+    .collect()
+}
+
+fn href(q: &str, pairs: &[(&str, String)], offset: usize) -> String {
+    let mut parts = vec![format!("q={}", encode(q))];
+    parts.extend(pairs.iter().map(|(name, value)| format!("{name}={}", encode(value))));
+    if offset > 0 {
+        parts.push(format!("offset={offset}"));
+    }
+    format!("/search?{}", parts.join("&"))
+}
+
+const GROUPS: [(&str, &str, &str); 6] = [
+    ("tags", "tag", "Tags"),
+    ("services", "service", "Services"),
+    ("severity", "severity", "Severity"),
+    ("organization", "organization", "Organization"),
+    ("year", "year", "Year"),
+    ("category", "category", "Contributing factor"),
+];
+
+async fn search(
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, WebError> {
+    let params = params.map(|Query(p)| p).unwrap_or_default();
+    let pairs = narrowing(&params);
+    let request = params.request().map(|mut request| {
+        request.limit = PER_PAGE;
+        request
+    });
+    let outcome = match request {
+        Ok(request) => {
+            let search = state.search.clone();
+            let offset = request.offset;
+            tokio::task::spawn_blocking(move || search.search(&request))
+                .await
+                .map_err(|error| AppError::Internal(error.into()))?
+                .map(|results| (results, offset))
+                .map_err(AppError::from)
+        }
+        Err(error) => Err(error),
+    };
+    let (results, message, offset) = match outcome {
+        Ok((results, offset)) => (Some(results), None, offset),
+        Err(AppError::BadRequest(message)) => (None, Some(message), 0),
+        Err(other) => return Err(other.into()),
+    };
+    let groups = match &results {
+        None => Vec::new(),
+        Some(results) => GROUPS
+            .iter()
+            .map(|(key, param, heading)| FacetGroup {
+                heading,
+                links: results.facets[*key]
+                    .as_array()
+                    .map(|values| {
+                        values
+                            .iter()
+                            .take(12)
+                            .map(|value| {
+                                let label = value["value"].as_str().unwrap_or_default().to_string();
+                                let selected =
+                                    pairs.iter().any(|(name, v)| name == param && v.eq_ignore_ascii_case(&label));
+                                let toggled: Vec<(&str, String)> = if selected {
+                                    pairs.iter().filter(|(name, _)| name != param).cloned().collect()
+                                } else {
+                                    let mut with = pairs.clone();
+                                    with.retain(|(name, _)| name != param);
+                                    with.push((param, label.clone()));
+                                    with
+                                };
+                                FacetLink {
+                                    href: href(&params.q, &toggled, 0),
+                                    count: value["count"].as_u64().unwrap_or_default(),
+                                    label,
+                                    selected,
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .filter(|group| !group.links.is_empty())
+            .collect(),
+    };
+    let total = results.as_ref().map_or(0, |r| r.total);
+    let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let search_page = SearchPage {
+        layout: Layout::new(
+            if params.q.trim().is_empty() { "Search".to_string() } else { format!("Search: {}", params.q.trim()) },
+            "search",
+        ),
+        q: params.q.clone(),
+        newest_first: results.is_some() && params.request().map(|r| r.order == Order::Newest).unwrap_or(false),
+        next_href: (offset + PER_PAGE < total).then(|| href(&params.q, &pairs, offset + PER_PAGE)),
+        previous_href: (offset > 0).then(|| href(&params.q, &pairs, offset.saturating_sub(PER_PAGE))),
+        first: offset + 1,
+        results,
+        groups,
+        message,
+    };
+    let mut response = page(&search_page)?;
+    *response.status_mut() = status;
+    Ok(response.into_response())
+}
