@@ -15,6 +15,8 @@ use crate::on_both_backends;
 on_both_backends!(
     the_binary_serves_eight_seeds_on_a_first_start_and_still_eight_after_a_restart,
     export_and_import_through_the_command_line_copy_every_incident,
+    after_kill_9_the_next_start_makes_every_write_searchable,
+    reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped,
 );
 
 fn hindsight(database: &TestDatabase, backend: Backend) -> Command {
@@ -69,6 +71,15 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Ends the process the hard way, as a crash or the OOM killer would.
+    fn kill_9(mut self) {
+        let status = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status().expect("kill");
+        assert!(status.success());
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -118,4 +129,51 @@ async fn export_and_import_through_the_command_line_copy_every_incident(backend:
     let broken = hindsight(&target, backend).arg("import").arg(out.path().join("missing.md")).output().expect("import");
     assert!(!broken.status.success(), "a missing file fails the command");
     assert!(String::from_utf8_lossy(&broken.stderr).contains("cannot read"));
+}
+
+async fn search_total(address: &str, q: &str) -> u64 {
+    let results: Value =
+        reqwest::get(format!("{address}/api/v1/search?q={q}")).await.expect("GET").json().await.expect("JSON");
+    results["total"].as_u64().unwrap_or_default()
+}
+
+async fn after_kill_9_the_next_start_makes_every_write_searchable(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let server = Server::start(&database, backend);
+    let client = reqwest::Client::new();
+    for n in 0..30 {
+        let body = serde_json::json!({"title": format!("Crashtest incident {n}"), "status": "published"});
+        let response = client.post(format!("{}/api/v1/incidents", server.address)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    // No time for the indexer to catch up: kill at once.
+    server.kill_9();
+    let restarted = Server::start(&database, backend);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while search_total(&restarted.address, "crashtest").await < 30 {
+        assert!(std::time::Instant::now() < deadline, "writes made before kill -9 never became searchable");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(search_total(&restarted.address, "crashtest").await, 30);
+    restarted.stop();
+}
+
+async fn reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let server = Server::start(&database, backend);
+    let refused = hindsight(&database, backend).arg("reindex").output().expect("reindex");
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("in use by a running server"), "{message}");
+    assert!(search_total(&server.address, "terraform").await >= 1, "the running server's index is untouched");
+    server.stop();
+
+    let rebuilt = hindsight(&database, backend).arg("reindex").output().expect("reindex");
+    assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("rebuilt the search index"));
+    // A damaged index is rebuilt at the next start.
+    std::fs::write(database.dir.path().join("index").join("meta.json"), "garbage").unwrap();
+    let again = Server::start(&database, backend);
+    assert!(search_total(&again.address, "terraform").await >= 1);
+    again.stop();
 }
