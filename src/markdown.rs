@@ -30,6 +30,24 @@ pub fn render_inline(markdown: &str) -> String {
     }
 }
 
+/// The words of a Markdown text without its markup, for the search index
+/// and its snippets: `## What **happened**` reads `What happened`.
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(words) | Event::Code(words) => text.push_str(&words),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableCell,
+            ) => text.push_str(". "),
+            _ => {}
+        }
+    }
+    text
+}
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
@@ -58,6 +76,14 @@ mod tests {
         assert!(html.contains(r#"<a href="https://example.com/g" rel="noopener noreferrer nofollow">"#), "{html}");
         assert!(html.contains("<table>"));
         assert_eq!(render_inline("NS2 **stopped** responding"), "NS2 <strong>stopped</strong> responding");
+    }
+
+    #[test]
+    fn plain_text_drops_the_markup() {
+        assert_eq!(
+            plain_text("## What **happened**\n\nThe `ns2` server. <b>x</b>"),
+            "What happened. The ns2 server. x. "
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use tantivy::{Order as SortOrder, Searcher, TantivyDocument, Term};
 use super::schema::{facet, FACETS};
 use super::{SearchError, SearchIndex};
 use crate::domain::{Incident, Status};
+use crate::markdown::plain_text;
 
 /// Longer queries are refused before parsing.
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -210,7 +211,7 @@ impl SearchIndex {
     pub fn similar(&self, incident: &Incident, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
         let f = &self.fields;
         let report = &incident.fields;
-        let text = |values: Vec<&str>| values.into_iter().map(|v| OwnedValue::Str(v.to_string())).collect::<Vec<_>>();
+        let text = |values: Vec<&str>| values.into_iter().map(|v| OwnedValue::Str(plain_text(v))).collect::<Vec<_>>();
         let like = MoreLikeThisQuery::builder()
             .with_min_doc_frequency(1)
             .with_max_doc_frequency(u64::MAX)

@@ -10,6 +10,7 @@ use tantivy::TantivyDocument;
 
 use super::tokenizer::ANALYZER;
 use crate::domain::{Incident, Precision};
+use crate::markdown::plain_text;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -80,18 +81,18 @@ pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
     doc.add_text(fields.slug, &report.slug);
     doc.add_text(fields.status, report.status.as_str());
     doc.add_text(fields.title, &report.title);
-    doc.add_text(fields.summary, &report.summary);
-    doc.add_text(fields.body, &report.body);
-    doc.add_text(fields.body, &report.impact);
+    doc.add_text(fields.summary, plain_text(&report.summary));
+    doc.add_text(fields.body, plain_text(&report.body));
+    doc.add_text(fields.body, plain_text(&report.impact));
     for event in &report.timeline {
-        doc.add_text(fields.timeline, &event.text);
+        doc.add_text(fields.timeline, plain_text(&event.text));
     }
     for factor in &report.factors {
-        doc.add_text(fields.factors, &factor.text);
+        doc.add_text(fields.factors, plain_text(&factor.text));
         doc.add_facet(fields.facets, facet("category", factor.category.as_str()));
     }
     for action in &report.actions {
-        doc.add_text(fields.actions, &action.text);
+        doc.add_text(fields.actions, plain_text(&action.text));
     }
     for tag in &report.tags {
         doc.add_text(fields.tag, tag);

@@ -101,6 +101,27 @@ test("the other reading pages pass axe", async () => {
   }
 });
 
+test("searching from the header finds reports, highlights matches and narrows by facet", async () => {
+  const { page, context, errors } = await open("/");
+  await page.fill("#site-q", "stack overflow");
+  await page.press("#site-q", "Enter");
+  await page.waitForURL(/\/search\?q=stack\+overflow/);
+  const titles = await page.locator(".hits article.card h3").allInnerTexts();
+  assert.match(titles[0], /BinaryPack/);
+  assert.ok((await page.locator(".hits mark").count()) > 0, "matches are highlighted");
+  await assertAccessible(page, "search results");
+  await page.goto(server.address + "/search?q=dns");
+  await page.locator(".facets a", { hasText: "DNSimple" }).click();
+  await page.waitForURL(/organization=DNSimple/);
+  assert.equal(await page.locator(".hits article.card").count(), 3);
+  const odd = await page.goto(server.address + "/search?q=" + encodeURIComponent("(".repeat(40) + "dns"));
+  assert.equal(odd.status(), 400);
+  assert.match(await page.locator("[role=alert]").innerText(), /deep/);
+  await assertAccessible(page, "search with a refused query");
+  assert.deepEqual(errors.filter((e) => !e.includes("400")), []);
+  await context.close();
+});
+
 test("the Atom feed is well-formed XML with an entry per published report", async () => {
   const { page, context } = await open("/");
   const result = await page.evaluate(async () => {
