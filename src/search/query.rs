@@ -21,6 +21,9 @@ pub const MAX_QUERY_CHARS: usize = 500;
 pub const MAX_QUERY_DEPTH: usize = 16;
 pub const MAX_LIMIT: usize = 100;
 const SNIPPET_CHARS: usize = 220;
+/// Snippets are looked for in this much of a body at most: finding them
+/// means analysing the text again, and a report may hold 256 KiB.
+const SNIPPET_SOURCE_BYTES: usize = 16 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
@@ -180,9 +183,9 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let mut snippet = body_snippets.snippet_from_doc(&doc);
+            let mut snippet = body_snippets.snippet(&bounded_text(&doc, self.fields.body));
             if snippet.highlighted().is_empty() {
-                let from_summary = summary_snippets.snippet_from_doc(&doc);
+                let from_summary = summary_snippets.snippet(&bounded_text(&doc, self.fields.summary));
                 if !from_summary.highlighted().is_empty() || snippet.fragment().is_empty() {
                     snippet = from_summary;
                 }
@@ -260,6 +263,26 @@ impl SearchIndex {
             occurred_at: doc.get_first(self.fields.occurred_at).and_then(|v| v.as_i64()).unwrap_or_default(),
         }
     }
+}
+
+/// A stored text field's values, cut at `SNIPPET_SOURCE_BYTES`.
+fn bounded_text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+    let mut text = String::new();
+    for value in doc.get_all(field).filter_map(|v| v.as_str()) {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(value);
+        if text.len() >= SNIPPET_SOURCE_BYTES {
+            let mut cut = SNIPPET_SOURCE_BYTES;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            break;
+        }
+    }
+    text
 }
 
 fn snippet_generator(

@@ -24,36 +24,105 @@ pub fn analyzer() -> TextAnalyzer {
 
 #[derive(Clone, Default)]
 pub struct TechTokenizer {
-    tokens: Vec<Token>,
+    token: Token,
+    parts: Vec<(usize, usize)>,
 }
 
+/// Streams tokens without allocating per token: the current token's text
+/// buffer and the list of a word's parts are reused.
 pub struct TechTokenStream<'a> {
-    tokens: &'a mut Vec<Token>,
-    next: usize,
+    text: &'a str,
+    /// Where the next word search starts.
+    cursor: usize,
+    token: &'a mut Token,
+    /// Byte ranges of the current word's parts not yet emitted.
+    parts: &'a mut Vec<(usize, usize)>,
+    next_part: usize,
+    /// Position of the current word's first token.
+    word_position: usize,
+    /// Position the next word will take.
+    next_position: usize,
 }
 
 impl Tokenizer for TechTokenizer {
     type TokenStream<'a> = TechTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> TechTokenStream<'a> {
-        self.tokens.clear();
-        tokenize(text, &mut self.tokens);
-        TechTokenStream { tokens: &mut self.tokens, next: 0 }
+        self.token.reset();
+        self.parts.clear();
+        TechTokenStream {
+            text,
+            cursor: 0,
+            token: &mut self.token,
+            parts: &mut self.parts,
+            next_part: 0,
+            word_position: 0,
+            next_position: 0,
+        }
+    }
+}
+
+impl TechTokenStream<'_> {
+    fn emit(&mut self, from: usize, to: usize, position: usize) {
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = position;
+        self.token.position_length = 1;
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[from..to]);
+    }
+
+    /// The byte range of the next word at or after the cursor: letters and
+    /// digits, with single joiners between them.
+    fn next_word(&mut self) -> Option<(usize, usize)> {
+        let rest = &self.text[self.cursor..];
+        let (offset, _) = rest.char_indices().find(|(_, c)| c.is_alphanumeric())?;
+        let from = self.cursor + offset;
+        let mut to = from;
+        let mut chars = self.text[from..].char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            if c.is_alphanumeric() {
+                to = from + at + c.len_utf8();
+            } else if is_joiner(c) && chars.peek().is_some_and(|(_, next)| next.is_alphanumeric()) {
+                continue;
+            } else {
+                break;
+            }
+        }
+        self.cursor = to;
+        Some((from, to))
     }
 }
 
 impl TokenStream for TechTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
+        if self.next_part < self.parts.len() {
+            let (from, to) = self.parts[self.next_part];
+            let position = self.word_position + self.next_part;
+            self.next_part += 1;
+            self.emit(from, to, position);
+            return true;
+        }
+        let Some((from, to)) = self.next_word() else { return false };
+        self.parts.clear();
+        split_parts(&self.text[from..to], from, self.parts);
+        if self.parts.len() < 2 {
+            self.parts.clear();
+        }
+        self.next_part = 0;
+        self.word_position = self.next_position;
+        self.next_position += self.parts.len().max(1);
+        let position = self.word_position;
+        self.emit(from, to, position);
+        true
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        self.token
     }
 }
 
@@ -61,91 +130,32 @@ fn is_joiner(c: char) -> bool {
     matches!(c, '.' | '-' | '_')
 }
 
-/// Splits `text` into words (letters and digits, with single joiners inside)
-/// and emits each word, then its parts when it has more than one.
-fn tokenize(text: &str, tokens: &mut Vec<Token>) {
-    let mut position = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut index = 0;
-    while index < chars.len() {
-        if !chars[index].1.is_alphanumeric() {
-            index += 1;
-            continue;
-        }
-        let start = index;
-        let mut end = index + 1;
-        loop {
-            while end < chars.len() && chars[end].1.is_alphanumeric() {
-                end += 1;
-            }
-            // A joiner continues the word only between two letters or digits.
-            if end + 1 < chars.len() && is_joiner(chars[end].1) && chars[end + 1].1.is_alphanumeric() {
-                end += 1;
-            } else {
-                break;
-            }
-        }
-        let from = chars[start].0;
-        let to = chars.get(end).map_or(text.len(), |(at, _)| *at);
-        index = end;
-        let word = &text[from..to];
-        let parts = parts(word);
-        push(tokens, word, from, position);
-        if parts.len() > 1 {
-            for (offset, (part_from, part)) in parts.into_iter().enumerate() {
-                push(tokens, part, from + part_from, position + offset);
-            }
-            position += word_positions(word);
-        } else {
-            position += 1;
-        }
-    }
-}
-
-fn word_positions(word: &str) -> usize {
-    parts(word).len().max(1)
-}
-
-fn push(tokens: &mut Vec<Token>, text: &str, from: usize, position: usize) {
-    tokens.push(Token {
-        offset_from: from,
-        offset_to: from + text.len(),
-        position,
-        text: text.to_string(),
-        position_length: 1,
-    });
-}
-
-/// The parts of a word, with their byte offsets inside it: split at joiners,
-/// then at CamelCase humps (`BinaryPack`, `HTTPServer`). Letters and digits
-/// stay together (`ns2`, `ipv6`).
-fn parts(word: &str) -> Vec<(usize, &str)> {
-    let mut parts = Vec::new();
+/// Pushes the byte ranges (offset by `base`) of a word's parts: split at
+/// joiners, then at CamelCase humps (`BinaryPack`, `HTTPServer`). Letters
+/// and digits stay together (`ns2`, `ipv6`).
+fn split_parts(word: &str, base: usize, parts: &mut Vec<(usize, usize)>) {
     let mut segment_start = 0;
-    for (at, c) in word.char_indices().chain(std::iter::once((word.len(), '.'))) {
-        if !is_joiner(c) {
-            continue;
-        }
-        let segment = &word[segment_start..at];
+    for segment in word.split(is_joiner) {
         let mut start = 0;
-        let letters: Vec<(usize, char)> = segment.char_indices().collect();
-        for window in 1..letters.len() {
-            let (previous, current) = (letters[window - 1].1, letters[window].1);
-            let next = letters.get(window + 1).map(|(_, c)| *c);
-            let hump = (previous.is_lowercase() && current.is_uppercase())
-                || (previous.is_uppercase() && current.is_uppercase() && next.is_some_and(char::is_lowercase));
-            if hump {
-                let cut = letters[window].0;
-                parts.push((segment_start + start, &segment[start..cut]));
-                start = cut;
+        let mut chars = segment.char_indices().peekable();
+        let mut previous: Option<char> = None;
+        while let Some((at, current)) = chars.next() {
+            if let Some(before) = previous {
+                let next = chars.peek().map(|(_, c)| *c);
+                let hump = (before.is_lowercase() && current.is_uppercase())
+                    || (before.is_uppercase() && current.is_uppercase() && next.is_some_and(char::is_lowercase));
+                if hump {
+                    parts.push((base + segment_start + start, base + segment_start + at));
+                    start = at;
+                }
             }
+            previous = Some(current);
         }
         if start < segment.len() {
-            parts.push((segment_start + start, &segment[start..]));
+            parts.push((base + segment_start + start, base + segment_start + segment.len()));
         }
-        segment_start = at + c.len_utf8();
+        segment_start += segment.len() + 1;
     }
-    parts
 }
 
 #[cfg(test)]

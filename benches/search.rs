@@ -1,0 +1,360 @@
+//! Search benchmark: builds a generated corpus at each size, then measures,
+//! side by side in one run, index build time and size, the `/api/v1/search`
+//! endpoint (facets and snippets included), a bare tantivy top-10 over the
+//! same index, SQLite FTS5 `bm25()` top-10 over the same documents, and the
+//! time from a write until it is searchable.
+//!
+//! cargo bench --bench search -- --sizes 1000,10000,100000
+
+mod corpus;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hindsight::app::{self, AppState};
+use hindsight::domain::IncidentMeta;
+use hindsight::markdown::plain_text;
+use hindsight::search::{schema, tokenizer, SearchIndex, SearchRequest};
+use hindsight::store::Store;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use tantivy::collector::TopDocs;
+use tantivy::query::QueryParser;
+use tantivy::Index;
+
+const SEED: u64 = 0x5eed;
+/// Each query of the mix runs this many times per engine.
+const ROUNDS: usize = 20;
+const WRITE_PROBES: usize = 20;
+
+/// The same mix in FTS5's syntax: phrases for dotted names, a column filter
+/// for the field query, NOT for the negation.
+const FTS_QUERIES: &[&str] = &[
+    "dns",
+    "database failover",
+    "\"connection pool\"",
+    "certificate expired",
+    "memory",
+    "rollback deploy",
+    "\"static.example.net\"",
+    "BinaryPack",
+    "ns2",
+    "rate limit",
+    "\"load balancer\" timed",
+    "kubernetes",
+    "quorum",
+    "tags:terraform",
+    "disk NOT replica",
+    "retry storm",
+    "heap",
+    "gateway errors",
+    "autoscaler",
+    "BGP session flapped",
+];
+
+struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    }
+
+    fn summary(&self, elapsed: Duration) -> String {
+        format!(
+            "{:.0} q/s, p50 {:.2} ms, p99 {:.2} ms",
+            self.0.len() as f64 / elapsed.as_secs_f64(),
+            self.percentile(0.5).as_secs_f64() * 1e3,
+            self.percentile(0.99).as_secs_f64() * 1e3
+        )
+    }
+
+    fn rate(&self, elapsed: Duration) -> f64 {
+        self.0.len() as f64 / elapsed.as_secs_f64()
+    }
+}
+
+fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        dir_size(&path)
+                    } else {
+                        entry.metadata().map(|m| m.len()).unwrap_or(0)
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1).and_then(|kib| kib.parse::<f64>().ok()))
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+async fn run(size: usize) -> anyhow::Result<()> {
+    println!("\n## {size} incidents\n");
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(None, dir.path()).await?;
+
+    let started = Instant::now();
+    let mut rng = corpus::Rng::new(SEED);
+    for n in 0..size {
+        let fields = corpus::incident(&mut rng, n).validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        store.insert_incident(&fields, IncidentMeta::new_by("bench"), None).await?;
+    }
+    let import = started.elapsed();
+    println!(
+        "- stored in SQLite through the store: {:.1} s ({:.0} incidents/s)",
+        import.as_secs_f64(),
+        size as f64 / import.as_secs_f64()
+    );
+
+    let index_dir = dir.path().join("index");
+    let started = Instant::now();
+    let (_, writer, _) = SearchIndex::rebuild(&index_dir, &store, |_, _| {}).await?;
+    let build = started.elapsed();
+    drop(writer);
+    println!(
+        "- index built from the database: {:.1} s ({:.0} incidents/s), {:.1} MiB on disk; import and index together {:.1} s",
+        build.as_secs_f64(),
+        size as f64 / build.as_secs_f64(),
+        dir_size(&index_dir) as f64 / 1048576.0,
+        (import + build).as_secs_f64()
+    );
+
+    let (search, indexer) = SearchIndex::open(&index_dir, &store, |_, _| {}).await?;
+    let indexer = indexer.spawn();
+
+    // Bare tantivy: the same index and analyzer, parse and top-10 only.
+    let bare = {
+        let index = Index::open_in_dir(&index_dir)?;
+        index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+        let (_, fields) = schema::build();
+        let mut parser = QueryParser::for_index(
+            &index,
+            vec![
+                fields.title,
+                fields.summary,
+                fields.body,
+                fields.timeline,
+                fields.factors,
+                fields.actions,
+                fields.tag,
+            ],
+        );
+        parser.set_conjunction_by_default();
+        let searcher = index.reader()?.searcher();
+        let mut latencies = Vec::new();
+        let started = Instant::now();
+        for _ in 0..ROUNDS {
+            for q in corpus::QUERIES {
+                let one = Instant::now();
+                let (query, _) = parser.parse_query_lenient(q);
+                let top = searcher.search(&query, &TopDocs::with_limit(10).order_by_score())?;
+                std::hint::black_box(top);
+                latencies.push(one.elapsed());
+            }
+        }
+        (Latencies(latencies), started.elapsed())
+    };
+
+    // The endpoint's work without HTTP: facets, snippets and stored fields.
+    let in_process = {
+        let mut latencies = Vec::new();
+        let started = Instant::now();
+        for _ in 0..ROUNDS {
+            for q in corpus::QUERIES {
+                let one = Instant::now();
+                let request = SearchRequest { q: q.to_string(), limit: 10, ..Default::default() };
+                std::hint::black_box(search.search(&request)?);
+                latencies.push(one.elapsed());
+            }
+        }
+        (Latencies(latencies), started.elapsed())
+    };
+
+    // The HTTP endpoint, facets and snippets included, one client at a time.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = format!("http://{}", listener.local_addr()?);
+    let router = app::router(AppState::new(store.clone(), Arc::clone(&search)));
+    let server = tokio::spawn(async move { app::serve(listener, router, std::future::pending()).await });
+    let client = reqwest::Client::new();
+    let encode = |q: &str| {
+        q.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
+    let http = {
+        let mut latencies = Vec::new();
+        let started = Instant::now();
+        for _ in 0..ROUNDS {
+            for q in corpus::QUERIES {
+                let one = Instant::now();
+                let response = client.get(format!("{address}/api/v1/search?q={}&limit=10", encode(q))).send().await?;
+                anyhow::ensure!(response.status() == 200, "search {q:?} answered {}", response.status());
+                std::hint::black_box(response.bytes().await?);
+                latencies.push(one.elapsed());
+            }
+        }
+        (Latencies(latencies), started.elapsed())
+    };
+    // The same with two clients at once, one per core.
+    let http_parallel = {
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let (client, address) = (client.clone(), address.clone());
+                tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    for _ in 0..ROUNDS / 2 {
+                        for q in corpus::QUERIES {
+                            let one = Instant::now();
+                            let body = client
+                                .get(format!("{address}/api/v1/search?q={}&limit=10", encode(q)))
+                                .send()
+                                .await?
+                                .bytes()
+                                .await?;
+                            std::hint::black_box(body);
+                            latencies.push(one.elapsed());
+                        }
+                    }
+                    Ok::<_, anyhow::Error>(latencies)
+                })
+            })
+            .collect();
+        let mut latencies = Vec::new();
+        for task in tasks {
+            latencies.extend(task.await??);
+        }
+        (Latencies(latencies), started.elapsed())
+    };
+
+    // SQLite FTS5 over the same documents, in its own file.
+    let fts = {
+        let options = SqliteConnectOptions::new().filename(dir.path().join("fts.db")).create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        sqlx::query("CREATE VIRTUAL TABLE docs USING fts5(title, summary, body, timeline, factors, actions, tags)")
+            .execute(&pool)
+            .await?;
+        let started = Instant::now();
+        let mut rng = corpus::Rng::new(SEED);
+        let mut tx = pool.begin().await?;
+        for n in 0..size {
+            let input = corpus::incident(&mut rng, n);
+            let join = |texts: Vec<&str>| texts.into_iter().map(plain_text).collect::<Vec<_>>().join(" ");
+            sqlx::query("INSERT INTO docs VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(&input.title)
+                .bind(plain_text(&input.summary))
+                .bind(plain_text(&input.body) + " " + &plain_text(&input.impact))
+                .bind(join(input.timeline.iter().map(|e| e.text.as_str()).collect()))
+                .bind(join(input.factors.iter().map(|f| f.text.as_str()).collect()))
+                .bind(join(input.actions.iter().map(|a| a.text.as_str()).collect()))
+                .bind(input.tags.join(" "))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        println!("- FTS5 table built: {:.1} s", started.elapsed().as_secs_f64());
+        let mut latencies = Vec::new();
+        let started = Instant::now();
+        for _ in 0..ROUNDS {
+            for q in FTS_QUERIES {
+                let one = Instant::now();
+                let rows = sqlx::query("SELECT rowid FROM docs WHERE docs MATCH $1 ORDER BY bm25(docs) LIMIT 10")
+                    .bind(q)
+                    .fetch_all(&pool)
+                    .await?;
+                std::hint::black_box(rows);
+                latencies.push(one.elapsed());
+            }
+        }
+        pool.close().await;
+        (Latencies(latencies), started.elapsed())
+    };
+
+    // From a committed write until a search finds it.
+    let mut visible = Vec::new();
+    for probe in 0..WRITE_PROBES {
+        let word = format!("probe{probe}zz{size}");
+        let input = hindsight::domain::IncidentInput {
+            title: format!("Write probe {word}"),
+            status: Some("published".into()),
+            ..Default::default()
+        };
+        let fields = input.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        store.create_incident(&fields, "bench").await?;
+        let written = Instant::now();
+        let request = SearchRequest { q: word.clone(), limit: 1, ..Default::default() };
+        while search.search(&request)?.total == 0 {
+            anyhow::ensure!(written.elapsed() < Duration::from_secs(30), "{word} never became searchable");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        visible.push(written.elapsed());
+    }
+    let visible = Latencies(visible);
+
+    let (bare, bare_time) = bare;
+    let (http, http_time) = http;
+    let (in_process, in_process_time) = in_process;
+    let (parallel, parallel_time) = http_parallel;
+    let (fts, fts_time) = fts;
+    println!("\n| engine ({} queries each) | throughput and latency |\n|---|---|", bare.0.len());
+    println!("| bare tantivy top-10, one thread | {} |", bare.summary(bare_time));
+    println!(
+        "| the endpoint's search in-process (facets, snippets), one thread | {} |",
+        in_process.summary(in_process_time)
+    );
+    println!("| `/api/v1/search` over HTTP, one client | {} |", http.summary(http_time));
+    println!("| `/api/v1/search` over HTTP, two clients | {} |", parallel.summary(parallel_time));
+    println!("| SQLite FTS5 `bm25()` top-10, one connection | {} |", fts.summary(fts_time));
+    println!(
+        "\nRatios: HTTP (one client) / bare tantivy = {:.2}; HTTP (two clients) / bare tantivy = {:.2}; HTTP (one client) / FTS5 = {:.1}",
+        http.rate(http_time) / bare.rate(bare_time),
+        parallel.rate(parallel_time) / bare.rate(bare_time),
+        http.rate(http_time) / fts.rate(fts_time)
+    );
+    println!(
+        "\nWrite to searchable ({WRITE_PROBES} writes): p50 {:.0} ms, p99 {:.0} ms. Resident memory of the benchmark process: {:.0} MiB.",
+        visible.percentile(0.5).as_secs_f64() * 1e3,
+        visible.percentile(0.99).as_secs_f64() * 1e3,
+        rss_mib()
+    );
+    server.abort();
+    indexer.stop().await;
+    store.close().await;
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let sizes: Vec<usize> = args
+        .iter()
+        .position(|arg| arg == "--sizes")
+        .and_then(|at| args.get(at + 1))
+        .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000]);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    println!(
+        "# Search benchmark\n\nSizes: {sizes:?}; each query of a {}-query mix runs {ROUNDS} times per engine.",
+        corpus::QUERIES.len()
+    );
+    for size in sizes {
+        runtime.block_on(run(size))?;
+    }
+    Ok(())
+}
