@@ -6,6 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::extract::ApiJson;
 use crate::app::AppState;
 use crate::domain::{FactorCategory, Severity, Status};
 use crate::error::AppError;
@@ -16,7 +17,7 @@ pub const DEFAULT_LIMIT: usize = 10;
 const SIMILAR: usize = 5;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/search", get(search)).route("/incidents/{slug}/similar", get(similar))
+    Router::new().route("/search", get(search).post(search_posted)).route("/incidents/{slug}/similar", get(similar))
 }
 
 /// The query string of a search, shared by the API and the page.
@@ -28,11 +29,28 @@ pub struct SearchParams {
     pub service: Option<String>,
     pub severity: Option<String>,
     pub organization: Option<String>,
+    #[serde(default, deserialize_with = "text_or_number")]
     pub year: Option<String>,
     pub category: Option<String>,
     pub order: Option<String>,
+    #[serde(default, deserialize_with = "text_or_number")]
     pub limit: Option<String>,
+    #[serde(default, deserialize_with = "text_or_number")]
     pub offset: Option<String>,
+}
+
+/// Query strings carry numbers as text; JSON bodies may carry either.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TextOrNumber {
+        Text(String),
+        Number(i64),
+    }
+    Ok(Option::<TextOrNumber>::deserialize(deserializer)?.map(|value| match value {
+        TextOrNumber::Text(text) => text,
+        TextOrNumber::Number(number) => number.to_string(),
+    }))
 }
 
 impl SearchParams {
@@ -94,6 +112,19 @@ async fn search(
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    run(&state, &params).await
+}
+
+/// The same search with its parameters in a JSON body, for queries too long
+/// for a URL.
+async fn search_posted(
+    State(state): State<AppState>,
+    ApiJson(params): ApiJson<SearchParams>,
+) -> Result<Response, AppError> {
+    run(&state, &params).await
+}
+
+async fn run(state: &AppState, params: &SearchParams) -> Result<Response, AppError> {
     let request = params.request()?;
     let search = state.search.clone();
     let results = tokio::task::spawn_blocking(move || search.search(&request))
