@@ -6,10 +6,9 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::incidents::action_status_label;
+use super::incidents::ActionView;
 use super::{page, Layout, WebError};
 use crate::app::AppState;
-use crate::domain::incident::format_date;
 use crate::markdown;
 use crate::store::OpenAction;
 
@@ -19,26 +18,17 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/actions", get(list))
 }
 
+/// An open action item with the incident it belongs to.
 pub struct ActionRow {
-    pub text_html: String,
-    pub owner: Option<String>,
-    pub status: &'static str,
-    pub status_label: &'static str,
-    pub priority: Option<&'static str>,
-    pub due_on: Option<String>,
+    pub action: ActionView,
     pub incident_slug: String,
     pub incident_title: String,
 }
 
 impl ActionRow {
-    pub fn new(open: &OpenAction) -> ActionRow {
+    pub fn new(open: &OpenAction, today: time::Date) -> ActionRow {
         ActionRow {
-            text_html: markdown::render_inline(&open.action.text),
-            owner: open.action.owner.clone(),
-            status: open.action.status.as_str(),
-            status_label: action_status_label(open.action.status),
-            priority: open.action.priority.map(|p| p.as_str()),
-            due_on: open.action.due_on.map(format_date),
+            action: ActionView::new(&open.action, markdown::render_inline(&open.action.text), today),
             incident_slug: open.incident_slug.clone(),
             incident_title: open.incident_title.clone(),
         }
@@ -63,7 +53,7 @@ async fn list(State(state): State<AppState>) -> Result<Response, WebError> {
         .partition(|item| item.action.due_on.is_some_and(|due| due < today));
     page(&ActionsPage {
         layout: Layout::new("Action items", "actions"),
-        overdue: overdue.iter().map(ActionRow::new).collect(),
-        open: open.iter().map(ActionRow::new).collect(),
+        overdue: overdue.iter().map(|item| ActionRow::new(item, today)).collect(),
+        open: open.iter().map(|item| ActionRow::new(item, today)).collect(),
     })
 }

@@ -13,7 +13,7 @@ use super::render_cache::{RenderCache, RenderedReport};
 use super::timeline;
 use super::{format, missing, page, Layout, WebError};
 use crate::app::AppState;
-use crate::domain::{ActionStatus, Incident, Severity, Status};
+use crate::domain::{ActionItem, ActionStatus, Incident, Severity, Status};
 use crate::error::AppError;
 use crate::search::SearchHit;
 use crate::store::{IncidentFilter, Label, LabelCount, PageCursor};
@@ -236,6 +236,7 @@ pub struct FactorView {
     pub primary: bool,
 }
 
+/// An action item as pages show it.
 pub struct ActionView {
     pub text_html: String,
     pub owner: Option<String>,
@@ -245,6 +246,24 @@ pub struct ActionView {
     pub due_on: Option<String>,
     pub overdue: bool,
     pub tracker_url: Option<String>,
+}
+
+impl ActionView {
+    /// `text_html` is the action's rendered text; an open action due before
+    /// `today` is overdue.
+    pub fn new(action: &ActionItem, text_html: String, today: time::Date) -> ActionView {
+        ActionView {
+            text_html,
+            owner: action.owner.clone(),
+            status: action.status.as_str(),
+            status_label: action_status_label(action.status),
+            priority: action.priority.map(|p| p.as_str()),
+            due_on: action.due_on.map(crate::domain::incident::format_date),
+            overdue: matches!(action.status, ActionStatus::Open | ActionStatus::InProgress)
+                && action.due_on.is_some_and(|due| due < today),
+            tracker_url: action.tracker_url.clone(),
+        }
+    }
 }
 
 pub struct RelatedView {
@@ -332,17 +351,7 @@ async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result
             .actions
             .iter()
             .zip(&rendered.actions_html)
-            .map(|(action, text_html)| ActionView {
-                text_html: text_html.clone(),
-                owner: action.owner.clone(),
-                status: action.status.as_str(),
-                status_label: action_status_label(action.status),
-                priority: action.priority.map(|p| p.as_str()),
-                due_on: action.due_on.map(crate::domain::incident::format_date),
-                overdue: matches!(action.status, ActionStatus::Open | ActionStatus::InProgress)
-                    && action.due_on.is_some_and(|due| due < today),
-                tracker_url: action.tracker_url.clone(),
-            })
+            .map(|(action, text_html)| ActionView::new(action, text_html.clone(), today))
             .collect(),
         related: fields
             .related
