@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{import_document, ImportReport, IncidentDocument};
-use crate::store::Store;
+use super::{Batch, IncidentDocument};
 
 pub const FORMAT: &str = "hindsight-export";
 pub const FORMAT_VERSION: u32 = 1;
@@ -23,19 +22,20 @@ struct DumpIn {
     incidents: Vec<IncidentDocument>,
 }
 
-/// Imports every incident in a dump, recording each outcome in `report`.
-pub async fn import_dump(store: &Store, name: &str, text: &str, actor: &str, report: &mut ImportReport) {
+/// Adds every incident in a dump to `batch`, recording failures in its report.
+pub async fn import_dump(batch: &mut Batch<'_>, name: &str, text: &str) {
     let dump: DumpIn = match serde_json::from_str(text) {
         Ok(dump) => dump,
-        Err(error) => return report.failed.push((name.to_string(), format!("not a Hindsight JSON dump: {error}"))),
+        Err(error) => {
+            return batch.report.failed.push((name.to_string(), format!("not a Hindsight JSON dump: {error}")));
+        }
     };
     if dump.format.as_deref() != Some(FORMAT) {
-        return report
-            .failed
-            .push((name.to_string(), format!("not a Hindsight JSON dump: `format` is not \"{FORMAT}\"")));
+        let reason = format!("not a Hindsight JSON dump: `format` is not \"{FORMAT}\"");
+        return batch.report.failed.push((name.to_string(), reason));
     }
     for (index, document) in dump.incidents.into_iter().enumerate() {
         let label = format!("{name}#{index} ({})", document.incident.slug.as_deref().unwrap_or("no slug"));
-        import_document(store, &label, document, actor, report).await;
+        batch.add(&label, document).await;
     }
 }

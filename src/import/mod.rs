@@ -101,17 +101,20 @@ pub async fn import_path(
     mut progress: impl FnMut(usize, usize, &str),
 ) -> anyhow::Result<ImportReport> {
     let files = files_to_import(path)?;
-    let mut report = ImportReport::default();
+    let mut batch = Batch::new(store, actor);
     for (done, file) in files.iter().enumerate() {
         let name = file.display().to_string();
         match read_text(file) {
-            Err(reason) => report.failed.push((name.clone(), reason)),
-            Ok(text) if is_json(file) => dump::import_dump(store, &name, &text, actor, &mut report).await,
-            Ok(text) => import_markdown(store, &name, &text, actor, &mut report).await,
+            Err(reason) => batch.report.failed.push((name.clone(), reason)),
+            Ok(text) if is_json(file) => dump::import_dump(&mut batch, &name, &text).await,
+            Ok(text) => match markdown::parse(&text) {
+                Ok(document) => batch.add(&name, document).await,
+                Err(reason) => batch.report.failed.push((name.clone(), reason)),
+            },
         }
         progress(done + 1, files.len(), &name);
     }
-    Ok(report)
+    Ok(batch.finish().await)
 }
 
 fn is_json(path: &Path) -> bool {
@@ -146,33 +149,78 @@ fn read_text(path: &Path) -> Result<String, String> {
 
 /// Imports one Markdown report, recording the outcome in `report`.
 pub async fn import_markdown(store: &Store, name: &str, text: &str, actor: &str, report: &mut ImportReport) {
+    let mut batch = Batch::new(store, actor);
     match markdown::parse(text) {
-        Ok(document) => import_document(store, name, document, actor, report).await,
-        Err(reason) => report.failed.push((name.to_string(), reason)),
+        Ok(document) => batch.add(name, document).await,
+        Err(reason) => batch.report.failed.push((name.to_string(), reason)),
+    }
+    let outcome = batch.finish().await;
+    report.imported += outcome.imported;
+    report.skipped.extend(outcome.skipped);
+    report.failed.extend(outcome.failed);
+}
+
+/// How many incidents go into the database in one transaction.
+const BATCH_SIZE: usize = 200;
+
+/// Validated incidents waiting to be written together. A batch that fails
+/// (a slug already taken, say) is written again one by one, so each
+/// incident still gets its own outcome.
+pub struct Batch<'a> {
+    store: &'a Store,
+    actor: &'a str,
+    pending: Vec<(String, crate::domain::IncidentFields, IncidentMeta)>,
+    pub report: ImportReport,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(store: &'a Store, actor: &'a str) -> Batch<'a> {
+        Batch { store, actor, pending: Vec::new(), report: ImportReport::default() }
+    }
+
+    pub async fn add(&mut self, name: &str, document: IncidentDocument) {
+        let fields = match document.incident.validate() {
+            Ok(fields) => fields,
+            Err(errors) => return self.report.failed.push((name.to_string(), errors.to_string())),
+        };
+        match document.meta(self.actor) {
+            Ok(meta) => self.pending.push((name.to_string(), fields, meta)),
+            Err(reason) => return self.report.failed.push((name.to_string(), reason)),
+        }
+        if self.pending.len() >= BATCH_SIZE {
+            self.flush().await;
+        }
+    }
+
+    async fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return;
+        }
+        let batch: Vec<_> =
+            pending.iter().map(|(name, fields, meta)| (fields.clone(), meta.clone(), note(name))).collect();
+        if self.store.insert_incidents(&batch).await.is_ok() {
+            self.report.imported += pending.len();
+            return;
+        }
+        for (name, fields, meta) in pending {
+            match self.store.insert_incident(&fields, meta, Some(&note(&name))).await {
+                Ok(_) => self.report.imported += 1,
+                Err(StoreError::DuplicateSlug(slug)) => {
+                    self.report.skipped.push((name, format!("an incident with the slug `{slug}` already exists")))
+                }
+                Err(error) => self.report.failed.push((name, error.to_string())),
+            }
+        }
+    }
+
+    pub async fn finish(mut self) -> ImportReport {
+        self.flush().await;
+        self.report
     }
 }
 
-async fn import_document(
-    store: &Store,
-    name: &str,
-    document: IncidentDocument,
-    actor: &str,
-    report: &mut ImportReport,
-) {
-    let fields = match document.incident.validate() {
-        Ok(fields) => fields,
-        Err(errors) => return report.failed.push((name.to_string(), errors.to_string())),
-    };
-    let meta = match document.meta(actor) {
-        Ok(meta) => meta,
-        Err(reason) => return report.failed.push((name.to_string(), reason)),
-    };
-    let note = format!("imported from {}", Path::new(name).file_name().and_then(|n| n.to_str()).unwrap_or(name));
-    match store.insert_incident(&fields, meta, Some(&note)).await {
-        Ok(_) => report.imported += 1,
-        Err(StoreError::DuplicateSlug(slug)) => {
-            report.skipped.push((name.to_string(), format!("an incident with the slug `{slug}` already exists")))
-        }
-        Err(error) => report.failed.push((name.to_string(), error.to_string())),
-    }
+fn note(name: &str) -> String {
+    let file = name.split('#').next().unwrap_or(name);
+    format!("imported from {}", Path::new(file).file_name().and_then(|n| n.to_str()).unwrap_or(name))
 }

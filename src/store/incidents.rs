@@ -114,39 +114,26 @@ impl Store {
     pub async fn insert_incident(
         &self,
         fields: &IncidentFields,
-        mut meta: IncidentMeta,
+        meta: IncidentMeta,
         note: Option<&str>,
     ) -> Result<Incident, StoreError> {
-        if fields.status == Status::Published && meta.published_at.is_none() {
-            meta.published_at = Some(meta.updated_at);
-        }
-        let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
         let mut tx = self.begin_write().await?;
-        let sql = format!(
-            "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, published_at) \
-             VALUES ({CONTENT_PLACEHOLDERS}, $28, $29, $30, $31, $32, $33) RETURNING id"
-        );
-        let inserted = bind_content(sqlx::query(&sql), fields, occurred_at)
-            .bind(meta.version)
-            .bind(meta.created_at.unix_timestamp())
-            .bind(meta.created_by.as_str())
-            .bind(meta.updated_at.unix_timestamp())
-            .bind(meta.updated_by.as_str())
-            .bind(meta.published_at.map(OffsetDateTime::unix_timestamp))
-            .fetch_one(&mut *tx)
-            .await;
-        let id: i64 = match inserted {
-            Ok(row) => row.try_get("id")?,
-            Err(error) if is_unique_violation(&error) => return Err(StoreError::DuplicateSlug(fields.slug.clone())),
-            Err(error) => return Err(error.into()),
-        };
-        insert_parts(&mut tx, id, fields).await?;
-        let incident = Incident { id, fields: fields.clone(), meta };
-        revisions::record(&mut tx, &incident, note).await?;
-        change_log::record(&mut tx, id, "upsert", incident.meta.updated_at.unix_timestamp()).await?;
+        let incident = insert_in(&mut tx, fields, meta, note).await?;
         tx.commit().await?;
         self.announce_change();
         Ok(incident)
+    }
+
+    /// Inserts several incidents in one transaction: all of them, or none
+    /// (a duplicate slug among them fails the whole batch).
+    pub async fn insert_incidents(&self, batch: &[(IncidentFields, IncidentMeta, String)]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for (fields, meta, note) in batch {
+            insert_in(&mut tx, fields, meta.clone(), Some(note)).await?;
+        }
+        tx.commit().await?;
+        self.announce_change();
+        Ok(())
     }
 
     /// Replaces every field of the incident at `slug`, if it is still at
@@ -340,6 +327,43 @@ impl Store {
     }
 }
 
+/// Inserts one incident, its parts, its first revision and its change-log
+/// row inside `tx`.
+async fn insert_in(
+    tx: &mut Transaction<'static, Any>,
+    fields: &IncidentFields,
+    mut meta: IncidentMeta,
+    note: Option<&str>,
+) -> Result<Incident, StoreError> {
+    if fields.status == Status::Published && meta.published_at.is_none() {
+        meta.published_at = Some(meta.updated_at);
+    }
+    let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
+    let sql = format!(
+        "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, published_at) \
+         VALUES ({CONTENT_PLACEHOLDERS}, $28, $29, $30, $31, $32, $33) RETURNING id"
+    );
+    let inserted = bind_content(sqlx::query(&sql), fields, occurred_at)
+        .bind(meta.version)
+        .bind(meta.created_at.unix_timestamp())
+        .bind(meta.created_by.as_str())
+        .bind(meta.updated_at.unix_timestamp())
+        .bind(meta.updated_by.as_str())
+        .bind(meta.published_at.map(OffsetDateTime::unix_timestamp))
+        .fetch_one(&mut **tx)
+        .await;
+    let id: i64 = match inserted {
+        Ok(row) => row.try_get("id")?,
+        Err(error) if is_unique_violation(&error) => return Err(StoreError::DuplicateSlug(fields.slug.clone())),
+        Err(error) => return Err(error.into()),
+    };
+    insert_parts(tx, id, fields).await?;
+    let incident = Incident { id, fields: fields.clone(), meta };
+    revisions::record(tx, &incident, note).await?;
+    change_log::record(tx, id, "upsert", incident.meta.updated_at.unix_timestamp()).await?;
+    Ok(incident)
+}
+
 /// Start and end (exclusive) of a calendar year in UTC, as unix seconds.
 fn year_bounds(year: i32) -> Option<(i64, i64)> {
     let start = time::Date::from_calendar_date(year, time::Month::January, 1).ok()?;
@@ -374,68 +398,99 @@ async fn live_incident(tx: &mut Transaction<'static, Any>, slug: &str) -> Result
 }
 
 async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &IncidentFields) -> Result<(), sqlx::Error> {
+    let text = |value: &str| Param::Text(value.to_string());
+    let optional = |value: Option<&str>| Param::OptText(value.map(str::to_string));
     let labelled = [
-        ("INSERT INTO incident_authors (incident_id, position, name) VALUES ($1, $2, $3)", &fields.authors),
-        ("INSERT INTO incident_services (incident_id, position, name) VALUES ($1, $2, $3)", &fields.services),
-        ("INSERT INTO incident_tags (incident_id, position, name) VALUES ($1, $2, $3)", &fields.tags),
+        ("incident_authors", &fields.authors),
+        ("incident_services", &fields.services),
+        ("incident_tags", &fields.tags),
     ];
-    for (sql, names) in labelled {
-        for (position, name) in (0_i64..).zip(names) {
-            sqlx::query(sql).bind(id).bind(position).bind(name.as_str()).execute(&mut **tx).await?;
+    for (table, names) in labelled {
+        let rows = (0_i64..).zip(names).map(|(position, name)| vec![Param::Int(id), Param::Int(position), text(name)]);
+        insert_rows(tx, table, "incident_id, position, name", rows.collect()).await?;
+    }
+    let events = (0_i64..).zip(&fields.timeline).map(|(position, event)| {
+        let at = event.at.as_ref();
+        vec![
+            Param::Int(id),
+            Param::Int(position),
+            Param::OptInt(at.map(ReportedTime::unix_seconds)),
+            Param::OptInt(at.map(ReportedTime::offset_seconds)),
+            optional(at.map(|t| t.zone.as_str())),
+            optional(at.map(|t| t.precision.as_str())),
+            text(event.kind.as_str()),
+            text(&event.text),
+        ]
+    });
+    insert_rows(
+        tx,
+        "timeline_events",
+        "incident_id, position, occurred_at, occurred_offset, occurred_zone, occurred_precision, kind, text",
+        events.collect(),
+    )
+    .await?;
+    let factors = (0_i64..).zip(&fields.factors).map(|(position, factor)| {
+        vec![
+            Param::Int(id),
+            Param::Int(position),
+            text(factor.category.as_str()),
+            text(&factor.text),
+            Param::Int(i64::from(factor.primary)),
+        ]
+    });
+    insert_rows(tx, "contributing_factors", "incident_id, position, category, text, is_primary", factors.collect())
+        .await?;
+    let actions = (0_i64..).zip(&fields.actions).map(|(position, action)| {
+        vec![
+            Param::Int(id),
+            Param::Int(position),
+            text(&action.text),
+            optional(action.owner.as_deref()),
+            text(action.status.as_str()),
+            optional(action.priority.map(Priority::as_str)),
+            Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
+            optional(action.tracker_url.as_deref()),
+            Param::OptInt(action.completed_at.map(OffsetDateTime::unix_timestamp)),
+        ]
+    });
+    insert_rows(
+        tx,
+        "action_items",
+        "incident_id, position, text, owner, status, priority, due_on, tracker_url, completed_at",
+        actions.collect(),
+    )
+    .await?;
+    let related = (0_i64..)
+        .zip(&fields.related)
+        .map(|(position, link)| vec![Param::Int(id), Param::Int(position), text(&link.slug), text(link.kind.as_str())]);
+    insert_rows(tx, "related_incidents", "incident_id, position, related_slug, kind", related.collect()).await
+}
+
+/// Both backends accept at least this many bound parameters per statement.
+const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
+
+/// Inserts `rows` into `table` with as few statements as the parameter limit
+/// allows.
+async fn insert_rows(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    columns: &str,
+    rows: Vec<Vec<Param>>,
+) -> Result<(), sqlx::Error> {
+    let width = rows.first().map_or(1, Vec::len).max(1);
+    for chunk in rows.chunks((MAX_PARAMS_PER_STATEMENT / width).max(1)) {
+        let mut query = QueryBuilder::new(&format!("INSERT INTO {table} ({columns}) VALUES "));
+        for (index, row) in chunk.iter().enumerate() {
+            query.push(if index == 0 { "(" } else { ", (" });
+            for (column, param) in row.iter().enumerate() {
+                if column > 0 {
+                    query.push(", ");
+                }
+                query.bind(param.clone());
+            }
+            query.push(")");
         }
-    }
-    for (position, event) in (0_i64..).zip(&fields.timeline) {
-        let query = sqlx::query(
-            "INSERT INTO timeline_events (incident_id, position, occurred_at, occurred_offset, occurred_zone, \
-             occurred_precision, kind, text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id)
-        .bind(position);
-        bind_time(query, event.at.as_ref())
-            .bind(event.kind.as_str())
-            .bind(event.text.as_str())
-            .execute(&mut **tx)
-            .await?;
-    }
-    for (position, factor) in (0_i64..).zip(&fields.factors) {
-        sqlx::query(
-            "INSERT INTO contributing_factors (incident_id, position, category, text, is_primary) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(position)
-        .bind(factor.category.as_str())
-        .bind(factor.text.as_str())
-        .bind(i64::from(factor.primary))
-        .execute(&mut **tx)
-        .await?;
-    }
-    for (position, action) in (0_i64..).zip(&fields.actions) {
-        sqlx::query(
-            "INSERT INTO action_items (incident_id, position, text, owner, status, priority, due_on, tracker_url, \
-             completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(id)
-        .bind(position)
-        .bind(action.text.as_str())
-        .bind(action.owner.as_deref())
-        .bind(action.status.as_str())
-        .bind(action.priority.map(Priority::as_str))
-        .bind(action.due_on.map(crate::domain::incident::format_date))
-        .bind(action.tracker_url.as_deref())
-        .bind(action.completed_at.map(OffsetDateTime::unix_timestamp))
-        .execute(&mut **tx)
-        .await?;
-    }
-    for (position, link) in (0_i64..).zip(&fields.related) {
-        sqlx::query(
-            "INSERT INTO related_incidents (incident_id, position, related_slug, kind) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(id)
-        .bind(position)
-        .bind(link.slug.as_str())
-        .bind(link.kind.as_str())
-        .execute(&mut **tx)
-        .await?;
+        query.build().execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -172,6 +172,8 @@ impl Store {
 enum Param {
     Int(i64),
     Text(String),
+    OptInt(Option<i64>),
+    OptText(Option<String>),
 }
 
 /// Builds SQL with numbered placeholders (`$1`), which both backends accept.
@@ -218,6 +220,8 @@ impl QueryBuilder {
             query = match param {
                 Param::Int(value) => query.bind(*value),
                 Param::Text(value) => query.bind(value.as_str()),
+                Param::OptInt(value) => query.bind(*value),
+                Param::OptText(value) => query.bind(value.as_deref()),
             };
         }
         query
