@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hindsight::app::{self, AppState};
-use hindsight::domain::IncidentMeta;
+use hindsight::import::IncidentDocument;
 use hindsight::markdown::plain_text;
 use hindsight::search::{schema, tokenizer, SearchIndex, SearchRequest};
 use hindsight::store::Store;
@@ -110,15 +110,21 @@ async fn run(size: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(None, dir.path()).await?;
 
-    let started = Instant::now();
+    // The corpus as the Markdown files `hindsight import` reads.
+    let files = dir.path().join("corpus");
+    std::fs::create_dir_all(&files)?;
     let mut rng = corpus::Rng::new(SEED);
     for n in 0..size {
-        let fields = corpus::incident(&mut rng, n).validate().map_err(|e| anyhow::anyhow!("{e}"))?;
-        store.insert_incident(&fields, IncidentMeta::new_by("bench"), None).await?;
+        let document = IncidentDocument { incident: corpus::incident(&mut rng, n), ..Default::default() };
+        let text = hindsight::import::markdown::render(&document).map_err(anyhow::Error::msg)?;
+        std::fs::write(files.join(format!("bench-{n:06}.md")), text)?;
     }
+    let started = Instant::now();
+    let report = hindsight::import::import_path(&store, &files, "bench", |_, _, _| {}).await?;
     let import = started.elapsed();
+    anyhow::ensure!(report.imported == size, "imported {} of {size}: {:?}", report.imported, report.failed.first());
     println!(
-        "- stored in SQLite through the store: {:.1} s ({:.0} incidents/s)",
+        "- imported from Markdown files (`hindsight import`): {:.1} s ({:.0} incidents/s)",
         import.as_secs_f64(),
         size as f64 / import.as_secs_f64()
     );

@@ -179,11 +179,12 @@ impl SearchIndex {
         };
 
         let body_snippets = snippet_generator(&searcher, &query, self.fields.body)?;
+        let body_terms = terms_in(&query, self.fields.body);
         let summary_snippets = snippet_generator(&searcher, &query, self.fields.summary)?;
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let mut snippet = body_snippets.snippet(&bounded_text(&doc, self.fields.body));
+            let mut snippet = focused_snippet(&body_snippets, &body_terms, &bounded_text(&doc, self.fields.body));
             if snippet.highlighted().is_empty() {
                 let from_summary = summary_snippets.snippet(&bounded_text(&doc, self.fields.summary));
                 if !from_summary.highlighted().is_empty() || snippet.fragment().is_empty() {
@@ -263,6 +264,60 @@ impl SearchIndex {
             occurred_at: doc.get_first(self.fields.occurred_at).and_then(|v| v.as_i64()).unwrap_or_default(),
         }
     }
+}
+
+/// Bytes of text around a likely match that a snippet is looked for in.
+const FOCUS_BEFORE: usize = 300;
+const FOCUS_AFTER: usize = 700;
+
+/// A snippet of `text`, analysing only windows around the places where a
+/// query term appears. Most English stems are prefixes of the words they
+/// come from ("deploy" in "deployed"), so a case-insensitive search for each
+/// stem finds the candidates cheaply; the analyser then confirms a match.
+/// Analysing whole bodies instead costs more than the search itself.
+fn focused_snippet(generator: &SnippetGenerator, terms: &[String], text: &str) -> tantivy::snippet::Snippet {
+    const ATTEMPTS: usize = 3;
+    let lowercase = text.to_ascii_lowercase();
+    let mut from = 0;
+    for _ in 0..ATTEMPTS {
+        let next = terms.iter().filter_map(|term| lowercase[from..].find(term.as_str()).map(|at| from + at)).min();
+        let Some(at) = next else { break };
+        let snippet = generator.snippet(&text[window(text, at)]);
+        if !snippet.highlighted().is_empty() {
+            return snippet;
+        }
+        from = at + 1;
+        while !lowercase.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    generator.snippet("")
+}
+
+/// The text of the query's terms on `field`, as the index stores them.
+fn terms_in(query: &dyn Query, field: tantivy::schema::Field) -> Vec<String> {
+    let mut terms = Vec::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            if let Some(text) = term.value().as_str() {
+                terms.push(text.to_string());
+            }
+        }
+    });
+    terms
+}
+
+/// About a kilobyte of `text` around byte `at`, on character boundaries.
+fn window(text: &str, at: usize) -> std::ops::Range<usize> {
+    let mut from = at.saturating_sub(FOCUS_BEFORE);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (at + FOCUS_AFTER).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    from..to
 }
 
 /// A stored text field's values, cut at `SNIPPET_SOURCE_BYTES`.
