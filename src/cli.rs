@@ -172,12 +172,40 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
     let router = app::router(AppState::new(store.clone(), search_index));
-    app::serve(listener, router, shutdown_signal()).await?;
-    indexer.stop().await;
+    let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
+    let mut server = tokio::spawn(app::serve(listener, router, async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    }));
+    tokio::select! {
+        finished = &mut server => finished??,
+        _ = stop_requested.changed() => {
+            // In-flight requests get most of the budget; one that is still
+            // running then is cut off, so the process always exits in time.
+            match tokio::time::timeout(DRAIN_REQUESTS, &mut server).await {
+                Ok(finished) => finished??,
+                Err(_) => {
+                    tracing::warn!("requests still running after {DRAIN_REQUESTS:?}: stopping anyway");
+                    server.abort();
+                }
+            }
+        }
+    }
+    if tokio::time::timeout(COMMIT_INDEX, indexer.stop()).await.is_err() {
+        tracing::warn!(
+            "the search index did not commit in time; it will catch up from the change log at the next start"
+        );
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a stopping server lets in-flight requests finish, and then how
+/// long the index has to commit: together well inside the 10 s a process
+/// supervisor usually allows after SIGTERM.
+const DRAIN_REQUESTS: std::time::Duration = std::time::Duration::from_secs(7);
+const COMMIT_INDEX: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Completes on Ctrl-C or SIGTERM.
 async fn shutdown_signal() {

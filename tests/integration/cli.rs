@@ -17,6 +17,7 @@ on_both_backends!(
     export_and_import_through_the_command_line_copy_every_incident,
     after_kill_9_the_next_start_makes_every_write_searchable,
     reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped,
+    sigterm_lets_the_index_commit_every_write_before_exit,
 );
 
 fn hindsight(database: &TestDatabase, backend: Backend) -> Command {
@@ -176,4 +177,20 @@ async fn reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped(backen
     let again = Server::start(&database, backend);
     assert!(search_total(&again.address, "terraform").await >= 1);
     again.stop();
+}
+
+async fn sigterm_lets_the_index_commit_every_write_before_exit(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let server = Server::start(&database, backend);
+    let client = reqwest::Client::new();
+    for n in 0..10 {
+        let body = serde_json::json!({"title": format!("Shutdown incident {n}"), "status": "published"});
+        client.post(format!("{}/api/v1/incidents", server.address)).json(&body).send().await.unwrap();
+    }
+    server.stop();
+    // What the index committed on the way out, read without catching up.
+    let store = database.open_store().await;
+    let dir = hindsight::search::index_dir(database.dir.path());
+    let (search, _indexer) = hindsight::search::SearchIndex::open(&dir, &store, |_, _| {}).await.expect("open");
+    assert_eq!(search.applied_change(), store.last_change_id().await.unwrap(), "the last write was committed");
 }
