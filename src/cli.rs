@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
 use crate::app::{self, AppState};
+use crate::auth;
 use crate::config::Config;
+use crate::domain::Role;
 use crate::import::{self, export};
 use crate::search::{self, SearchError, SearchIndex};
 use crate::store::Store;
@@ -38,6 +40,26 @@ pub enum Command {
     },
     /// Rebuild the search index from the database (the server must be stopped).
     Reindex,
+    /// Manage the people who sign in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user with a generated password, printed once.
+    Add {
+        /// The user's name: letters, digits, dots, hyphens, underscores.
+        name: String,
+        /// What the user may do.
+        #[arg(long, default_value = "writer", value_parser = ["reader", "writer", "admin"], conflicts_with = "admin")]
+        role: String,
+        /// Shorthand for `--role admin`.
+        #[arg(long)]
+        admin: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -104,6 +126,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => reindex(&config).await,
+        Command::User { command: UserCommand::Add { name, role, admin } } => {
+            let store = open_store(&config).await?;
+            let role = if admin { Role::Admin } else { Role::parse(&role).unwrap_or(Role::Writer) };
+            let added = auth::add_user(&store, &name, role, "command line").await;
+            store.close().await;
+            let (user, password) = added?;
+            println!("added {} `{}` with the password: {password}", user.role, user.name);
+            println!("The password is shown only this once.");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -158,6 +190,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::info!(loaded, "loaded the seed incidents into the empty database");
         }
     }
+    if let Some((name, password)) = auth::create_first_admin(&store).await? {
+        // Shown once, here; only its hash is stored.
+        tracing::warn!(
+            "first start: created the admin account `{name}` with the password {password} \
+             (it is not shown again; add more people with `hindsight user add NAME`)"
+        );
+    }
     let dir = search::index_dir(&config.data_dir);
     let (search_index, indexer) = SearchIndex::open(&dir, &store, |done, total| {
         if done == total || done % 1_000 == 0 {
@@ -170,11 +209,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
+    let signal = shutdown_signal()?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
     let router = app::router(AppState::new(store.clone(), search_index));
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(app::serve(listener, router, async move {
-        shutdown_signal().await;
+        signal.await;
         let _ = stopping.send(true);
     }));
     tokio::select! {
@@ -207,25 +247,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 const DRAIN_REQUESTS: std::time::Duration = std::time::Duration::from_secs(7);
 const COMMIT_INDEX: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled, so a signal that arrives
+/// right after the server announces itself is not lost.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+            tracing::info!("shutting down: finishing in-flight requests");
+        })
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+        })
+    }
 }

@@ -94,6 +94,7 @@ impl From<StoreError> for AppError {
                 AppError::Conflict(format!("an incident with the slug `{slug}` already exists: choose another slug"))
             }
             StoreError::StaleVersion { current } => AppError::StaleVersion { current },
+            StoreError::DuplicateName(name) => AppError::Conflict(format!("a user named `{name}` already exists")),
             other => AppError::Internal(other.into()),
         }
     }

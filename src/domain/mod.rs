@@ -7,6 +7,7 @@ pub mod incident;
 pub mod reported_time;
 pub mod slug;
 pub mod taxonomy;
+pub mod user;
 pub mod validation;
 
 pub use durations::{Durations, Elapsed};
@@ -14,5 +15,7 @@ pub use incident::{
     ActionItem, Factor, Incident, IncidentFields, IncidentInput, IncidentMeta, RelatedLink, TimelineEvent,
 };
 pub use reported_time::{Precision, ReportedTime, ReportedTimeInput};
-pub use taxonomy::{ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Severity, Status};
+pub use taxonomy::{
+    ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Role, Severity, Status,
+};
 pub use validation::{FieldError, ValidationErrors};

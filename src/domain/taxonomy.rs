@@ -105,6 +105,12 @@ vocabulary!(
     RelationKind { Related => "related", RecurrenceOf => "recurrence_of", CausedBy => "caused_by" }
 );
 
+vocabulary!(
+    /// What a signed-in person may do: read, also write reports, or also
+    /// manage people and tokens.
+    Role { Reader => "reader", Writer => "writer", Admin => "admin" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ mod browse;
 mod change_log;
 mod incidents;
 mod revisions;
+mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -22,6 +23,7 @@ pub use browse::{Backlink, Label, LabelCount, OpenAction, Stats};
 pub use change_log::Change;
 pub use incidents::{IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
+pub use users::User;
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,8 @@ pub enum StoreError {
     NotFound,
     #[error("an incident with the slug `{0}` already exists")]
     DuplicateSlug(String),
+    #[error("a user named `{0}` already exists")]
+    DuplicateName(String),
     #[error("the incident has changed: it is at version {current}")]
     StaleVersion { current: i64 },
     #[error("stored data could not be read: {0}")]

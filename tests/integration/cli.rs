@@ -18,6 +18,8 @@ on_both_backends!(
     after_kill_9_the_next_start_makes_every_write_searchable,
     reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped,
     sigterm_lets_the_index_commit_every_write_before_exit,
+    the_first_start_creates_an_admin_and_shows_its_password_once,
+    user_add_prints_a_password_that_signs_in_and_refuses_a_taken_name,
 );
 
 fn hindsight(database: &TestDatabase, backend: Backend) -> Command {
@@ -34,13 +36,15 @@ fn hindsight(database: &TestDatabase, backend: Backend) -> Command {
 struct Server {
     child: Child,
     address: String,
+    /// What the server logged before it announced its address.
+    startup_log: Vec<String>,
 }
 
 impl Server {
     fn start(database: &TestDatabase, backend: Backend) -> Server {
         let child = hindsight(database, backend).stderr(Stdio::piped()).spawn().expect("start hindsight");
         // From here on, Drop stops the process whatever happens.
-        let mut server = Server { child, address: String::new() };
+        let mut server = Server { child, address: String::new(), startup_log: Vec::new() };
         let stderr = server.child.stderr.take().expect("stderr");
         let (lines, received) = mpsc::channel();
         std::thread::spawn(move || {
@@ -53,6 +57,7 @@ impl Server {
             if let Some(address) = line.split("serving on ").nth(1) {
                 server.address = address.trim().to_string();
             }
+            server.startup_log.push(line);
         }
         server
     }
@@ -193,4 +198,42 @@ async fn sigterm_lets_the_index_commit_every_write_before_exit(backend: Backend)
     let dir = hindsight::search::index_dir(database.dir.path());
     let (search, _indexer) = hindsight::search::SearchIndex::open(&dir, &store, |_, _| {}).await.expect("open");
     assert_eq!(search.applied_change(), store.last_change_id().await.unwrap(), "the last write was committed");
+}
+
+async fn the_first_start_creates_an_admin_and_shows_its_password_once(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let first = Server::start(&database, backend);
+    let line = first.startup_log.iter().find(|line| line.contains("created the admin account")).cloned();
+    first.stop();
+    let line = line.expect("the first start says how to sign in");
+    let password = line.split("with the password ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
+    assert_eq!(password.len(), 20);
+    let store = database.open_store().await;
+    let admin = store.get_user("admin").await.unwrap().expect("the admin exists");
+    assert_eq!(admin.role, hindsight::domain::Role::Admin);
+    assert!(admin.password_hash.starts_with("$argon2id$"), "only the hash is stored");
+    assert!(hindsight::auth::verify_password(password, &admin.password_hash));
+    let second = Server::start(&database, backend);
+    assert!(!second.startup_log.iter().any(|line| line.contains("password")), "never shown again");
+    second.stop();
+}
+
+async fn user_add_prints_a_password_that_signs_in_and_refuses_a_taken_name(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let added = hindsight(&database, backend).args(["user", "add", "--admin", "Grace"]).output().expect("user add");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let stdout = String::from_utf8_lossy(&added.stdout);
+    assert!(stdout.contains("added admin `grace`"), "{stdout}");
+    let password = stdout.split("password: ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
+    let store = database.open_store().await;
+    let grace = store.get_user("grace").await.unwrap().unwrap();
+    assert!(hindsight::auth::verify_password(password, &grace.password_hash));
+    let reader = hindsight(&database, backend).args(["user", "add", "--role", "reader", "ada"]).output().unwrap();
+    assert!(reader.status.success());
+    assert_eq!(store.get_user("ada").await.unwrap().unwrap().role, hindsight::domain::Role::Reader);
+    let again = hindsight(&database, backend).args(["user", "add", "grace"]).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = hindsight(&database, backend).args(["user", "add", "not a name"]).output().unwrap();
+    assert!(!bad.status.success());
 }
