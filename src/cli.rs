@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use crate::app::{self, AppState};
 use crate::auth;
 use crate::config::Config;
-use crate::domain::Role;
+use crate::domain::{Role, Scope};
 use crate::import::{self, export};
 use crate::search::{self, SearchError, SearchIndex};
 use crate::store::Store;
@@ -44,6 +44,29 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; the token is printed once.
+    Add {
+        /// The user the token acts as.
+        user: String,
+        /// `read`, or `write` to create, edit and delete reports (writers and admins only).
+        #[arg(long, default_value = "read", value_parser = ["read", "write"])]
+        scope: String,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// Days until the token expires; without it, it never does.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
     },
 }
 
@@ -126,6 +149,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => reindex(&config).await,
+        Command::Token { command: TokenCommand::Add { user, scope, name, expires_in_days } } => {
+            let store = open_store(&config).await?;
+            let scope = Scope::parse(&scope).unwrap_or(Scope::Read);
+            let token = auth::tokens::add_token(&store, &user, &name, scope, expires_in_days).await;
+            store.close().await;
+            println!("{}", token?);
+            eprintln!(
+                "This {scope} token for `{user}` is shown only this once; send it as `Authorization: Bearer <token>`."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { command: UserCommand::Add { name, role, admin } } => {
             let store = open_store(&config).await?;
             let role = if admin { Role::Admin } else { Role::parse(&role).unwrap_or(Role::Writer) };

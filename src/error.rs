@@ -13,6 +13,10 @@ pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("this endpoint does not accept that method")]
     MethodNotAllowed,
@@ -51,6 +55,8 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -68,6 +74,8 @@ impl AppError {
     fn slug(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad-request",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
@@ -139,6 +147,9 @@ impl IntoResponse for AppError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if matches!(self, AppError::Unauthorized(_)) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let AppError::StaleVersion { current } = self {
             if let Ok(etag) = HeaderValue::from_str(&format!("\"{current}\"")) {
                 response.headers_mut().insert(header::ETAG, etag);

@@ -10,14 +10,13 @@ use serde::Deserialize;
 
 use super::extract::{from_value, ApiJson, IfMatch};
 use crate::app::AppState;
+use crate::auth::{Caller, Writer};
 use crate::domain::{FactorCategory, Incident, IncidentInput, Severity, Status};
 use crate::error::AppError;
 use crate::store::{IncidentFilter, PageCursor};
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
-/// Who API writes are recorded as until requests carry an identity.
-const API_ACTOR: &str = "api";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -116,11 +115,18 @@ fn bad_param(name: &str, value: &str, expected: &str) -> AppError {
 
 async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
-    let filter = params.filter()?;
+    let mut filter = params.filter()?;
     let (cursor, limit) = params.page()?;
+    if !caller.sees_drafts() {
+        if filter.status.is_some_and(|status| status != Status::Published) {
+            return Ok(Json(serde_json::json!({ "items": [], "next_cursor": null })).into_response());
+        }
+        filter.status = Some(Status::Published);
+    }
     let page = state.store.list_incidents(&filter, cursor, limit).await?;
     Ok(Json(serde_json::json!({
         "items": page.items,
@@ -129,9 +135,20 @@ async fn list(
     .into_response())
 }
 
-async fn read(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
-    let incident = state.store.get_incident(&slug).await?.ok_or_else(not_found)?;
+async fn read(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let incident = visible_incident(&state, &caller, &slug).await?;
     Ok(with_etag(StatusCode::OK, &incident))
+}
+
+/// The incident at `slug` if this caller may see it: drafts and reports in
+/// review only for writers, and as missing to anyone else.
+async fn visible_incident(state: &AppState, caller: &Caller, slug: &str) -> Result<Incident, AppError> {
+    state
+        .store
+        .get_incident(slug)
+        .await?
+        .filter(|incident| incident.fields.status == Status::Published || caller.sees_drafts())
+        .ok_or_else(not_found)
 }
 
 /// A create or replace body: the incident, plus the version the writer read
@@ -168,11 +185,12 @@ fn take_write_meta(body: &mut serde_json::Value) -> Result<(Option<i64>, Option<
 
 async fn create(
     State(state): State<AppState>,
+    Writer(caller): Writer,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, AppError> {
     let request = IncidentRequest::from_json(body)?;
     let fields = request.incident.validate().map_err(AppError::Validation)?;
-    let incident = state.store.create_incident(&fields, API_ACTOR).await?;
+    let incident = state.store.create_incident(&fields, caller.actor()).await?;
     let mut response = with_etag(StatusCode::CREATED, &incident);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/incidents/{}", incident.fields.slug)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -182,6 +200,7 @@ async fn create(
 
 async fn replace(
     State(state): State<AppState>,
+    Writer(caller): Writer,
     Path(slug): Path<String>,
     IfMatch(if_match): IfMatch,
     ApiJson(body): ApiJson<serde_json::Value>,
@@ -195,7 +214,7 @@ async fn replace(
     }
     let fields = request.incident.validate().map_err(AppError::Validation)?;
     let note = request.revision_note.as_deref();
-    let incident = state.store.replace_incident(&slug, expected, &fields, API_ACTOR, note).await?;
+    let incident = state.store.replace_incident(&slug, expected, &fields, caller.actor(), note).await?;
     Ok(with_etag(StatusCode::OK, &incident))
 }
 
@@ -203,6 +222,7 @@ async fn replace(
 /// then validates the result like a replacement.
 async fn patch(
     State(state): State<AppState>,
+    Writer(caller): Writer,
     Path(slug): Path<String>,
     IfMatch(if_match): IfMatch,
     ApiJson(mut patch): ApiJson<serde_json::Value>,
@@ -218,7 +238,7 @@ async fn patch(
     merge_patch(&mut merged, patch);
     let input: IncidentInput = from_value(merged)?;
     let fields = input.validate().map_err(AppError::Validation)?;
-    let incident = state.store.replace_incident(&slug, expected, &fields, API_ACTOR, note.as_deref()).await?;
+    let incident = state.store.replace_incident(&slug, expected, &fields, caller.actor(), note.as_deref()).await?;
     Ok(with_etag(StatusCode::OK, &incident))
 }
 
@@ -244,22 +264,30 @@ fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
 
 async fn delete(
     State(state): State<AppState>,
+    Writer(caller): Writer,
     Path(slug): Path<String>,
     IfMatch(if_match): IfMatch,
 ) -> Result<StatusCode, AppError> {
-    state.store.delete_incident(&slug, if_match, API_ACTOR).await?;
+    state.store.delete_incident(&slug, if_match, caller.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_revisions(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
+async fn list_revisions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    visible_incident(&state, &caller, &slug).await?;
     let revisions = state.store.list_revisions(&slug).await?.ok_or_else(not_found)?;
     Ok(Json(serde_json::json!({ "items": revisions })).into_response())
 }
 
 async fn read_revision(
     State(state): State<AppState>,
+    caller: Caller,
     Path((slug, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
+    visible_incident(&state, &caller, &slug).await?;
     let version: i64 =
         version.parse().map_err(|_| AppError::BadRequest(format!("`{version}` is not a version number")))?;
     let revision = state

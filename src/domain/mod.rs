@@ -16,6 +16,6 @@ pub use incident::{
 };
 pub use reported_time::{Precision, ReportedTime, ReportedTimeInput};
 pub use taxonomy::{
-    ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Role, Severity, Status,
+    ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Role, Scope, Severity, Status,
 };
 pub use validation::{FieldError, ValidationErrors};

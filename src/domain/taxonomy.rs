@@ -111,6 +111,11 @@ vocabulary!(
     Role { Reader => "reader", Writer => "writer", Admin => "admin" }
 );
 
+vocabulary!(
+    /// What an API token may do: read only, or also write.
+    Scope { Read => "read", Write => "write" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ mod browse;
 mod change_log;
 mod incidents;
 mod revisions;
+mod tokens;
 mod users;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ pub use browse::{Backlink, Label, LabelCount, OpenAction, Stats};
 pub use change_log::Change;
 pub use incidents::{IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
+pub use tokens::TokenGrant;
 pub use users::User;
 
 /// Which database a store talks to.

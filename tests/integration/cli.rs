@@ -93,6 +93,21 @@ impl Drop for Server {
     }
 }
 
+fn authorized(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
+}
+
+/// A write token for a new admin `ops`, made through the command line.
+fn write_token(database: &TestDatabase, backend: Backend) -> String {
+    let user = hindsight(database, backend).args(["user", "add", "--admin", "ops"]).output().expect("user add");
+    assert!(user.status.success(), "{}", String::from_utf8_lossy(&user.stderr));
+    let token = hindsight(database, backend).args(["token", "add", "ops", "--scope", "write"]).output().expect("token");
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    String::from_utf8_lossy(&token.stdout).trim().to_string()
+}
+
 async fn incident_count(address: &str) -> usize {
     let page: Value =
         reqwest::get(format!("{address}/api/v1/incidents?limit=100")).await.expect("GET").json().await.expect("JSON");
@@ -145,8 +160,9 @@ async fn search_total(address: &str, q: &str) -> u64 {
 
 async fn after_kill_9_the_next_start_makes_every_write_searchable(backend: Backend) {
     let database = TestDatabase::new(backend).await;
+    let token = write_token(&database, backend);
     let server = Server::start(&database, backend);
-    let client = reqwest::Client::new();
+    let client = authorized(&token);
     for n in 0..30 {
         let body = serde_json::json!({"title": format!("Crashtest incident {n}"), "status": "published"});
         let response = client.post(format!("{}/api/v1/incidents", server.address)).json(&body).send().await.unwrap();
@@ -186,8 +202,9 @@ async fn reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped(backen
 
 async fn sigterm_lets_the_index_commit_every_write_before_exit(backend: Backend) {
     let database = TestDatabase::new(backend).await;
+    let token = write_token(&database, backend);
     let server = Server::start(&database, backend);
-    let client = reqwest::Client::new();
+    let client = authorized(&token);
     for n in 0..10 {
         let body = serde_json::json!({"title": format!("Shutdown incident {n}"), "status": "published"});
         client.post(format!("{}/api/v1/incidents", server.address)).json(&body).send().await.unwrap();

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use hindsight::app::{self, AppState};
+use hindsight::domain::{Role, Scope};
 use hindsight::search::{IndexerHandle, SearchIndex};
 use hindsight::store::Store;
 use serde_json::Value;
@@ -150,7 +151,14 @@ impl TestApp {
         app
     }
 
+    /// `client` sends a write token of the admin `tester` with every request;
+    /// `anonymous()` sends nothing.
     async fn serve(database: Arc<TestDatabase>, store: Store) -> TestApp {
+        if store.get_user("tester").await.expect("users").is_none() {
+            hindsight::auth::add_user(&store, "tester", Role::Admin, "test").await.expect("add tester");
+        }
+        let token =
+            hindsight::auth::tokens::add_token(&store, "tester", "tests", Scope::Write, None).await.expect("token");
         let index_dir = tempfile::tempdir().expect("index dir");
         let (search, indexer) = SearchIndex::open(index_dir.path(), &store, |_, _| {}).await.expect("open index");
         let indexer = indexer.spawn();
@@ -160,16 +168,11 @@ impl TestApp {
         let server = tokio::spawn(async move {
             app::serve(listener, router, std::future::pending()).await.expect("serve");
         });
-        TestApp {
-            address,
-            client: reqwest::Client::new(),
-            store,
-            search,
-            database,
-            _index_dir: index_dir,
-            indexer,
-            server,
-        }
+        let mut headers = reqwest::header::HeaderMap::new();
+        let bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header");
+        headers.insert(reqwest::header::AUTHORIZATION, bearer);
+        let client = reqwest::Client::builder().default_headers(headers).build().expect("client");
+        TestApp { address, client, store, search, database, _index_dir: index_dir, indexer, server }
     }
 
     /// Searches through the API until `q` finds `slug`, for at most 10 s.
@@ -210,6 +213,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// A client that sends no credentials.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::new()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

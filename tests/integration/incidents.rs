@@ -40,7 +40,7 @@ async fn creating_an_incident_returns_it_with_location_etag_and_durations(backen
     assert_eq!(incident["time_to_resolve_seconds"], 25 * 60);
     assert_eq!(incident["duration_seconds"], 25 * 60);
     assert_eq!(incident["durations"]["total"]["approximate"], false);
-    assert_eq!(incident["created_by"], "api");
+    assert_eq!(incident["created_by"], "tester", "the token's user is recorded");
     assert!(incident["published_at"].is_string(), "a published report gets published_at");
 }
 
@@ -323,7 +323,7 @@ async fn revisions_list_every_change_with_its_snapshot(backend: Backend) {
         revisions["items"].as_array().unwrap().iter().map(|r| r["version"].as_i64().unwrap()).collect();
     assert_eq!(versions, [3, 2, 1]);
     assert_eq!(revisions["items"][2]["note"], "created");
-    assert_eq!(revisions["items"][2]["created_by"], "api");
+    assert_eq!(revisions["items"][2]["created_by"], "tester");
     for (version, summary) in [(1, "v1"), (2, "v2"), (3, "v3")] {
         let revision = app.get_json(&format!("/api/v1/incidents/evolving/revisions/{version}")).await;
         assert_eq!(revision["snapshot"]["summary"], summary);

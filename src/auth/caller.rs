@@ -1,0 +1,91 @@
+//! The caller of a request, from its `Authorization: Bearer` token, and the
+//! rules of what each caller may do, in one place.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use time::OffsetDateTime;
+
+use super::tokens::hash_token;
+use crate::app::AppState;
+use crate::domain::{Role, Scope};
+use crate::error::AppError;
+use crate::store::User;
+
+/// Who is asking: nobody in particular, or a user through a token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: Option<User>,
+    pub scope: Scope,
+}
+
+impl Caller {
+    pub fn anonymous() -> Caller {
+        Caller { user: None, scope: Scope::Read }
+    }
+
+    fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|user| user.role)
+    }
+
+    /// Writers and admins may read drafts and reports in review.
+    pub fn sees_drafts(&self) -> bool {
+        self.role() >= Some(Role::Writer)
+    }
+
+    /// Changing reports needs a writer, through a token with write scope.
+    pub fn may_write(&self) -> Result<(), AppError> {
+        match (self.role(), self.scope) {
+            (None, _) => {
+                Err(AppError::Unauthorized("send a token with write scope as `Authorization: Bearer …`".into()))
+            }
+            (Some(role), _) if role < Role::Writer => {
+                Err(AppError::Forbidden(format!("a {role} may read but not change reports")))
+            }
+            (Some(_), Scope::Read) => {
+                Err(AppError::Forbidden("this token has read scope; writing needs write scope".into()))
+            }
+            (Some(_), Scope::Write) => Ok(()),
+        }
+    }
+
+    /// The name revisions and logs record for this caller.
+    pub fn actor(&self) -> &str {
+        self.user.as_ref().map_or("anonymous", |user| user.name.as_str())
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(Caller::anonymous()) };
+        let value = value.to_str().unwrap_or_default().trim();
+        let Some(token) = value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(AppError::Unauthorized("use `Authorization: Bearer <token>`".into()));
+        };
+        let invalid = || AppError::Unauthorized("the token is not valid".into());
+        let grant = state.store.find_token(&hash_token(token)).await?.ok_or_else(invalid)?;
+        if grant.revoked {
+            return Err(AppError::Unauthorized("the token has been revoked".into()));
+        }
+        if grant.expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
+            return Err(AppError::Unauthorized("the token has expired".into()));
+        }
+        Ok(Caller { user: Some(grant.user), scope: grant.scope })
+    }
+}
+
+/// A caller who may change reports; anyone else is refused with 401 or 403
+/// before the handler runs.
+pub struct Writer(pub Caller);
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.may_write()?;
+        Ok(Writer(caller))
+    }
+}

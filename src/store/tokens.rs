@@ -1,0 +1,72 @@
+//! API tokens, found by the hash of the secret a client presents.
+
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use super::users::User;
+use super::{Store, StoreError};
+use crate::domain::reported_time::now_to_the_second;
+use crate::domain::{Role, Scope};
+
+/// A token that exists, with its owner; whether it may still be used is the
+/// caller's to judge from `expires_at` and `revoked_at`.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub user: User,
+    pub scope: Scope,
+    pub expires_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+}
+
+impl Store {
+    pub async fn create_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        scope: Scope,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(scope.as_str())
+        .bind(now_to_the_second().unix_timestamp())
+        .bind(expires_at.map(OffsetDateTime::unix_timestamp))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn find_token(&self, token_hash: &str) -> Result<Option<TokenGrant>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.password_hash, t.scope, t.expires_at, t.revoked_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let known = |column: &str, text: String| StoreError::Corrupt(format!("{column} `{text}` is not a known value"));
+        let role: String = row.try_get("role")?;
+        let scope: String = row.try_get("scope")?;
+        let expires_at: Option<i64> = row.try_get("expires_at")?;
+        Ok(Some(TokenGrant {
+            user: User {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                role: Role::parse(&role).ok_or_else(|| known("role", role.clone()))?,
+                password_hash: row.try_get("password_hash")?,
+            },
+            scope: Scope::parse(&scope).ok_or_else(|| known("scope", scope.clone()))?,
+            expires_at: expires_at.and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok()),
+            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        }))
+    }
+}
