@@ -152,7 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token { command: TokenCommand::Add { user, scope, name, expires_in_days } } => {
             let store = open_store(&config).await?;
             let scope = Scope::parse(&scope).unwrap_or(Scope::Read);
-            let token = auth::tokens::add_token(&store, &user, &name, scope, expires_in_days).await;
+            let token = auth::tokens::add_token(&store, "command line", &user, &name, scope, expires_in_days).await;
             store.close().await;
             println!("{}", token?);
             eprintln!(

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: one file per resource, all on the same
 //! domain types and store as the pages.
 
+pub mod audit;
 pub mod extract;
 pub mod incidents;
 pub mod search;
@@ -12,6 +13,7 @@ use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(audit::router())
         .merge(incidents::router())
         .merge(search::router())
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })

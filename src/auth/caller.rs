@@ -49,6 +49,15 @@ impl Caller {
         }
     }
 
+    /// Managing people and tokens, and reading the audit log, need an admin.
+    pub fn may_administer(&self) -> Result<(), AppError> {
+        match self.role() {
+            None => Err(AppError::Unauthorized("send an admin's token as `Authorization: Bearer …`".into())),
+            Some(Role::Admin) => Ok(()),
+            Some(role) => Err(AppError::Forbidden(format!("only an admin may do this, not a {role}"))),
+        }
+    }
+
     /// The name revisions and logs record for this caller.
     pub fn actor(&self) -> &str {
         self.user.as_ref().map_or("anonymous", |user| user.name.as_str())

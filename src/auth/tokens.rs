@@ -20,6 +20,7 @@ pub fn hash_token(token: &str) -> String {
 /// time it is seen.
 pub async fn add_token(
     store: &Store,
+    actor: &str,
     name: &str,
     label: &str,
     scope: Scope,
@@ -28,7 +29,7 @@ pub async fn add_token(
     let user = store.get_user(name).await?.ok_or_else(|| anyhow::anyhow!("there is no user named `{name}`"))?;
     let secret = format!("{PREFIX}{}", random_text(SECRET_LEN)?);
     let expires_at = valid_for_days.map(|days| OffsetDateTime::now_utc() + Duration::days(i64::from(days)));
-    store.create_token(user.id, label, &hash_token(&secret), scope, expires_at).await?;
+    store.create_token(actor, user.id, label, &hash_token(&secret), scope, expires_at).await?;
     Ok(secret)
 }
 

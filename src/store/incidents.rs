@@ -9,7 +9,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
-use super::{change_log, is_unique_violation, revisions, Param, QueryBuilder, Store, StoreError};
+use super::{audit, change_log, is_unique_violation, revisions, Param, QueryBuilder, Store, StoreError};
 use crate::domain::incident::parse_date;
 use crate::domain::reported_time::now_to_the_second;
 use crate::domain::{
@@ -106,7 +106,12 @@ fn bind_time<'q>(query: AnyQuery<'q>, time: Option<&'q ReportedTime>) -> AnyQuer
 impl Store {
     /// Files a new incident, version 1, written by `actor`.
     pub async fn create_incident(&self, fields: &IncidentFields, actor: &str) -> Result<Incident, StoreError> {
-        self.insert_incident(fields, IncidentMeta::new_by(actor), Some("created")).await
+        let mut tx = self.begin_write().await?;
+        let incident =
+            insert_in(&mut tx, fields, IncidentMeta::new_by(actor), Some("created"), "incident.create").await?;
+        tx.commit().await?;
+        self.announce_change();
+        Ok(incident)
     }
 
     /// Inserts an incident with the given bookkeeping: used by create and by
@@ -118,7 +123,7 @@ impl Store {
         note: Option<&str>,
     ) -> Result<Incident, StoreError> {
         let mut tx = self.begin_write().await?;
-        let incident = insert_in(&mut tx, fields, meta, note).await?;
+        let incident = insert_in(&mut tx, fields, meta, note, "incident.import").await?;
         tx.commit().await?;
         self.announce_change();
         Ok(incident)
@@ -129,7 +134,7 @@ impl Store {
     pub async fn insert_incidents(&self, batch: &[(IncidentFields, IncidentMeta, String)]) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         for (fields, meta, note) in batch {
-            insert_in(&mut tx, fields, meta.clone(), Some(note)).await?;
+            insert_in(&mut tx, fields, meta.clone(), Some(note), "incident.import").await?;
         }
         tx.commit().await?;
         self.announce_change();
@@ -189,6 +194,7 @@ impl Store {
         };
         let incident = Incident { id: current.id, fields: fields.clone(), meta };
         revisions::record(&mut tx, &incident, note).await?;
+        audit::record(&mut tx, actor, "incident.edit", &incident.fields.slug, note.unwrap_or_default()).await?;
         change_log::record(&mut tx, incident.id, "upsert", now.unix_timestamp()).await?;
         tx.commit().await?;
         self.announce_change();
@@ -221,6 +227,7 @@ impl Store {
         let mut incidents = load_incidents(&mut tx, &format!("{SELECT_INCIDENTS} WHERE id = $1"), current.id).await?;
         let incident = incidents.pop().ok_or(StoreError::NotFound)?;
         revisions::record(&mut tx, &incident, Some("deleted")).await?;
+        audit::record(&mut tx, actor, "incident.delete", slug, "").await?;
         change_log::record(&mut tx, current.id, "delete", now.unix_timestamp()).await?;
         tx.commit().await?;
         self.announce_change();
@@ -334,6 +341,7 @@ async fn insert_in(
     fields: &IncidentFields,
     mut meta: IncidentMeta,
     note: Option<&str>,
+    action: &str,
 ) -> Result<Incident, StoreError> {
     if fields.status == Status::Published && meta.published_at.is_none() {
         meta.published_at = Some(meta.updated_at);
@@ -361,6 +369,7 @@ async fn insert_in(
     let incident = Incident { id, fields: fields.clone(), meta };
     revisions::record(tx, &incident, note).await?;
     change_log::record(tx, id, "upsert", incident.meta.updated_at.unix_timestamp()).await?;
+    audit::record(tx, &incident.meta.created_by, action, &incident.fields.slug, note.unwrap_or_default()).await?;
     Ok(incident)
 }
 

@@ -4,6 +4,7 @@
 //! the integration suite runs against both. The few real differences (how a
 //! write transaction begins, which migrations apply) are decided here.
 
+mod audit;
 mod browse;
 mod change_log;
 mod incidents;
@@ -20,6 +21,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 use tokio::sync::Notify;
 
+pub use audit::AuditEntry;
 pub use browse::{Backlink, Label, LabelCount, OpenAction, Stats};
 pub use change_log::Change;
 pub use incidents::{IncidentFilter, IncidentPage, PageCursor};

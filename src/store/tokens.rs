@@ -21,6 +21,7 @@ pub struct TokenGrant {
 impl Store {
     pub async fn create_token(
         &self,
+        actor: &str,
         user_id: i64,
         name: &str,
         token_hash: &str,
@@ -40,8 +41,11 @@ impl Store {
         .bind(expires_at.map(OffsetDateTime::unix_timestamp))
         .fetch_one(&mut *tx)
         .await?;
+        let id: i64 = row.try_get("id")?;
+        let detail = format!("{} token `{name}` (id {id}) for user id {user_id}", scope.as_str());
+        super::audit::record(&mut tx, actor, "token.create", &id.to_string(), &detail).await?;
         tx.commit().await?;
-        Ok(row.try_get("id")?)
+        Ok(id)
     }
 
     pub async fn find_token(&self, token_hash: &str) -> Result<Option<TokenGrant>, StoreError> {

@@ -33,6 +33,7 @@ impl Store {
             Err(error) if is_unique_violation(&error) => return Err(StoreError::DuplicateName(name.to_string())),
             Err(error) => return Err(error.into()),
         };
+        super::audit::record(&mut tx, by, "user.create", name, role.as_str()).await?;
         tx.commit().await?;
         Ok(User { id, name: name.to_string(), role, password_hash: password_hash.to_string() })
     }

@@ -13,6 +13,7 @@ on_both_backends!(
     a_read_scope_token_or_a_reader_cannot_write,
     invalid_expired_and_malformed_tokens_get_401,
     drafts_are_hidden_from_callers_who_are_not_writers,
+    the_audit_log_records_every_write_and_only_admins_read_it,
 );
 
 async fn an_unauthenticated_write_is_refused_and_changes_nothing(backend: Backend) {
@@ -40,9 +41,9 @@ async fn an_unauthenticated_write_is_refused_and_changes_nothing(backend: Backen
 async fn a_read_scope_token_or_a_reader_cannot_write(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create(json!({"title": "Guarded", "status": "published"})).await;
-    let read_token = add_token(&app.store, "tester", "read only", Scope::Read, None).await.unwrap();
+    let read_token = add_token(&app.store, "test", "tester", "read only", Scope::Read, None).await.unwrap();
     hindsight::auth::add_user(&app.store, "rita", Role::Reader, "test").await.unwrap();
-    let reader_token = add_token(&app.store, "rita", "reader's", Scope::Write, None).await.unwrap();
+    let reader_token = add_token(&app.store, "test", "rita", "reader's", Scope::Write, None).await.unwrap();
     for token in [&read_token, &reader_token] {
         let client = app.anonymous();
         let created = client
@@ -70,7 +71,10 @@ async fn invalid_expired_and_malformed_tokens_get_401(backend: Backend) {
     let tester = app.store.get_user("tester").await.unwrap().unwrap();
     let expired = "hst_expiredexpiredexpiredexpiredexpired1";
     let yesterday = time::OffsetDateTime::now_utc() - time::Duration::days(1);
-    app.store.create_token(tester.id, "old", &hash_token(expired), Scope::Write, Some(yesterday)).await.unwrap();
+    app.store
+        .create_token("test", tester.id, "old", &hash_token(expired), Scope::Write, Some(yesterday))
+        .await
+        .unwrap();
     let client = app.anonymous();
     for header in ["Bearer hst_nosuchtoken", &format!("Bearer {expired}"), "Basic dGVzdGVyOnB3", "Bearer", "bearer x"] {
         let response = client
@@ -117,4 +121,43 @@ async fn drafts_are_hidden_from_callers_who_are_not_writers(backend: Backend) {
         assert_eq!(app.get(path).await.status(), 200, "a writer sees {path}");
     }
     assert_eq!(app.all_incidents("&status=draft").await.len(), 1, "a writer lists drafts");
+}
+
+async fn the_audit_log_records_every_write_and_only_admins_read_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create(json!({"title": "Audited"})).await;
+    app.put_json("/api/v1/incidents/audited", Some("\"1\""), &json!({"title": "Audited again"})).await;
+    app.delete("/api/v1/incidents/audited", None).await;
+    hindsight::auth::add_user(&app.store, "wes", Role::Writer, "tester").await.unwrap();
+    let writer_token = add_token(&app.store, "tester", "wes", "wes's", Scope::Write, None).await.unwrap();
+    let log = app.get_json("/api/v1/audit?limit=500").await;
+    let entries: Vec<(String, String, String)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().into(),
+                e["action"].as_str().unwrap().into(),
+                e["subject"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let has = |actor: &str, action: &str, subject: &str| {
+        entries.iter().any(|(a, b, c)| a == actor && b == action && (subject.is_empty() || c == subject))
+    };
+    assert!(has("tester", "incident.create", "audited"), "{entries:?}");
+    assert!(has("tester", "incident.edit", "audited"), "{entries:?}");
+    assert!(has("tester", "incident.delete", "audited"), "{entries:?}");
+    assert!(has("tester", "user.create", "wes"), "{entries:?}");
+    assert!(has("tester", "token.create", ""), "{entries:?}");
+    assert!(log["items"][0]["at"].as_str().unwrap().ends_with('Z'));
+    let as_writer = app.anonymous().get(app.url("/api/v1/audit")).bearer_auth(&writer_token).send().await.unwrap();
+    assert_eq!(as_writer.status(), 403);
+    assert_eq!(app.anonymous().get(app.url("/api/v1/audit")).send().await.unwrap().status(), 401);
+    let paged = app.get_json("/api/v1/audit?limit=2").await;
+    assert_eq!(paged["items"].as_array().unwrap().len(), 2);
+    let before = paged["next_before"].as_i64().unwrap();
+    let older = app.get_json(&format!("/api/v1/audit?limit=500&before={before}")).await;
+    assert!(older["items"].as_array().unwrap().iter().all(|e| e["id"].as_i64().unwrap() < before));
 }

@@ -157,8 +157,9 @@ impl TestApp {
         if store.get_user("tester").await.expect("users").is_none() {
             hindsight::auth::add_user(&store, "tester", Role::Admin, "test").await.expect("add tester");
         }
-        let token =
-            hindsight::auth::tokens::add_token(&store, "tester", "tests", Scope::Write, None).await.expect("token");
+        let token = hindsight::auth::tokens::add_token(&store, "test", "tester", "tests", Scope::Write, None)
+            .await
+            .expect("token");
         let index_dir = tempfile::tempdir().expect("index dir");
         let (search, indexer) = SearchIndex::open(index_dir.path(), &store, |_, _| {}).await.expect("open index");
         let indexer = indexer.spawn();
