@@ -17,6 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::limiter::SignInLimiter;
 use crate::error::AppError;
 use crate::search::SearchIndex;
 use crate::store::Store;
@@ -35,11 +36,20 @@ pub struct AppState {
     pub store: Store,
     pub search: Arc<SearchIndex>,
     pub renders: Arc<RenderCache>,
+    pub sign_in_limiter: Arc<SignInLimiter>,
+    /// Mark cookies Secure: set when the site is served over https.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
     pub fn new(store: Store, search: Arc<SearchIndex>) -> AppState {
-        AppState { store, search, renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)) }
+        AppState {
+            store,
+            search,
+            renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)),
+            sign_in_limiter: Arc::default(),
+            secure_cookies: false,
+        }
     }
 }
 
@@ -102,5 +112,7 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -23,6 +23,10 @@ pub struct Config {
     /// Do not load the seed incidents into an empty database.
     #[arg(long, env = "HINDSIGHT_NO_SEEDS", global = true)]
     pub no_seeds: bool,
+
+    /// Mark session cookies Secure (set this when serving over https).
+    #[arg(long, env = "HINDSIGHT_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -32,6 +36,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_deref().map(redact_password))
             .field("no_seeds", &self.no_seeds)
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -69,6 +74,7 @@ mod tests {
             data_dir: "./data".into(),
             database_url: Some("postgres://u:hunter2@h/d".into()),
             no_seeds: false,
+            secure_cookies: false,
         };
         assert!(!format!("{config:?}").contains("hunter2"));
     }

@@ -3,7 +3,9 @@
 //! anyone who may not change reports.
 
 mod caller;
+pub mod limiter;
 pub mod password;
+pub mod session;
 pub mod tokens;
 
 pub use caller::{Caller, Writer};

@@ -9,6 +9,7 @@ mod browse;
 mod change_log;
 mod incidents;
 mod revisions;
+mod sessions;
 mod tokens;
 mod users;
 
@@ -26,6 +27,7 @@ pub use browse::{Backlink, Label, LabelCount, OpenAction, Stats};
 pub use change_log::Change;
 pub use incidents::{IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
+pub use sessions::SessionRecord;
 pub use tokens::TokenGrant;
 pub use users::User;
 

@@ -2,6 +2,7 @@
 //! askama templates filled from the same store and domain types as the API,
 //! and work without JavaScript.
 
+pub mod account;
 pub mod actions;
 pub mod assets;
 pub mod browse;
@@ -25,6 +26,7 @@ use crate::store::StoreError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(home::router())
+        .merge(account::router())
         .merge(incidents::router())
         .merge(browse::router())
         .merge(actions::router())

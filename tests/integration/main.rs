@@ -13,3 +13,4 @@ mod markdown_sanitiser;
 mod pages;
 mod search;
 mod seeds;
+mod sign_in;

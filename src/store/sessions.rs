@@ -1,0 +1,79 @@
+//! Browser sessions, found by the hash of the cookie's secret.
+
+use sqlx::Row;
+
+use super::users::User;
+use super::{Store, StoreError};
+use crate::domain::Role;
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub user: User,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+impl Store {
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn find_session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.password_hash, s.csrf_token, s.created_at, s.last_seen_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.try_get("role")?;
+        Ok(Some(SessionRecord {
+            user: User {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role `{role}` is not known")))?,
+                password_hash: row.try_get("password_hash")?,
+            },
+            csrf_token: row.try_get("csrf_token")?,
+            created_at: row.try_get("created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+        }))
+    }
+
+    pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,197 @@
+//! `/login` and `/logout`: signing in and out of the pages. Both forms carry
+//! a CSRF token and are refused when posted from another site; failed
+//! sign-ins are limited per account and per client address, and every
+//! attempt goes into the audit log.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use super::{page, Layout, WebError};
+use crate::app::AppState;
+use crate::auth::session::{self, constant_time_eq, same_origin, set_cookie, FORM_COOKIE, SESSION_COOKIE};
+use crate::auth::verify_password;
+use crate::domain::user::validate_user_name;
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/login", get(show).post(sign_in)).route("/logout", post(sign_out))
+}
+
+#[derive(askama::Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    layout: Layout,
+    /// Who is signed in, and the token their sign-out form carries.
+    signed_in: Option<(String, String, String)>,
+    name: String,
+    next: String,
+    csrf: String,
+    message: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NextParam {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only a path on this site: `/incidents`, never `//evil.example`.
+fn local_path(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+/// The sign-in form, with a fresh token paired with a cookie.
+async fn login_form(
+    state: &AppState,
+    name: String,
+    next: String,
+    message: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let csrf = session::new_secret()?;
+    let mut response = page(&LoginPage {
+        layout: Layout::new("Sign in", "account"),
+        signed_in: None,
+        name,
+        next,
+        csrf: csrf.clone(),
+        message,
+    })?;
+    *response.status_mut() = status;
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(FORM_COOKIE, &csrf, Some(3600), state.secure_cookies));
+    Ok(response)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    next: Result<Query<NextParam>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, WebError> {
+    let next = local_path(&next.map(|Query(n)| n.next).unwrap_or_default());
+    if let Some(current) = session::current(&state.store, &headers).await? {
+        return page(&LoginPage {
+            layout: Layout::new("Your account", "account"),
+            signed_in: Some((current.user.name, current.user.role.to_string(), current.csrf_token)),
+            name: String::new(),
+            next,
+            csrf: String::new(),
+            message: None,
+        });
+    }
+    login_form(&state, String::new(), next, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    same_origin(&headers)?;
+    let Form(form) = form.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let paired = session::cookie(&headers, FORM_COOKIE).unwrap_or_default();
+    if form.csrf.is_empty() || !constant_time_eq(&form.csrf, paired) {
+        return Err(AppError::Forbidden("the form has expired: reload the page and sign in again".into()).into());
+    }
+    let next = local_path(&form.next);
+    let name = validate_user_name(&form.name).unwrap_or_else(|_| form.name.trim().to_lowercase());
+    // The peer address, not X-Forwarded-For, which any client can forge.
+    let keys = [format!("user:{name}"), format!("ip:{}", client.ip())];
+    if let Some(wait) = state.sign_in_limiter.retry_after(&keys) {
+        state.store.audit(&name, "sign-in.limited", &name, &client.ip().to_string()).await?;
+        let mut response = login_form(
+            &state,
+            form.name,
+            next,
+            Some(format!("Too many failed sign-ins. Try again in {wait} seconds.")),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await?;
+        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return Ok(response);
+    }
+    let user = state.store.get_user(&name).await?;
+    // Verify against a real hash even for an unknown name, so timing does
+    // not tell which names exist.
+    let hash = user.as_ref().map_or(DUMMY_HASH.as_str(), |user| user.password_hash.as_str()).to_string();
+    let password = form.password.clone();
+    let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|error| AppError::Internal(error.into()))?;
+    let Some(user) = user.filter(|_| valid) else {
+        state.sign_in_limiter.record_failure(&keys);
+        state.store.audit(&name, "sign-in.failed", &name, &client.ip().to_string()).await?;
+        return login_form(
+            &state,
+            form.name,
+            next,
+            Some("That name and password do not match.".into()),
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    };
+    let secret = session::start(&state.store, user.id).await?;
+    state.store.audit(&user.name, "sign-in", &user.name, &client.ip().to_string()).await?;
+    let mut response = Redirect::to(&next).into_response();
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &secret, Some(session::ABSOLUTE_LIMIT_SECONDS), state.secure_cookies),
+    );
+    headers.append(header::SET_COOKIE, set_cookie(FORM_COOKIE, "", None, state.secure_cookies));
+    Ok(response)
+}
+
+/// An Argon2id hash of a random password nobody knows, made once.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::auth::generate_password().and_then(|password| crate::auth::hash_password(&password)).unwrap_or_default()
+});
+
+#[derive(Debug, Default, Deserialize)]
+struct SignOutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<SignOutForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    same_origin(&headers)?;
+    let Form(form) = form.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    if let Some(current) = session::current(&state.store, &headers).await? {
+        if !constant_time_eq(&form.csrf, &current.csrf_token) {
+            return Err(AppError::Forbidden("the form has expired: reload the page and try again".into()).into());
+        }
+        session::end(&state.store, &headers).await?;
+        state.store.audit(&current.user.name, "sign-out", &current.user.name, "").await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", None, state.secure_cookies));
+    Ok(response)
+}

@@ -1,0 +1,168 @@
+//! Signing in and out of the pages: rotated HttpOnly sessions, CSRF tokens,
+//! cross-site refusal, the rate limit, and the audit trail.
+
+use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+use hindsight::domain::Role;
+
+on_both_backends!(
+    signing_in_starts_a_rotated_httponly_session_and_signing_out_ends_it,
+    a_wrong_password_is_refused_and_keeps_the_name_typed,
+    forged_and_cross_site_posts_are_refused,
+    brute_forcing_meets_429_with_retry_after,
+);
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn set_cookie_value(headers: &HeaderMap, name: &str) -> Option<(String, String)> {
+    headers.get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookie| {
+        let (pair, _) = cookie.split_once(';').unwrap_or((cookie, ""));
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| (value.to_string(), cookie.to_string()))
+    })
+}
+
+/// The sign-in form's CSRF token and the cookie paired with it.
+async fn form(app: &TestApp) -> (String, String) {
+    let response = browser().get(app.url("/login")).send().await.unwrap();
+    let (cookie, _) = set_cookie_value(response.headers(), "hindsight_form").expect("form cookie");
+    let page = response.text().await.unwrap();
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    (csrf, cookie)
+}
+
+async fn post_sign_in(app: &TestApp, name: &str, password: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+    let (csrf, cookie) = form(app).await;
+    let mut request = browser().post(app.url("/login")).header(COOKIE, format!("hindsight_form={cookie}")).form(&[
+        ("name", name),
+        ("password", password),
+        ("csrf", &csrf),
+        ("next", "/incidents"),
+    ]);
+    for (header, value) in extra {
+        request = request.header(*header, *value);
+    }
+    request.send().await.unwrap()
+}
+
+async fn signing_in_starts_a_rotated_httponly_session_and_signing_out_ends_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, password) = hindsight::auth::add_user(&app.store, "ada", Role::Writer, "test").await.unwrap();
+    let first = post_sign_in(&app, "Ada", &password, &[]).await;
+    assert_eq!(first.status(), 303);
+    assert_eq!(first.headers()[LOCATION], "/incidents");
+    let (session, cookie) = set_cookie_value(first.headers(), "hindsight_session").expect("session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Max-Age="), "{cookie}");
+    let second = post_sign_in(&app, "ada", &password, &[]).await;
+    let (rotated, _) = set_cookie_value(second.headers(), "hindsight_session").unwrap();
+    assert_ne!(session, rotated, "every sign-in gets a new session id");
+
+    let account =
+        browser().get(app.url("/login")).header(COOKIE, format!("hindsight_session={session}")).send().await.unwrap();
+    let page = account.text().await.unwrap();
+    assert!(page.contains("signed in as <strong>ada</strong>"), "{page}");
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let out = browser()
+        .post(app.url("/logout"))
+        .header(COOKIE, format!("hindsight_session={session}"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(set_cookie_value(out.headers(), "hindsight_session").unwrap().1.contains("Max-Age=0"));
+    let after =
+        browser().get(app.url("/login")).header(COOKIE, format!("hindsight_session={session}")).send().await.unwrap();
+    assert!(after.text().await.unwrap().contains("<h1>Sign in</h1>"), "the session is gone");
+    let log = app.get_json("/api/v1/audit?limit=500").await;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"sign-in") && actions.contains(&"sign-out"), "{actions:?}");
+}
+
+async fn a_wrong_password_is_refused_and_keeps_the_name_typed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    hindsight::auth::add_user(&app.store, "ada", Role::Writer, "test").await.unwrap();
+    for name in ["ada", "nobody"] {
+        let response = post_sign_in(&app, name, "wrong password", &[]).await;
+        assert_eq!(response.status(), 401);
+        assert!(set_cookie_value(response.headers(), "hindsight_session").is_none());
+        let page = response.text().await.unwrap();
+        assert!(page.contains(&format!("value=\"{name}\"")), "the name typed is kept");
+        assert!(page.contains("do not match"));
+    }
+    let log = app.get_json("/api/v1/audit?limit=500").await;
+    let failed = log["items"].as_array().unwrap().iter().filter(|e| e["action"] == "sign-in.failed").count();
+    assert_eq!(failed, 2);
+}
+
+async fn forged_and_cross_site_posts_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, password) = hindsight::auth::add_user(&app.store, "ada", Role::Writer, "test").await.unwrap();
+    for extra in [[("Origin", "https://evil.example")], [("Sec-Fetch-Site", "cross-site")]] {
+        let response = post_sign_in(&app, "ada", &password, &extra).await;
+        assert_eq!(response.status(), 403, "{extra:?}");
+        assert!(set_cookie_value(response.headers(), "hindsight_session").is_none());
+    }
+    // No CSRF token, or one that does not match its cookie.
+    let (csrf, _) = form(&app).await;
+    let forged = browser()
+        .post(app.url("/login"))
+        .header(COOKIE, "hindsight_form=somethingelse")
+        .form(&[("name", "ada"), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let bare = browser()
+        .post(app.url("/login"))
+        .form(&[("name", "ada"), ("password", password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 403);
+    // A cross-site sign-out does not end the session.
+    let signed_in = post_sign_in(&app, "ada", &password, &[]).await;
+    let (session, _) = set_cookie_value(signed_in.headers(), "hindsight_session").unwrap();
+    let out = browser()
+        .post(app.url("/logout"))
+        .header(COOKIE, format!("hindsight_session={session}"))
+        .header("Origin", "https://evil.example")
+        .form(&[("csrf", "guess")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 403);
+    let wrong_token = browser()
+        .post(app.url("/logout"))
+        .header(COOKIE, format!("hindsight_session={session}"))
+        .form(&[("csrf", "guess")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_token.status(), 403);
+    let still =
+        browser().get(app.url("/login")).header(COOKIE, format!("hindsight_session={session}")).send().await.unwrap();
+    assert!(still.text().await.unwrap().contains("signed in as"));
+}
+
+async fn brute_forcing_meets_429_with_retry_after(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, password) = hindsight::auth::add_user(&app.store, "ada", Role::Writer, "test").await.unwrap();
+    for attempt in 0..10 {
+        // A new forged X-Forwarded-For each time changes nothing.
+        let spoof = format!("10.0.0.{attempt}");
+        let response = post_sign_in(&app, "ada", "guess", &[("X-Forwarded-For", spoof.as_str())]).await;
+        assert_eq!(response.status(), 401, "attempt {attempt}");
+    }
+    let limited = post_sign_in(&app, "ada", &password, &[("X-Forwarded-For", "10.9.9.9")]).await;
+    assert_eq!(limited.status(), 429, "even the right password waits");
+    let wait: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    assert!(limited.text().await.unwrap().contains("Too many failed sign-ins"));
+    let other = post_sign_in(&app, "grace", "guess", &[]).await;
+    assert_eq!(other.status(), 429, "the same client address is limited for other names too");
+}
