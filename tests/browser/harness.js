@@ -19,11 +19,16 @@ export async function startServer() {
   const env = { ...process.env, HINDSIGHT_DATA_DIR: dataDir, HINDSIGHT_ADDR: "127.0.0.1:0", RUST_LOG: "info" };
   delete env.DATABASE_URL;
   const child = spawn(binary, [], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let adminPassword = null;
   const address = await new Promise((resolveAddress, reject) => {
     const timer = setTimeout(() => reject(new Error("the server did not announce its address in 30 s")), 30_000);
     let buffered = "";
     child.stderr.on("data", (chunk) => {
       buffered += chunk.toString();
+      const password = buffered.match(/created the admin account `admin` with the password (\S+)/);
+      if (password) {
+        adminPassword = password[1];
+      }
       const match = buffered.match(/serving on (http:\/\/[0-9.:]+)/);
       if (match) {
         clearTimeout(timer);
@@ -34,6 +39,7 @@ export async function startServer() {
   });
   return {
     address,
+    adminPassword,
     async stop() {
       child.kill("SIGTERM");
       await new Promise((done) => (child.exitCode !== null ? done() : child.on("exit", done)));

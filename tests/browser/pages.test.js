@@ -122,6 +122,31 @@ test("searching from the header finds reports, highlights matches and narrows by
   await context.close();
 });
 
+test("the first admin signs in with the password the first start printed, and signs out", async () => {
+  assert.ok(server.adminPassword, "the first start printed a password");
+  const { page, context, errors } = await open("/login?next=/actions");
+  await assertAccessible(page, "sign-in form");
+  await page.fill("#name", "admin");
+  await page.fill("#password", "not the password");
+  await page.click("form.login button[type=submit]");
+  assert.match(await page.locator("[role=alert]").innerText(), /do not match/);
+  assert.equal(await page.inputValue("#name"), "admin", "the name typed is kept");
+  await page.fill("#password", server.adminPassword);
+  await page.click("form.login button[type=submit]");
+  await page.waitForURL(/\/actions$/);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "hindsight_session");
+  assert.ok(session && session.httpOnly && session.sameSite === "Lax", "an HttpOnly, SameSite=Lax session cookie");
+  await page.goto(server.address + "/login");
+  assert.match(await page.locator("main").innerText(), /signed in as admin/i);
+  await assertAccessible(page, "account page");
+  await page.click("text=Sign out");
+  await page.waitForURL(server.address + "/");
+  assert.equal((await context.cookies()).find((c) => c.name === "hindsight_session"), undefined);
+  assert.deepEqual(errors.filter((e) => !e.includes("401")), []);
+  await context.close();
+});
+
 test("the Atom feed is well-formed XML with an entry per published report", async () => {
   const { page, context } = await open("/");
   const result = await page.evaluate(async () => {
