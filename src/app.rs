@@ -39,6 +39,8 @@ pub struct AppState {
     pub sign_in_limiter: Arc<SignInLimiter>,
     /// Mark cookies Secure: set when the site is served over https.
     pub secure_cookies: bool,
+    /// Whether published reports may be read without signing in.
+    pub public_read: bool,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)),
             sign_in_limiter: Arc::default(),
             secure_cookies: false,
+            public_read: true,
         }
     }
 }
@@ -60,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::router())
         .merge(crate::web::router())
         .fallback(crate::web::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), require_sign_in))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
@@ -88,6 +92,46 @@ fn with_security_headers(router: Router) -> Router {
 /// server keeps serving.
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+}
+
+/// When reading is not public, every request but signing in, static files
+/// and health checks needs a signed-in user or a token: pages redirect to
+/// the sign-in form, the API answers 401.
+async fn require_sign_in(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let open = matches!(path, "/login" | "/logout" | "/healthz" | "/readyz") || path.starts_with("/static/");
+    if state.public_read || open {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    match <crate::auth::Caller as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state)
+        .await
+    {
+        Ok(caller) if caller.user.is_some() => next.run(axum::extract::Request::from_parts(parts, body)).await,
+        Ok(_) if parts.uri.path().starts_with("/api/") => {
+            AppError::Unauthorized("this knowledge base needs a token: send `Authorization: Bearer …`".into())
+                .into_response()
+        }
+        Ok(_) => {
+            let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let encoded: String = target
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            axum::response::Redirect::to(&format!("/login?next={encoded}")).into_response()
+        }
+        Err(error) => error.into_response(),
+    }
 }
 
 /// Liveness: the process answers.

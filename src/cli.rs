@@ -245,7 +245,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
     let signal = shutdown_signal()?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    let state = AppState { secure_cookies: config.secure_cookies, ..AppState::new(store.clone(), search_index) };
+    let state = AppState {
+        secure_cookies: config.secure_cookies,
+        public_read: config.public_read,
+        ..AppState::new(store.clone(), search_index)
+    };
     let router = app::router(state);
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(app::serve(listener, router, async move {

@@ -24,6 +24,11 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_NO_SEEDS", global = true)]
     pub no_seeds: bool,
 
+    /// Let anyone read published reports; `false` requires signing in for
+    /// every page and API call.
+    #[arg(long, env = "HINDSIGHT_PUBLIC_READ", global = true, default_value_t = true, action = clap::ArgAction::Set)]
+    pub public_read: bool,
+
     /// Mark session cookies Secure (set this when serving over https).
     #[arg(long, env = "HINDSIGHT_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
@@ -36,6 +41,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_deref().map(redact_password))
             .field("no_seeds", &self.no_seeds)
+            .field("public_read", &self.public_read)
             .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
@@ -74,6 +80,7 @@ mod tests {
             data_dir: "./data".into(),
             database_url: Some("postgres://u:hunter2@h/d".into()),
             no_seeds: false,
+            public_read: true,
             secure_cookies: false,
         };
         assert!(!format!("{config:?}").contains("hunter2"));

@@ -68,7 +68,13 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(Caller::anonymous()) };
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            // A browser's session identifies its user for reading; writes
+            // through the API still need a token, so no form on another
+            // site can ride on the cookie.
+            let session = super::session::current(&state.store, &parts.headers).await?;
+            return Ok(Caller { user: session.map(|session| session.user), scope: Scope::Read });
+        };
         let value = value.to_str().unwrap_or_default().trim();
         let Some(token) = value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
             return Err(AppError::Unauthorized("use `Authorization: Bearer <token>`".into()));

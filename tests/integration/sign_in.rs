@@ -12,6 +12,7 @@ on_both_backends!(
     a_wrong_password_is_refused_and_keeps_the_name_typed,
     forged_and_cross_site_posts_are_refused,
     brute_forcing_meets_429_with_retry_after,
+    without_public_read_every_page_and_api_call_needs_sign_in,
 );
 
 fn browser() -> reqwest::Client {
@@ -165,4 +166,35 @@ async fn brute_forcing_meets_429_with_retry_after(backend: Backend) {
     assert!(limited.text().await.unwrap().contains("Too many failed sign-ins"));
     let other = post_sign_in(&app, "grace", "guess", &[]).await;
     assert_eq!(other.status(), 429, "the same client address is limited for other names too");
+}
+
+async fn without_public_read_every_page_and_api_call_needs_sign_in(backend: Backend) {
+    let app = TestApp::spawn_private(backend).await;
+    let anonymous = browser();
+    for path in
+        ["/", "/incidents", "/incidents/honeycomb-api-outage-2019-07-09", "/search?q=dns", "/feed.atom", "/actions"]
+    {
+        let response = anonymous.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{path}");
+        assert!(response.headers()[LOCATION].to_str().unwrap().starts_with("/login?next=/"), "{path}");
+    }
+    for path in ["/api/v1/incidents", "/api/v1/search?q=dns", "/api/v1/incidents/honeycomb-api-outage-2019-07-09"] {
+        let response = anonymous.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 401, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+    }
+    for path in ["/login", "/healthz", "/readyz", "/static/app.css"] {
+        assert_eq!(anonymous.get(app.url(path)).send().await.unwrap().status(), 200, "{path} stays open");
+    }
+    // A token opens the API; a session opens the pages.
+    assert_eq!(app.get("/api/v1/incidents").await.status(), 200);
+    let (_, password) = hindsight::auth::add_user(&app.store, "rita", Role::Reader, "test").await.unwrap();
+    let signed_in = post_sign_in(&app, "rita", &password, &[]).await;
+    assert_eq!(signed_in.status(), 303);
+    let (session, _) = set_cookie_value(signed_in.headers(), "hindsight_session").unwrap();
+    for path in ["/", "/incidents/honeycomb-api-outage-2019-07-09", "/api/v1/incidents"] {
+        let response =
+            anonymous.get(app.url(path)).header(COOKIE, format!("hindsight_session={session}")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path} with a session");
+    }
 }
