@@ -28,7 +28,7 @@ pub use change_log::Change;
 pub use incidents::{IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
 pub use sessions::SessionRecord;
-pub use tokens::TokenGrant;
+pub use tokens::{TokenGrant, TokenSummary};
 pub use users::User;
 
 /// Which database a store talks to.

@@ -74,3 +74,58 @@ impl Store {
         }))
     }
 }
+
+/// A token as its owner sees it in the settings: never the secret.
+#[derive(Debug, Clone)]
+pub struct TokenSummary {
+    pub id: i64,
+    pub name: String,
+    pub scope: Scope,
+    pub created_at: OffsetDateTime,
+    pub expires_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+}
+
+impl Store {
+    pub async fn list_tokens(&self, user_id: i64) -> Result<Vec<TokenSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, scope, created_at, expires_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let scope: String = row.try_get("scope")?;
+                let instant = |at: i64| OffsetDateTime::from_unix_timestamp(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                Ok(TokenSummary {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    scope: Scope::parse(&scope).ok_or_else(|| StoreError::Corrupt(format!("scope `{scope}`")))?,
+                    created_at: instant(row.try_get("created_at")?),
+                    expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(instant),
+                    revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes token `id` if it belongs to `user_id`; false when there is no
+    /// such token of theirs.
+    pub async fn revoke_token(&self, actor: &str, user_id: i64, id: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(now_to_the_second().unix_timestamp())
+                .bind(id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        let revoked = done.rows_affected() == 1;
+        if revoked {
+            super::audit::record(&mut tx, actor, "token.revoke", &id.to_string(), "").await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    }
+}

@@ -12,6 +12,7 @@ pub mod home;
 pub mod incidents;
 pub mod render_cache;
 pub mod search;
+pub mod settings;
 pub mod timeline;
 
 use askama::Template;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(actions::router())
         .merge(feed::router())
         .merge(search::router())
+        .merge(settings::router())
         .merge(assets::router())
 }
 

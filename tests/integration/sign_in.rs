@@ -13,6 +13,7 @@ on_both_backends!(
     forged_and_cross_site_posts_are_refused,
     brute_forcing_meets_429_with_retry_after,
     without_public_read_every_page_and_api_call_needs_sign_in,
+    a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it,
 );
 
 fn browser() -> reqwest::Client {
@@ -197,4 +198,87 @@ async fn without_public_read_every_page_and_api_call_needs_sign_in(backend: Back
             anonymous.get(app.url(path)).header(COOKIE, format!("hindsight_session={session}")).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path} with a session");
     }
+}
+
+/// Signs `name` in and returns the session cookie's value.
+async fn session_of(app: &TestApp, name: &str, password: &str) -> String {
+    let response = post_sign_in(app, name, password, &[]).await;
+    assert_eq!(response.status(), 303);
+    set_cookie_value(response.headers(), "hindsight_session").unwrap().0
+}
+
+fn csrf_in(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+async fn a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let anonymous = browser();
+    let redirected = anonymous.get(app.url("/settings/tokens")).send().await.unwrap();
+    assert_eq!(redirected.status(), 303);
+    let (_, password) = hindsight::auth::add_user(&app.store, "wes", Role::Writer, "test").await.unwrap();
+    let session = session_of(&app, "wes", &password).await;
+    let cookie = format!("hindsight_session={session}");
+    let page =
+        anonymous.get(app.url("/settings/tokens")).header(COOKIE, &cookie).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page);
+    let created = anonymous
+        .post(app.url("/settings/tokens"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("name", "incident bot"), ("scope", "write"), ("expires_in_days", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let page = created.text().await.unwrap();
+    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert!(secret.starts_with("hst_"));
+    let written = anonymous
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"title": "Filed by the bot"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), 201, "the new token writes");
+    let listed =
+        anonymous.get(app.url("/settings/tokens")).header(COOKIE, &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("incident bot") && !listed.contains(&secret), "listed, but never shown again");
+    let id = listed.split("/settings/tokens/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let cross_site = anonymous
+        .post(app.url(&format!("/settings/tokens/{id}/revoke")))
+        .header(COOKIE, &cookie)
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let revoked = anonymous
+        .post(app.url(&format!("/settings/tokens/{id}/revoke")))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 303);
+    let refused = anonymous.get(app.url("/api/v1/incidents")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(refused.status(), 401, "a revoked token is refused");
+    // A reader may only make read tokens.
+    let (_, reader_password) = hindsight::auth::add_user(&app.store, "rita", Role::Reader, "test").await.unwrap();
+    let reader = format!("hindsight_session={}", session_of(&app, "rita", &reader_password).await);
+    let page =
+        anonymous.get(app.url("/settings/tokens")).header(COOKIE, &reader).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("value=\"write\""));
+    let denied = anonymous
+        .post(app.url("/settings/tokens"))
+        .header(COOKIE, &reader)
+        .form(&[("csrf", csrf_in(&page).as_str()), ("name", "sneaky"), ("scope", "write")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 422);
+    let log = app.get_json("/api/v1/audit?limit=500").await;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"token.create") && actions.contains(&"token.revoke"), "{actions:?}");
 }
