@@ -41,6 +41,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Whether published reports may be read without signing in.
     pub public_read: bool,
+    /// A reverse proxy whose `X-Forwarded-For` is believed.
+    pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             sign_in_limiter: Arc::default(),
             secure_cookies: false,
             public_read: true,
+            trusted_proxy: None,
         }
     }
 }
@@ -131,6 +134,25 @@ async fn require_sign_in(
             axum::response::Redirect::to(&format!("/login?next={encoded}")).into_response()
         }
         Err(error) => error.into_response(),
+    }
+}
+
+impl AppState {
+    /// The client's address: the connection's peer, or, when the peer is the
+    /// trusted proxy, the last address that proxy appended to
+    /// `X-Forwarded-For`. Anything a client wrote there itself is ignored.
+    pub fn client_address(&self, peer: std::net::IpAddr, headers: &axum::http::HeaderMap) -> std::net::IpAddr {
+        if self.trusted_proxy != Some(peer) {
+            return peer;
+        }
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|entry| entry.trim().parse().ok())
+            .last()
+            .unwrap_or(peer)
     }
 }
 

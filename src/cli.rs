@@ -248,6 +248,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState {
         secure_cookies: config.secure_cookies,
         public_read: config.public_read,
+        trusted_proxy: config.trusted_proxy,
         ..AppState::new(store.clone(), search_index)
     };
     let router = app::router(state);

@@ -29,6 +29,11 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_PUBLIC_READ", global = true, default_value_t = true, action = clap::ArgAction::Set)]
     pub public_read: bool,
 
+    /// The address of a reverse proxy in front of the server: only requests
+    /// from it have their client address taken from `X-Forwarded-For`.
+    #[arg(long, env = "HINDSIGHT_TRUSTED_PROXY", global = true)]
+    pub trusted_proxy: Option<std::net::IpAddr>,
+
     /// Mark session cookies Secure (set this when serving over https).
     #[arg(long, env = "HINDSIGHT_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
@@ -42,6 +47,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &self.database_url.as_deref().map(redact_password))
             .field("no_seeds", &self.no_seeds)
             .field("public_read", &self.public_read)
+            .field("trusted_proxy", &self.trusted_proxy)
             .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
@@ -81,6 +87,7 @@ mod tests {
             database_url: Some("postgres://u:hunter2@h/d".into()),
             no_seeds: false,
             public_read: true,
+            trusted_proxy: None,
             secure_cookies: false,
         };
         assert!(!format!("{config:?}").contains("hunter2"));

@@ -117,10 +117,12 @@ async fn sign_in(
     }
     let next = local_path(&form.next);
     let name = validate_user_name(&form.name).unwrap_or_else(|_| form.name.trim().to_lowercase());
-    // The peer address, not X-Forwarded-For, which any client can forge.
-    let keys = [format!("user:{name}"), format!("ip:{}", client.ip())];
+    // The peer address; X-Forwarded-For only from a configured proxy, since
+    // any client can write one.
+    let client = state.client_address(client.ip(), &headers);
+    let keys = [format!("user:{name}"), format!("ip:{client}")];
     if let Some(wait) = state.sign_in_limiter.retry_after(&keys) {
-        state.store.audit(&name, "sign-in.limited", &name, &client.ip().to_string()).await?;
+        state.store.audit(&name, "sign-in.limited", &name, &client.to_string()).await?;
         let mut response = login_form(
             &state,
             form.name,
@@ -144,7 +146,7 @@ async fn sign_in(
         .map_err(|error| AppError::Internal(error.into()))?;
     let Some(user) = user.filter(|_| valid) else {
         state.sign_in_limiter.record_failure(&keys);
-        state.store.audit(&name, "sign-in.failed", &name, &client.ip().to_string()).await?;
+        state.store.audit(&name, "sign-in.failed", &name, &client.to_string()).await?;
         return login_form(
             &state,
             form.name,
@@ -155,7 +157,7 @@ async fn sign_in(
         .await;
     };
     let secret = session::start(&state.store, user.id).await?;
-    state.store.audit(&user.name, "sign-in", &user.name, &client.ip().to_string()).await?;
+    state.store.audit(&user.name, "sign-in", &user.name, &client.to_string()).await?;
     let mut response = Redirect::to(&next).into_response();
     let headers = response.headers_mut();
     headers.append(

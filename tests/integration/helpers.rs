@@ -141,15 +141,15 @@ impl TestApp {
     /// second machine behind a load balancer.
     pub async fn spawn_on(database: Arc<TestDatabase>) -> TestApp {
         let store = database.open_store().await;
-        Self::serve(database, store, true).await
+        Self::serve(database, store, |state| state).await
     }
 
-    /// An app on a seeded database that lets nobody read without signing in.
-    pub async fn spawn_private(backend: Backend) -> TestApp {
+    /// An app on a seeded database whose settings `configure` changes.
+    pub async fn spawn_configured(backend: Backend, configure: impl FnOnce(AppState) -> AppState) -> TestApp {
         let database = Arc::new(TestDatabase::new(backend).await);
         let store = database.open_store().await;
         hindsight::seeds::load_if_empty(&store).await.expect("load seeds");
-        Self::serve(database, store, false).await
+        Self::serve(database, store, configure).await
     }
 
     /// An app on a database holding the seed incidents.
@@ -161,7 +161,7 @@ impl TestApp {
 
     /// `client` sends a write token of the admin `tester` with every request;
     /// `anonymous()` sends nothing.
-    async fn serve(database: Arc<TestDatabase>, store: Store, public_read: bool) -> TestApp {
+    async fn serve(database: Arc<TestDatabase>, store: Store, configure: impl FnOnce(AppState) -> AppState) -> TestApp {
         if store.get_user("tester").await.expect("users").is_none() {
             hindsight::auth::add_user(&store, "tester", Role::Admin, "test").await.expect("add tester");
         }
@@ -173,7 +173,7 @@ impl TestApp {
         let indexer = indexer.spawn();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let router = app::router(AppState { public_read, ..AppState::new(store.clone(), search.clone()) });
+        let router = app::router(configure(AppState::new(store.clone(), search.clone())));
         let server = tokio::spawn(async move {
             app::serve(listener, router, std::future::pending()).await.expect("serve");
         });

@@ -5,6 +5,7 @@ use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
 
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
+use hindsight::app::AppState;
 use hindsight::domain::Role;
 
 on_both_backends!(
@@ -14,6 +15,7 @@ on_both_backends!(
     brute_forcing_meets_429_with_retry_after,
     without_public_read_every_page_and_api_call_needs_sign_in,
     a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it,
+    behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for,
 );
 
 fn browser() -> reqwest::Client {
@@ -170,7 +172,7 @@ async fn brute_forcing_meets_429_with_retry_after(backend: Backend) {
 }
 
 async fn without_public_read_every_page_and_api_call_needs_sign_in(backend: Backend) {
-    let app = TestApp::spawn_private(backend).await;
+    let app = TestApp::spawn_configured(backend, |state| AppState { public_read: false, ..state }).await;
     let anonymous = browser();
     for path in
         ["/", "/incidents", "/incidents/honeycomb-api-outage-2019-07-09", "/search?q=dns", "/feed.atom", "/actions"]
@@ -281,4 +283,21 @@ async fn a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it(backend
     let log = app.get_json("/api/v1/audit?limit=500").await;
     let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"token.create") && actions.contains(&"token.revoke"), "{actions:?}");
+}
+
+async fn behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for(backend: Backend) {
+    let proxy = "127.0.0.1".parse().unwrap();
+    let app = TestApp::spawn_configured(backend, |state| AppState { trusted_proxy: Some(proxy), ..state }).await;
+    for n in 0..10 {
+        let name = format!("nobody{n}");
+        let response = post_sign_in(&app, &name, "guess", &[("X-Forwarded-For", "203.0.113.7")]).await;
+        assert_eq!(response.status(), 401);
+    }
+    let same_client = post_sign_in(&app, "someone", "guess", &[("X-Forwarded-For", "203.0.113.7")]).await;
+    assert_eq!(same_client.status(), 429, "the client behind the proxy is limited");
+    let other_client = post_sign_in(&app, "someone", "guess", &[("X-Forwarded-For", "198.51.100.4")]).await;
+    assert_eq!(other_client.status(), 401, "another client behind the same proxy is not");
+    let forged_prefix =
+        post_sign_in(&app, "someone", "guess", &[("X-Forwarded-For", "198.51.100.9, 203.0.113.7")]).await;
+    assert_eq!(forged_prefix.status(), 429, "only the address the proxy appended counts");
 }
