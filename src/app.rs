@@ -150,8 +150,8 @@ impl AppState {
             .iter()
             .filter_map(|value| value.to_str().ok())
             .flat_map(|value| value.split(','))
-            .filter_map(|entry| entry.trim().parse().ok())
-            .last()
+            .next_back()
+            .and_then(|entry| entry.trim().parse().ok())
             .unwrap_or(peer)
     }
 }
