@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod actions;
+pub mod admin;
 pub mod assets;
 pub mod browse;
 pub mod feed;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(home::router())
         .merge(account::router())
+        .merge(admin::router())
         .merge(incidents::router())
         .merge(browse::router())
         .merge(actions::router())

@@ -16,6 +16,7 @@ on_both_backends!(
     without_public_read_every_page_and_api_call_needs_sign_in,
     a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it,
     behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for,
+    admins_read_the_audit_log_in_the_browser_and_nobody_else_does,
 );
 
 fn browser() -> reqwest::Client {
@@ -300,4 +301,22 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for(backen
     let forged_prefix =
         post_sign_in(&app, "someone", "guess", &[("X-Forwarded-For", "198.51.100.9, 203.0.113.7")]).await;
     assert_eq!(forged_prefix.status(), 429, "only the address the proxy appended counts");
+}
+
+async fn admins_read_the_audit_log_in_the_browser_and_nobody_else_does(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create(serde_json::json!({"title": "Logged"})).await;
+    let anonymous = browser();
+    assert_eq!(anonymous.get(app.url("/admin/audit")).send().await.unwrap().status(), 303);
+    let (_, writer_password) = hindsight::auth::add_user(&app.store, "wes", Role::Writer, "test").await.unwrap();
+    let writer = format!("hindsight_session={}", session_of(&app, "wes", &writer_password).await);
+    assert_eq!(anonymous.get(app.url("/admin/audit")).header(COOKIE, &writer).send().await.unwrap().status(), 403);
+    let (_, admin_password) = hindsight::auth::add_user(&app.store, "ann", Role::Admin, "test").await.unwrap();
+    let admin = format!("hindsight_session={}", session_of(&app, "ann", &admin_password).await);
+    let page = anonymous.get(app.url("/admin/audit")).header(COOKIE, &admin).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for expected in ["incident.create", "logged", "user.create", "sign-in", "wes"] {
+        assert!(html.contains(expected), "the audit page lacks {expected}");
+    }
 }
