@@ -17,6 +17,7 @@ on_both_backends!(
     a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it,
     behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for,
     admins_read_the_audit_log_in_the_browser_and_nobody_else_does,
+    sessions_end_when_idle_and_at_their_absolute_limit,
 );
 
 fn browser() -> reqwest::Client {
@@ -319,4 +320,27 @@ async fn admins_read_the_audit_log_in_the_browser_and_nobody_else_does(backend: 
     for expected in ["incident.create", "logged", "user.create", "sign-in", "wes"] {
         assert!(html.contains(expected), "the audit page lacks {expected}");
     }
+}
+
+async fn sessions_end_when_idle_and_at_their_absolute_limit(backend: Backend) {
+    use hindsight::auth::session::{ABSOLUTE_LIMIT_SECONDS, IDLE_LIMIT_SECONDS};
+    use hindsight::auth::tokens::hash_token;
+    let app = TestApp::spawn(backend).await;
+    let (user, password) = hindsight::auth::add_user(&app.store, "ada", Role::Writer, "test").await.unwrap();
+    let signed_in = |secret: &str| {
+        let request = browser().get(app.url("/login")).header(COOKIE, format!("hindsight_session={secret}"));
+        async move { request.send().await.unwrap().text().await.unwrap().contains("signed in as") }
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Idle: last seen longer ago than the idle limit.
+    let idle = session_of(&app, "ada", &password).await;
+    assert!(signed_in(&idle).await);
+    app.store.touch_session(&hash_token(&idle), now - IDLE_LIMIT_SECONDS - 60).await.unwrap();
+    assert!(!signed_in(&idle).await, "an idle session ends");
+    // Absolute: busy, but created longer ago than the absolute limit.
+    let old = "hst_oldoldoldoldoldoldoldoldoldoldoldold1";
+    app.store.create_session(&hash_token(old), user.id, "csrf", now - ABSOLUTE_LIMIT_SECONDS - 60).await.unwrap();
+    app.store.touch_session(&hash_token(old), now).await.unwrap();
+    assert!(!signed_in(old).await, "no session outlives the absolute limit");
+    assert!(app.store.find_session(&hash_token(old)).await.unwrap().is_none(), "and it is removed");
 }
