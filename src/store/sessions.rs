@@ -2,9 +2,8 @@
 
 use sqlx::Row;
 
-use super::users::User;
+use super::users::{user_from_row, User};
 use super::{Store, StoreError};
-use crate::domain::Role;
 
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
@@ -45,14 +44,8 @@ impl Store {
         .fetch_optional(&self.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let role: String = row.try_get("role")?;
         Ok(Some(SessionRecord {
-            user: User {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role `{role}` is not known")))?,
-                password_hash: row.try_get("password_hash")?,
-            },
+            user: user_from_row(&row)?,
             csrf_token: row.try_get("csrf_token")?,
             created_at: row.try_get("created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,

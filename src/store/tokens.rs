@@ -3,10 +3,10 @@
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::users::User;
+use super::users::{user_from_row, User};
 use super::{Store, StoreError};
 use crate::domain::reported_time::now_to_the_second;
-use crate::domain::{Role, Scope};
+use crate::domain::Scope;
 
 /// A token that exists, with its owner; whether it may still be used is the
 /// caller's to judge from `expires_at` and `revoked_at`.
@@ -57,18 +57,11 @@ impl Store {
         .fetch_optional(&self.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let known = |column: &str, text: String| StoreError::Corrupt(format!("{column} `{text}` is not a known value"));
-        let role: String = row.try_get("role")?;
         let scope: String = row.try_get("scope")?;
         let expires_at: Option<i64> = row.try_get("expires_at")?;
         Ok(Some(TokenGrant {
-            user: User {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                role: Role::parse(&role).ok_or_else(|| known("role", role.clone()))?,
-                password_hash: row.try_get("password_hash")?,
-            },
-            scope: Scope::parse(&scope).ok_or_else(|| known("scope", scope.clone()))?,
+            user: user_from_row(&row)?,
+            scope: Scope::parse(&scope).ok_or_else(|| StoreError::Corrupt(format!("scope `{scope}` is not known")))?,
             expires_at: expires_at.and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok()),
             revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
         }))

@@ -58,3 +58,15 @@ impl Store {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.read).await?.try_get("n")?)
     }
 }
+
+/// A user from a row holding `id`, `name`, `role` and `password_hash`, as
+/// the users table and the joins of sessions and tokens do.
+pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role `{role}` is not a known role")))?,
+        password_hash: row.try_get("password_hash")?,
+    })
+}
