@@ -41,9 +41,11 @@ struct NextParam {
     next: String,
 }
 
-/// Only a path on this site: `/incidents`, never `//evil.example`.
+/// Only a path on this site: `/incidents`, never `//evil.example` (nor
+/// `/\t/evil.example`, which a browser reads the same once it drops the tab).
 fn local_path(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let plain = !next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next.to_string()
     } else {
         "/".to_string()
@@ -116,13 +118,20 @@ async fn sign_in(
         return Err(AppError::Forbidden("the form has expired: reload the page and sign in again".into()).into());
     }
     let next = local_path(&form.next);
-    let name = validate_user_name(&form.name).unwrap_or_else(|_| form.name.trim().to_lowercase());
+    // Bounded, so a junk name cannot bloat the limiter or the audit log.
+    let name: String = validate_user_name(&form.name)
+        .unwrap_or_else(|_| form.name.trim().to_lowercase())
+        .chars()
+        .take(crate::domain::user::MAX_USER_NAME_LEN)
+        .collect();
     // The peer address; X-Forwarded-For only from a configured proxy, since
     // any client can write one.
     let client = state.client_address(client.ip(), &headers);
     let keys = [format!("user:{name}"), format!("ip:{client}")];
     if let Some(wait) = state.sign_in_limiter.retry_after(&keys) {
-        state.store.audit(&name, "sign-in.limited", &name, &client.to_string()).await?;
+        // Logged, not audited: a flood of refused attempts must not become a
+        // flood of writes.
+        tracing::warn!(%name, %client, "sign-in refused by the rate limit");
         let mut response = login_form(
             &state,
             form.name,
@@ -196,4 +205,17 @@ async fn sign_out(
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", None, state.secure_cookies));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path("/incidents?tag=dns"), "/incidents?tag=dns");
+        for outside in ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "", "evil"] {
+            assert_eq!(local_path(outside), "/", "{outside:?}");
+        }
+    }
 }
