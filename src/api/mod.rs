@@ -5,6 +5,7 @@ pub mod audit;
 pub mod extract;
 pub mod incidents;
 pub mod search;
+pub mod timeline;
 
 use axum::Router;
 
@@ -16,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(incidents::router())
         .merge(search::router())
+        .merge(timeline::router())
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
 }

@@ -7,6 +7,7 @@ pub mod incident;
 pub mod reported_time;
 pub mod slug;
 pub mod taxonomy;
+pub mod timeline_paste;
 pub mod user;
 pub mod validation;
 

@@ -25,6 +25,7 @@ on_both_backends!(
     a_stale_delete_gets_412,
     revisions_list_every_change_with_its_snapshot,
     an_unknown_incident_is_a_404_problem,
+    a_pasted_timeline_is_read_line_by_line_and_nothing_is_dropped,
 );
 
 async fn creating_an_incident_returns_it_with_location_etag_and_durations(backend: Backend) {
@@ -342,4 +343,27 @@ async fn an_unknown_incident_is_a_404_problem(backend: Backend) {
     }
     let put = app.put_json("/api/v1/incidents/nope", Some("\"1\""), &json!({"title": "x"})).await;
     assert_eq!(put.status(), 404);
+}
+
+async fn a_pasted_timeline_is_read_line_by_line_and_nothing_is_dropped(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let paste = "22:50 UTC capacity started to drop\n11:40 PDT - detected\n\n2013-04-06 07:49 UTC NS2 stopped responding\n09:15 deploy started\nsomething happened around lunch";
+    let response =
+        app.post_json("/api/v1/timeline/parse", &json!({"text": paste, "zone": "PDT", "date": "2013-04-05"})).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let rows = body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "every non-empty line is a row");
+    assert_eq!(rows[0]["at"], json!({"at": "2013-04-05T22:50:00Z", "zone": "UTC", "precision": "minute"}));
+    assert_eq!(rows[1]["kind"], "detection");
+    assert_eq!(rows[2]["text"], "NS2 stopped responding");
+    assert_eq!(rows[3]["at"]["zone"], "PDT");
+    assert_eq!(rows[4]["at"], Value::Null);
+    assert_eq!(rows[4]["text"], "something happened around lunch", "an unreadable line is kept");
+    assert!(rows[4]["error"].as_str().unwrap().contains("no time"));
+    assert_eq!(rows[4]["line"], 6);
+    let bad = app.post_json("/api/v1/timeline/parse", &json!({"text": "10:00 x", "zone": "Mars"})).await;
+    assert_eq!(bad.status(), 422);
+    let too_many = app.post_json("/api/v1/timeline/parse", &json!({"text": "10:00 UTC x\n".repeat(1_001)})).await;
+    assert_eq!(too_many.status(), 422);
 }

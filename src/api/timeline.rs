@@ -1,0 +1,38 @@
+//! `POST /api/v1/timeline/parse`: the paste-a-timeline reader, for forms and
+//! for tools that file reports.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::extract::ApiJson;
+use crate::app::AppState;
+use crate::domain::incident::parse_date;
+use crate::domain::timeline_paste::{parse, PasteDefaults};
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/timeline/parse", post(parse_paste))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PasteRequest {
+    #[serde(default)]
+    text: String,
+    /// The incident's zone, for lines that name none.
+    zone: Option<String>,
+    /// The incident's date (`YYYY-MM-DD`), for lines that name none.
+    date: Option<String>,
+}
+
+async fn parse_paste(State(_): State<AppState>, ApiJson(request): ApiJson<PasteRequest>) -> Result<Response, AppError> {
+    let date = match request.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(text) => Some(parse_date(text).ok_or_else(|| AppError::validation("date", "a date such as 2013-05-20"))?),
+    };
+    let rows = parse(&request.text, &PasteDefaults { zone: request.zone, date })
+        .map_err(|message| AppError::validation("text", message))?;
+    Ok(Json(serde_json::json!({ "rows": rows })).into_response())
+}
