@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::extract::ApiJson;
 use crate::app::AppState;
 use crate::domain::incident::parse_date;
-use crate::domain::timeline_paste::{parse, PasteDefaults};
+use crate::domain::timeline_paste::parse;
+use crate::domain::written_time::TimeDefaults;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {
@@ -32,7 +33,7 @@ async fn parse_paste(State(_): State<AppState>, ApiJson(request): ApiJson<PasteR
         None => None,
         Some(text) => Some(parse_date(text).ok_or_else(|| AppError::validation("date", "a date such as 2013-05-20"))?),
     };
-    let rows = parse(&request.text, &PasteDefaults { zone: request.zone, date })
+    let rows = parse(&request.text, &TimeDefaults { zone: request.zone, date })
         .map_err(|message| AppError::validation("text", message))?;
     Ok(Json(serde_json::json!({ "rows": rows })).into_response())
 }

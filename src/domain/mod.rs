@@ -5,11 +5,13 @@
 pub mod durations;
 pub mod incident;
 pub mod reported_time;
+pub mod revision_diff;
 pub mod slug;
 pub mod taxonomy;
 pub mod timeline_paste;
 pub mod user;
 pub mod validation;
+pub mod written_time;
 
 pub use durations::{Durations, Elapsed};
 pub use incident::{

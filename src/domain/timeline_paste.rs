@@ -6,22 +6,14 @@
 //! incident's date. A line that cannot be read is kept, with the reason.
 
 use serde::Serialize;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use super::incident::parse_date;
-use super::reported_time::{zone_label_for, Precision, ReportedTime};
+use super::reported_time::{Precision, ReportedTime};
 use super::taxonomy::EventKind;
+use super::written_time::{read_leading_time, LeadingTime, TimeDefaults};
 
 pub const MAX_LINES: usize = 1_000;
 pub const MAX_LINE_CHARS: usize = 2_000;
-
-/// What the reader of a pasted block assumes where a line is silent.
-#[derive(Debug, Clone, Default)]
-pub struct PasteDefaults {
-    /// `PDT`, `UTC`, or an offset such as `+02:00`.
-    pub zone: Option<String>,
-    pub date: Option<Date>,
-}
 
 /// One pasted line, read or not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,68 +26,6 @@ pub struct PastedRow {
     pub text: String,
     /// Why the line could not be read; the row is kept for the writer.
     pub error: Option<String>,
-}
-
-/// Zone abbreviations real reports use, with their offsets in minutes.
-const ZONES: &[(&str, i32)] = &[
-    ("UTC", 0),
-    ("GMT", 0),
-    ("Z", 0),
-    ("PST", -480),
-    ("PDT", -420),
-    ("MST", -420),
-    ("MDT", -360),
-    ("CST", -360),
-    ("CDT", -300),
-    ("EST", -300),
-    ("EDT", -240),
-    ("BST", 60),
-    ("CET", 60),
-    ("CEST", 120),
-    ("EET", 120),
-    ("EEST", 180),
-    ("IST", 330),
-    ("JST", 540),
-    ("AEST", 600),
-    ("AEDT", 660),
-    ("NZST", 720),
-    ("NZDT", 780),
-];
-
-/// An offset and the label to show for it, from `PDT`, `UTC+2`, `+05:30`.
-pub fn parse_zone(text: &str) -> Option<(UtcOffset, String)> {
-    let upper = text.trim().to_ascii_uppercase();
-    if let Some((name, minutes)) = ZONES.iter().find(|(name, _)| *name == upper) {
-        let label = if *name == "Z" { "UTC" } else { name };
-        return Some((UtcOffset::from_whole_seconds(minutes * 60).ok()?, label.to_string()));
-    }
-    let signed = upper.strip_prefix("UTC").or_else(|| upper.strip_prefix("GMT")).unwrap_or(&upper);
-    let (sign, digits) = match signed.chars().next()? {
-        '+' => (1, &signed[1..]),
-        '-' | '−' => (-1, &signed[signed.chars().next()?.len_utf8()..]),
-        _ => return None,
-    };
-    let (hours, minutes) = match digits.split_once(':') {
-        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
-        None if digits.len() == 4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
-        None => (digits.parse().ok()?, 0),
-    };
-    if hours > 14 || minutes > 59 {
-        return None;
-    }
-    let offset = UtcOffset::from_whole_seconds(sign * (hours * 3600 + minutes * 60)).ok()?;
-    Some((offset, zone_label_for(offset)))
-}
-
-fn parse_clock(text: &str) -> Option<Time> {
-    let mut parts = text.split(':');
-    let hour: u8 = parts.next()?.parse().ok()?;
-    let minute: u8 = parts.next()?.parse().ok()?;
-    let second: u8 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
-    if parts.next().is_some() || text.split(':').nth(1).is_some_and(|m| m.len() != 2) {
-        return None;
-    }
-    Time::from_hms(hour, minute, second).ok()
 }
 
 /// A first guess at an event's kind from its words; the writer corrects it.
@@ -120,13 +50,8 @@ pub fn guess_kind(text: &str) -> EventKind {
 }
 
 /// Reads every non-empty line of `text`.
-pub fn parse(text: &str, defaults: &PasteDefaults) -> Result<Vec<PastedRow>, String> {
-    let default_zone = match defaults.zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
-        None => None,
-        Some(zone) => {
-            Some(parse_zone(zone).ok_or_else(|| format!("`{zone}` is not a zone such as UTC, PDT or +02:00"))?)
-        }
-    };
+pub fn parse(text: &str, defaults: &TimeDefaults) -> Result<Vec<PastedRow>, String> {
+    let default_zone = defaults.parsed_zone()?;
     let lines: Vec<(usize, &str)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();
     if lines.len() > MAX_LINES {
@@ -160,31 +85,10 @@ fn read_line(
         return failed(format!("a line may be at most {MAX_LINE_CHARS} characters"));
     }
     let mut words = source.split_whitespace().peekable();
-    // An optional date, then a time (the T of ISO 8601 is accepted too).
-    let mut date = None;
-    let mut zulu = false;
-    let mut first = words.next().unwrap_or_default().to_string();
-    if let Some((day, clock)) = first.split_once('T').filter(|(day, _)| parse_date(day).is_some()) {
-        date = parse_date(day);
-        zulu = clock.ends_with('Z');
-        first = clock.trim_end_matches('Z').to_string();
-    } else if let Some(day) = parse_date(&first) {
-        date = Some(day);
-        first = words.next().unwrap_or_default().to_string();
-    }
-    let Some(clock) = parse_clock(&first) else {
+    let Some(LeadingTime { date, clock, zone }) = read_leading_time(&mut words) else {
         return failed("no time at the start of the line: write it like `22:50 UTC what happened`".into());
     };
-    // An optional zone.
-    let zone = match words.peek().and_then(|word| parse_zone(word)) {
-        Some(zone) => {
-            words.next();
-            Some(zone)
-        }
-        None if zulu => parse_zone("UTC"),
-        None => default_zone.cloned(),
-    };
-    let Some((offset, label)) = zone else {
+    let Some((offset, label)) = zone.or_else(|| default_zone.cloned()) else {
         return failed("no time zone: add one such as UTC or PDT, or set the incident's zone".into());
     };
     // The rest, after an optional separator, is the event.
@@ -223,9 +127,10 @@ fn read_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::incident::parse_date;
 
-    fn defaults(zone: &str, date: &str) -> PasteDefaults {
-        PasteDefaults { zone: Some(zone.into()), date: parse_date(date) }
+    fn defaults(zone: &str, date: &str) -> TimeDefaults {
+        TimeDefaults { zone: Some(zone.into()), date: parse_date(date) }
     }
 
     #[test]
@@ -248,7 +153,7 @@ mod tests {
     fn unreadable_lines_are_kept_and_flagged() {
         let rows = parse(
             "around noon things broke\n\n23:10 UTC\n25:99 UTC bad clock\n10:00 XYZ odd zone",
-            &PasteDefaults::default(),
+            &TimeDefaults::default(),
         )
         .unwrap();
         assert_eq!(rows.len(), 4, "blank lines are skipped, nothing else");
@@ -257,7 +162,7 @@ mod tests {
         assert!(rows[1].error.as_deref().unwrap().contains("nothing after"));
         assert!(rows[2].error.is_some());
         assert!(rows[3].error.as_deref().unwrap().contains("zone"), "{:?}", rows[3]);
-        let no_date = parse("10:00 UTC something", &PasteDefaults::default()).unwrap();
+        let no_date = parse("10:00 UTC something", &TimeDefaults::default()).unwrap();
         assert!(no_date[0].error.as_deref().unwrap().contains("no date"));
     }
 
@@ -269,14 +174,8 @@ mod tests {
     }
 
     #[test]
-    fn zones_and_offsets_are_understood() {
-        assert_eq!(parse_zone("pdt").unwrap().0.whole_hours(), -7);
-        assert_eq!(parse_zone("+05:30").unwrap().1, "UTC+05:30");
-        assert_eq!(parse_zone("UTC-7").unwrap().0.whole_hours(), -7);
-        assert_eq!(parse_zone("-0800").unwrap().0.whole_hours(), -8);
-        assert!(parse_zone("+25").is_none());
-        assert!(parse_zone("nowhere").is_none());
-        let iso = parse("2019-07-09T22:50Z capacity fell", &PasteDefaults::default()).unwrap();
+    fn iso_timestamps_are_read() {
+        let iso = parse("2019-07-09T22:50Z capacity fell", &TimeDefaults::default()).unwrap();
         assert_eq!(iso[0].at.as_ref().unwrap().at_rfc3339(), "2019-07-09T22:50:00Z");
     }
 
@@ -285,7 +184,7 @@ mod tests {
         assert!(parse(&"10:00 UTC x\n".repeat(MAX_LINES + 1), &defaults("UTC", "2020-01-01")).is_err());
         let long = format!("10:00 UTC {}", "x".repeat(MAX_LINE_CHARS));
         assert!(parse(&long, &defaults("UTC", "2020-01-01")).unwrap()[0].error.is_some());
-        assert!(parse("\u{0}\u{feff}10:00", &PasteDefaults::default()).unwrap()[0].error.is_some());
-        assert!(parse("x", &PasteDefaults { zone: Some("Mars/Olympus".into()), date: None }).is_err());
+        assert!(parse("\u{0}\u{feff}10:00", &TimeDefaults::default()).unwrap()[0].error.is_some());
+        assert!(parse("x", &TimeDefaults { zone: Some("Mars/Olympus".into()), date: None }).is_err());
     }
 }

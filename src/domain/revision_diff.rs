@@ -1,0 +1,235 @@
+//! What changed between two versions of a report, field by field. Short
+//! fields show their old and new values; Markdown and the repeating parts
+//! (timeline, factors, actions, related) show a line diff with a little
+//! context, so a one-word edit in a long narrative is easy to find.
+
+use similar::{ChangeTag, TextDiff};
+
+use super::incident::IncidentInput;
+use super::reported_time::{ReportedTime, ReportedTimeInput};
+use super::written_time::format_written;
+
+/// Unchanged lines shown around each change in a text diff.
+const CONTEXT_LINES: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub label: &'static str,
+    pub change: Change,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A one-line field: its value before and after (empty when unset).
+    Value { before: String, after: String },
+    /// A multi-line field: hunks of lines, each marked kept, removed or added.
+    Lines(Vec<Vec<DiffLine>>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffLine {
+    pub mark: LineMark,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineMark {
+    Kept,
+    Removed,
+    Added,
+}
+
+impl LineMark {
+    /// `" "`, `"-"` or `"+"`, as in a unified diff.
+    pub fn sign(self) -> &'static str {
+        match self {
+            LineMark::Kept => " ",
+            LineMark::Removed => "−",
+            LineMark::Added => "+",
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            LineMark::Kept => "kept",
+            LineMark::Removed => "removed",
+            LineMark::Added => "added",
+        }
+    }
+}
+
+enum Shape {
+    Value,
+    Lines,
+}
+
+/// Every field of a report as text, in the order a report reads.
+fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
+    let opt = |value: &Option<String>| value.clone().unwrap_or_default();
+    let time = |value: &Option<ReportedTimeInput>| value.as_ref().map(written).unwrap_or_default();
+    vec![
+        ("Title", Shape::Value, input.title.clone()),
+        ("Slug", Shape::Value, opt(&input.slug)),
+        ("Status", Shape::Value, opt(&input.status)),
+        ("Severity", Shape::Value, opt(&input.severity)),
+        ("Organization", Shape::Value, opt(&input.organization)),
+        ("Services", Shape::Value, input.services.join(", ")),
+        ("Tags", Shape::Value, input.tags.join(", ")),
+        ("Detection", Shape::Value, opt(&input.detection)),
+        ("Source", Shape::Value, opt(&input.source_url)),
+        ("Authors", Shape::Value, input.authors.join(", ")),
+        ("Impact started", Shape::Value, time(&input.started_at)),
+        ("Detected", Shape::Value, time(&input.detected_at)),
+        ("Mitigated", Shape::Value, time(&input.mitigated_at)),
+        ("Resolved", Shape::Value, time(&input.resolved_at)),
+        ("Summary", Shape::Lines, input.summary.clone()),
+        ("Impact", Shape::Lines, input.impact.clone()),
+        ("Narrative", Shape::Lines, input.body.clone()),
+        (
+            "Timeline",
+            Shape::Lines,
+            lines(input.timeline.iter().map(|event| {
+                let at = event.at.as_ref().map(written).unwrap_or_else(|| "no time".into());
+                format!("{at} · {} · {}", opt(&event.kind), one_line(&event.text))
+            })),
+        ),
+        (
+            "Contributing factors",
+            Shape::Lines,
+            lines(input.factors.iter().map(|factor| {
+                let primary = if factor.primary { " (primary)" } else { "" };
+                format!("{}{primary}: {}", opt(&factor.category), one_line(&factor.text))
+            })),
+        ),
+        (
+            "Action items",
+            Shape::Lines,
+            lines(input.actions.iter().map(|action| {
+                let details: Vec<String> =
+                    [&action.owner, &action.status, &action.priority, &action.due_on, &action.tracker_url]
+                        .into_iter()
+                        .flatten()
+                        .cloned()
+                        .collect();
+                format!("{} [{}]", one_line(&action.text), details.join(", "))
+            })),
+        ),
+        (
+            "Related incidents",
+            Shape::Lines,
+            lines(input.related.iter().map(|link| format!("{} {}", opt(&link.kind), link.slug))),
+        ),
+    ]
+}
+
+fn written(time: &ReportedTimeInput) -> String {
+    match ReportedTime::parse(time) {
+        Ok(time) => format!("{} ({})", format_written(&time), time.precision.as_str()),
+        Err(_) => time.at.clone().unwrap_or_default(),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn lines(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join("\n")
+}
+
+/// The fields that differ between `before` and `after`, in report order.
+pub fn diff(before: &IncidentInput, after: &IncidentInput) -> Vec<FieldChange> {
+    fields(before)
+        .into_iter()
+        .zip(fields(after))
+        .filter(|((_, _, old), (_, _, new))| old != new)
+        .map(|((label, shape, old), (_, _, new))| FieldChange {
+            label,
+            change: match shape {
+                Shape::Value => Change::Value { before: old, after: new },
+                Shape::Lines => Change::Lines(line_diff(&old, &new)),
+            },
+        })
+        .collect()
+}
+
+fn line_diff(before: &str, after: &str) -> Vec<Vec<DiffLine>> {
+    // Both ends get a final newline so a changed last line diffs as a line.
+    let (before, after) = (format!("{before}\n"), format!("{after}\n"));
+    let diff = TextDiff::from_lines(&before, &after);
+    diff.grouped_ops(CONTEXT_LINES)
+        .iter()
+        .map(|group| {
+            group
+                .iter()
+                .flat_map(|op| diff.iter_changes(op))
+                .map(|change| DiffLine {
+                    mark: match change.tag() {
+                        ChangeTag::Equal => LineMark::Kept,
+                        ChangeTag::Delete => LineMark::Removed,
+                        ChangeTag::Insert => LineMark::Added,
+                    },
+                    text: change.value().trim_end_matches(['\n', '\r']).to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::incident::{FactorInput, TimelineEventInput};
+
+    fn report() -> IncidentInput {
+        IncidentInput {
+            title: "Database failover stalled writes".into(),
+            status: Some("draft".into()),
+            body: (1..=20).map(|n| format!("Paragraph {n}.")).collect::<Vec<_>>().join("\n"),
+            timeline: vec![TimelineEventInput {
+                at: Some(ReportedTimeInput {
+                    at: Some("2013-05-20T11:40:00-07:00".into()),
+                    zone: Some("PDT".into()),
+                    precision: None,
+                }),
+                kind: Some("detection".into()),
+                text: "Alert fired".into(),
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn identical_versions_have_no_changes() {
+        assert!(diff(&report(), &report()).is_empty());
+    }
+
+    #[test]
+    fn short_fields_show_both_values_and_long_text_a_focused_line_diff() {
+        let mut after = report();
+        after.status = Some("published".into());
+        after.body = after.body.replace("Paragraph 10.", "Paragraph ten, rewritten.");
+        after.factors.push(FactorInput { category: Some("capacity".into()), text: "Disk full".into(), primary: true });
+        let changes = diff(&report(), &after);
+        let labels: Vec<&str> = changes.iter().map(|c| c.label).collect();
+        assert_eq!(labels, ["Status", "Narrative", "Contributing factors"]);
+        assert_eq!(changes[0].change, Change::Value { before: "draft".into(), after: "published".into() });
+        let Change::Lines(hunks) = &changes[1].change else { panic!("the narrative is diffed by lines") };
+        assert_eq!(hunks.len(), 1);
+        let marks: Vec<(LineMark, &str)> = hunks[0].iter().map(|l| (l.mark, l.text.as_str())).collect();
+        assert_eq!(marks.len(), 2 * CONTEXT_LINES + 2, "{marks:?}");
+        assert!(marks.contains(&(LineMark::Removed, "Paragraph 10.")));
+        assert!(marks.contains(&(LineMark::Added, "Paragraph ten, rewritten.")));
+        let Change::Lines(hunks) = &changes[2].change else { panic!() };
+        assert_eq!(hunks[0].iter().find(|l| l.mark == LineMark::Added).unwrap().text, "capacity (primary): Disk full");
+    }
+
+    #[test]
+    fn timeline_rows_read_as_written_times() {
+        let mut after = report();
+        after.timeline[0].text = "Alert fired on write latency".into();
+        let changes = diff(&report(), &after);
+        let Change::Lines(hunks) = &changes[0].change else { panic!() };
+        assert_eq!(hunks[0][1].text, "2013-05-20 11:40 PDT (minute) · detection · Alert fired on write latency");
+    }
+}
