@@ -36,6 +36,7 @@ struct ListParams {
     year: Option<String>,
     category: Option<String>,
     has_open_actions: Option<String>,
+    created_by: Option<String>,
     order: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
@@ -80,6 +81,7 @@ impl ListParams {
             factor_category,
             has_open_actions,
             oldest_first,
+            created_by: text(&self.created_by).map(str::to_lowercase),
         })
     }
 

@@ -9,7 +9,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
-use super::{audit, change_log, is_unique_violation, revisions, Param, QueryBuilder, Store, StoreError};
+use super::{audit, change_log, is_unique_violation, revisions, workflow, Param, QueryBuilder, Store, StoreError};
 use crate::domain::incident::parse_date;
 use crate::domain::reported_time::now_to_the_second;
 use crate::domain::{
@@ -32,6 +32,8 @@ pub struct IncidentFilter {
     pub has_open_actions: bool,
     /// List the oldest incidents first instead of the newest.
     pub oldest_first: bool,
+    /// Only incidents this user created.
+    pub created_by: Option<String>,
 }
 
 /// Where a page of the list resumes: just after this incident in list order.
@@ -194,6 +196,10 @@ impl Store {
         };
         let incident = Incident { id: current.id, fields: fields.clone(), meta };
         revisions::record(&mut tx, &incident, note).await?;
+        if current.status != fields.status.as_str() {
+            workflow::record(&mut tx, current.id, incident.meta.version, fields.status, actor, now.unix_timestamp())
+                .await?;
+        }
         audit::record(&mut tx, actor, "incident.edit", &incident.fields.slug, note.unwrap_or_default()).await?;
         change_log::record(&mut tx, incident.id, "upsert", now.unix_timestamp()).await?;
         tx.commit().await?;
@@ -265,6 +271,9 @@ impl Store {
         }
         if let Some(severity) = filter.severity {
             query.push(" AND severity = ").bind(Param::Text(severity.as_str().into()));
+        }
+        if let Some(created_by) = &filter.created_by {
+            query.push(" AND created_by = ").bind(Param::Text(created_by.clone()));
         }
         if let Some(organization) = &filter.organization {
             query.push(" AND organization = ").bind(Param::Text(organization.clone()));
@@ -368,6 +377,19 @@ async fn insert_in(
     insert_parts(tx, id, fields).await?;
     let incident = Incident { id, fields: fields.clone(), meta };
     revisions::record(tx, &incident, note).await?;
+    let entered_at = match incident.fields.status {
+        Status::Published => incident.meta.published_at.unwrap_or(incident.meta.updated_at),
+        _ => incident.meta.updated_at,
+    };
+    workflow::record(
+        tx,
+        id,
+        incident.meta.version,
+        incident.fields.status,
+        &incident.meta.updated_by,
+        entered_at.unix_timestamp(),
+    )
+    .await?;
     change_log::record(tx, id, "upsert", incident.meta.updated_at.unix_timestamp()).await?;
     audit::record(tx, &incident.meta.created_by, action, &incident.fields.slug, note.unwrap_or_default()).await?;
     Ok(incident)
@@ -387,11 +409,13 @@ struct Current {
     created_at: i64,
     created_by: String,
     published_at: Option<i64>,
+    status: String,
 }
 
 async fn live_incident(tx: &mut Transaction<'static, Any>, slug: &str) -> Result<Current, StoreError> {
     let row = sqlx::query(
-        "SELECT id, version, created_at, created_by, published_at FROM incidents WHERE slug = $1 AND deleted_at IS NULL",
+        "SELECT id, version, created_at, created_by, published_at, status FROM incidents \
+         WHERE slug = $1 AND deleted_at IS NULL",
     )
     .bind(slug)
     .fetch_optional(&mut **tx)
@@ -403,6 +427,7 @@ async fn live_incident(tx: &mut Transaction<'static, Any>, slug: &str) -> Result
         created_at: row.try_get("created_at")?,
         created_by: row.try_get("created_by")?,
         published_at: row.try_get("published_at")?,
+        status: row.try_get("status")?,
     })
 }
 

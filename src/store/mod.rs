@@ -12,6 +12,7 @@ mod revisions;
 mod sessions;
 mod tokens;
 mod users;
+mod workflow;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -30,6 +31,7 @@ pub use revisions::Revision;
 pub use sessions::SessionRecord;
 pub use tokens::{TokenGrant, TokenSummary};
 pub use users::User;
+pub use workflow::WorkflowStep;
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -101,6 +101,7 @@ impl ListParams {
             factor_category: None,
             has_open_actions: self.open == "1",
             oldest_first: self.sort == "oldest",
+            created_by: None,
         }
     }
 
@@ -385,7 +386,7 @@ pub fn action_status_label(status: ActionStatus) -> &'static str {
     }
 }
 
-fn detection_label(detection: crate::domain::Detection) -> &'static str {
+pub fn detection_label(detection: crate::domain::Detection) -> &'static str {
     use crate::domain::Detection::*;
     match detection {
         Monitoring => "Monitoring",

@@ -8,9 +8,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
+use super::forms::{check_form, signed_in};
 use super::{format, page, Layout, WebError};
 use crate::app::AppState;
-use crate::auth::session::{self, constant_time_eq, same_origin};
 use crate::domain::{Role, Scope};
 use crate::error::AppError;
 use crate::store::{SessionRecord, TokenSummary};
@@ -64,15 +64,6 @@ struct TokensPage {
     message: Option<String>,
 }
 
-/// The signed-in session, or a redirect to the sign-in form.
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<SessionRecord, Response> {
-    match session::current(&state.store, headers).await {
-        Ok(Some(current)) => Ok(current),
-        Ok(None) => Err(Redirect::to("/login?next=/settings/tokens").into_response()),
-        Err(error) => Err(WebError(error).into_response()),
-    }
-}
-
 async fn render(
     state: &AppState,
     current: &SessionRecord,
@@ -95,20 +86,11 @@ async fn render(
 }
 
 async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let current = match signed_in(&state, &headers).await {
+    let current = match signed_in(&state, &headers, "/settings/tokens").await {
         Ok(current) => current,
         Err(redirect) => return Ok(redirect),
     };
     render(&state, &current, None, None, StatusCode::OK).await
-}
-
-/// Refuses a form from another site or without the session's token.
-fn check_form(headers: &HeaderMap, current: &SessionRecord, csrf: &str) -> Result<(), WebError> {
-    same_origin(headers)?;
-    if !constant_time_eq(csrf, &current.csrf_token) {
-        return Err(AppError::Forbidden("the form has expired: reload the page and try again".into()).into());
-    }
-    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,7 +110,7 @@ async fn create(
     headers: HeaderMap,
     form: Result<Form<CreateForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in(&state, &headers).await {
+    let current = match signed_in(&state, &headers, "/settings/tokens").await {
         Ok(current) => current,
         Err(redirect) => return Ok(redirect),
     };
@@ -176,7 +158,7 @@ async fn revoke(
     Path(id): Path<i64>,
     form: Result<Form<RevokeForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in(&state, &headers).await {
+    let current = match signed_in(&state, &headers, "/settings/tokens").await {
         Ok(current) => current,
         Err(redirect) => return Ok(redirect),
     };

@@ -1,0 +1,795 @@
+//! The report form as the browser posts it: every field of SPEC §2 as the
+//! text the writer typed, with the repeating rows (timeline, factors,
+//! actions, related) named `timeline[2].text` and so on. It converts to an
+//! `IncidentInput` for the same validation the API uses, and back from a
+//! stored report; what the writer typed is never thrown away, even when it
+//! does not validate. The buttons that add, remove, move and paste rows
+//! post the form back here, so all of it works without JavaScript.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::domain::incident::{ActionInput, FactorInput, RelatedInput, TimelineEventInput};
+use crate::domain::timeline_paste;
+use crate::domain::written_time::{format_written, parse_written, parse_zone, TimeDefaults};
+use crate::domain::{
+    ActionStatus, Detection, EventKind, FactorCategory, IncidentFields, IncidentInput, Precision, Priority,
+    RelationKind, ReportedTime, Severity, ValidationErrors,
+};
+
+/// At most this many rows of one kind are read from a post; validation
+/// refuses more than the domain allows well before.
+const MAX_POSTED_ROWS: usize = 2_000;
+
+/// A time as typed, with the precision the writer chose (empty: implied).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeField {
+    pub text: String,
+    pub precision: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventRow {
+    pub at: TimeField,
+    pub kind: String,
+    pub text: String,
+    /// Why a pasted line could not be read, until the writer saves.
+    pub flag: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FactorRow {
+    pub category: String,
+    pub text: String,
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActionRow {
+    pub text: String,
+    pub owner: String,
+    pub status: String,
+    pub priority: String,
+    pub due_on: String,
+    pub tracker_url: String,
+    pub completed_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RelatedRow {
+    pub slug: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportForm {
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body: String,
+    pub impact: String,
+    pub severity: String,
+    pub organization: String,
+    pub services: String,
+    pub tags: String,
+    pub detection: String,
+    pub source_url: String,
+    pub authors: String,
+    pub started_at: TimeField,
+    pub detected_at: TimeField,
+    pub mitigated_at: TimeField,
+    pub resolved_at: TimeField,
+    /// The zone for times written without one (`UTC`, `PDT`, `+02:00`).
+    pub default_zone: String,
+    pub timeline: Vec<EventRow>,
+    pub factors: Vec<FactorRow>,
+    pub actions: Vec<ActionRow>,
+    pub related: Vec<RelatedRow>,
+    /// Lines waiting to be read into timeline rows.
+    pub paste: String,
+    /// What this change was, for the history.
+    pub note: String,
+}
+
+/// The repeating parts of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Timeline,
+    Factors,
+    Actions,
+    Related,
+}
+
+impl Section {
+    fn parse(text: &str) -> Option<Section> {
+        match text {
+            "timeline" => Some(Section::Timeline),
+            "factors" => Some(Section::Factors),
+            "actions" => Some(Section::Actions),
+            "related" => Some(Section::Related),
+            _ => None,
+        }
+    }
+}
+
+/// What a button on the form asked for, besides saving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowEdit {
+    Add(Section),
+    Remove(Section, usize),
+    Up(Section, usize),
+    Down(Section, usize),
+}
+
+impl RowEdit {
+    /// `add:timeline`, `remove:factors:2`, `up:actions:1`, `down:related:0`.
+    pub fn parse(op: &str) -> Option<RowEdit> {
+        let mut parts = op.split(':');
+        let verb = parts.next()?;
+        let section = Section::parse(parts.next()?)?;
+        let index = parts.next().map(str::parse::<usize>);
+        match (verb, index) {
+            ("add", None) => Some(RowEdit::Add(section)),
+            ("remove", Some(Ok(index))) => Some(RowEdit::Remove(section, index)),
+            ("up", Some(Ok(index))) => Some(RowEdit::Up(section, index)),
+            ("down", Some(Ok(index))) => Some(RowEdit::Down(section, index)),
+            _ => None,
+        }
+    }
+}
+
+/// The Google SRE-style sections a new report's narrative starts with. The
+/// summary, impact, timeline, factors and actions have fields of their own.
+pub const SRE_TEMPLATE: &str = "## Background\n\n\
+What the affected system does and what a reader needs to know to follow the rest.\n\n\
+## Trigger and root causes\n\n\
+What set the incident off, and the conditions that let it do harm.\n\n\
+## Resolution\n\n\
+What stopped the harm, and what brought everything back.\n\n\
+## Detection\n\n\
+How we found out, and how we could have found out sooner.\n\n\
+## Lessons learned\n\n\
+### What went well\n\n\
+### What went wrong\n\n\
+### Where we got lucky\n\n\
+## Supporting information\n\n\
+Graphs, logs and links.\n";
+
+fn list_text(values: &[String]) -> String {
+    values.join(", ")
+}
+
+/// Services and tags are typed in one field, separated by commas (a label
+/// has none); authors are one per line, as a name may hold a comma.
+fn split_list(text: &str) -> Vec<String> {
+    text.split([',', '\n']).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect()
+}
+
+fn opt(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+impl TimeField {
+    fn from_time(time: Option<&ReportedTime>) -> TimeField {
+        match time {
+            None => TimeField::default(),
+            Some(time) => TimeField { text: format_written(time), precision: time.precision.as_str().to_string() },
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+
+    /// The time this field holds, or why it cannot be read.
+    fn read(&self, defaults: &TimeDefaults) -> Result<Option<ReportedTime>, String> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let precision = match self.precision.trim() {
+            "" => None,
+            text => Some(Precision::parse(text).ok_or_else(|| format!("`{text}` is not a precision"))?),
+        };
+        parse_written(&self.text, precision, defaults).map(Some)
+    }
+}
+
+impl EventRow {
+    fn is_blank(&self) -> bool {
+        self.at.is_empty() && self.text.trim().is_empty()
+    }
+}
+
+impl FactorRow {
+    fn is_blank(&self) -> bool {
+        self.category.trim().is_empty() && self.text.trim().is_empty()
+    }
+}
+
+impl ActionRow {
+    fn is_blank(&self) -> bool {
+        [&self.text, &self.owner, &self.due_on, &self.tracker_url, &self.completed_at]
+            .iter()
+            .all(|value| value.trim().is_empty())
+    }
+}
+
+impl RelatedRow {
+    fn is_blank(&self) -> bool {
+        self.slug.trim().is_empty()
+    }
+}
+
+/// One value of a posted form, by name.
+pub fn posted<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
+}
+
+/// `timeline[3].text` → (`timeline`, 3, `text`).
+fn row_name(name: &str) -> Option<(Section, usize, &str)> {
+    let (section, rest) = name.split_once('[')?;
+    let (index, field) = rest.split_once("].")?;
+    let index: usize = index.parse().ok()?;
+    Some((Section::parse(section)?, index, field))
+}
+
+impl ReportForm {
+    /// A new report: the SRE-style narrative and one empty row of each kind
+    /// to show where things go.
+    pub fn from_template(blank: bool) -> ReportForm {
+        ReportForm {
+            body: if blank { String::new() } else { SRE_TEMPLATE.to_string() },
+            detection: Detection::Unknown.as_str().to_string(),
+            default_zone: "UTC".to_string(),
+            timeline: vec![EventRow::default()],
+            factors: vec![FactorRow::default()],
+            actions: vec![ActionRow { status: ActionStatus::Open.as_str().into(), ..Default::default() }],
+            ..Default::default()
+        }
+    }
+
+    /// The form for editing a stored report.
+    pub fn from_fields(fields: &IncidentFields) -> ReportForm {
+        let zone = [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at]
+            .into_iter()
+            .flatten()
+            .map(|time| time.zone.clone())
+            .find(|zone| parse_zone(zone).is_some())
+            .unwrap_or_else(|| "UTC".to_string());
+        ReportForm {
+            title: fields.title.clone(),
+            slug: fields.slug.clone(),
+            summary: fields.summary.clone(),
+            body: fields.body.clone(),
+            impact: fields.impact.clone(),
+            severity: fields.severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            organization: fields.organization.clone().unwrap_or_default(),
+            services: list_text(&fields.services),
+            tags: list_text(&fields.tags),
+            detection: fields.detection.as_str().to_string(),
+            source_url: fields.source_url.clone().unwrap_or_default(),
+            authors: fields.authors.join("\n"),
+            started_at: TimeField::from_time(fields.started_at.as_ref()),
+            detected_at: TimeField::from_time(fields.detected_at.as_ref()),
+            mitigated_at: TimeField::from_time(fields.mitigated_at.as_ref()),
+            resolved_at: TimeField::from_time(fields.resolved_at.as_ref()),
+            default_zone: zone,
+            timeline: fields
+                .timeline
+                .iter()
+                .map(|event| EventRow {
+                    at: TimeField::from_time(event.at.as_ref()),
+                    kind: event.kind.as_str().to_string(),
+                    text: event.text.clone(),
+                    flag: String::new(),
+                })
+                .collect(),
+            factors: fields
+                .factors
+                .iter()
+                .map(|factor| FactorRow {
+                    category: factor.category.as_str().to_string(),
+                    text: factor.text.clone(),
+                    primary: factor.primary,
+                })
+                .collect(),
+            actions: fields
+                .actions
+                .iter()
+                .map(|action| ActionRow {
+                    text: action.text.clone(),
+                    owner: action.owner.clone().unwrap_or_default(),
+                    status: action.status.as_str().to_string(),
+                    priority: action.priority.map(|p| p.as_str().to_string()).unwrap_or_default(),
+                    due_on: action.due_on.map(crate::domain::incident::format_date).unwrap_or_default(),
+                    tracker_url: action.tracker_url.clone().unwrap_or_default(),
+                    completed_at: action
+                        .completed_at
+                        .map(crate::domain::reported_time::format_rfc3339)
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            related: fields
+                .related
+                .iter()
+                .map(|link| RelatedRow { slug: link.slug.clone(), kind: link.kind.as_str().to_string() })
+                .collect(),
+            paste: String::new(),
+            note: String::new(),
+        }
+    }
+
+    /// Reads a posted form. Unknown names are ignored; rows keep the order
+    /// of their indexes, gaps and all.
+    pub fn from_pairs(pairs: &[(String, String)]) -> ReportForm {
+        let mut form = ReportForm::default();
+        let mut timeline: BTreeMap<usize, EventRow> = BTreeMap::new();
+        let mut factors: BTreeMap<usize, FactorRow> = BTreeMap::new();
+        let mut actions: BTreeMap<usize, ActionRow> = BTreeMap::new();
+        let mut related: BTreeMap<usize, RelatedRow> = BTreeMap::new();
+        for (name, value) in pairs {
+            let value = value.clone();
+            if let Some((section, index, field)) = row_name(name) {
+                let full = |len: usize| len >= MAX_POSTED_ROWS;
+                match section {
+                    Section::Timeline if !full(timeline.len()) || timeline.contains_key(&index) => {
+                        let row = timeline.entry(index).or_default();
+                        match field {
+                            "at" => row.at.text = value,
+                            "precision" => row.at.precision = value,
+                            "kind" => row.kind = value,
+                            "text" => row.text = value,
+                            "flag" => row.flag = value,
+                            _ => {}
+                        }
+                    }
+                    Section::Factors if !full(factors.len()) || factors.contains_key(&index) => {
+                        let row = factors.entry(index).or_default();
+                        match field {
+                            "category" => row.category = value,
+                            "text" => row.text = value,
+                            "primary" => row.primary = !value.is_empty(),
+                            _ => {}
+                        }
+                    }
+                    Section::Actions if !full(actions.len()) || actions.contains_key(&index) => {
+                        let row = actions.entry(index).or_default();
+                        match field {
+                            "text" => row.text = value,
+                            "owner" => row.owner = value,
+                            "status" => row.status = value,
+                            "priority" => row.priority = value,
+                            "due_on" => row.due_on = value,
+                            "tracker_url" => row.tracker_url = value,
+                            "completed_at" => row.completed_at = value,
+                            _ => {}
+                        }
+                    }
+                    Section::Related if !full(related.len()) || related.contains_key(&index) => {
+                        let row = related.entry(index).or_default();
+                        match field {
+                            "slug" => row.slug = value,
+                            "kind" => row.kind = value,
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            let slot = match name.as_str() {
+                "title" => &mut form.title,
+                "slug" => &mut form.slug,
+                "summary" => &mut form.summary,
+                "body" => &mut form.body,
+                "impact" => &mut form.impact,
+                "severity" => &mut form.severity,
+                "organization" => &mut form.organization,
+                "services" => &mut form.services,
+                "tags" => &mut form.tags,
+                "detection" => &mut form.detection,
+                "source_url" => &mut form.source_url,
+                "authors" => &mut form.authors,
+                "started_at" => &mut form.started_at.text,
+                "started_at.precision" => &mut form.started_at.precision,
+                "detected_at" => &mut form.detected_at.text,
+                "detected_at.precision" => &mut form.detected_at.precision,
+                "mitigated_at" => &mut form.mitigated_at.text,
+                "mitigated_at.precision" => &mut form.mitigated_at.precision,
+                "resolved_at" => &mut form.resolved_at.text,
+                "resolved_at.precision" => &mut form.resolved_at.precision,
+                "default_zone" => &mut form.default_zone,
+                "paste" => &mut form.paste,
+                "note" => &mut form.note,
+                _ => continue,
+            };
+            *slot = value;
+        }
+        form.timeline = timeline.into_values().collect();
+        form.factors = factors.into_values().collect();
+        form.actions = actions.into_values().collect();
+        form.related = related.into_values().collect();
+        form
+    }
+
+    /// Adds, removes or moves a row. Out-of-range rows change nothing.
+    pub fn edit_rows(&mut self, edit: RowEdit) {
+        fn apply<T: Default>(rows: &mut Vec<T>, edit: RowEdit, new_row: impl FnOnce() -> T) {
+            match edit {
+                RowEdit::Add(_) => rows.push(new_row()),
+                RowEdit::Remove(_, index) if index < rows.len() => {
+                    rows.remove(index);
+                }
+                RowEdit::Up(_, index) if index > 0 && index < rows.len() => rows.swap(index - 1, index),
+                RowEdit::Down(_, index) if index + 1 < rows.len() => rows.swap(index, index + 1),
+                _ => {}
+            }
+        }
+        let section = match edit {
+            RowEdit::Add(section)
+            | RowEdit::Remove(section, _)
+            | RowEdit::Up(section, _)
+            | RowEdit::Down(section, _) => section,
+        };
+        match section {
+            Section::Timeline => apply(&mut self.timeline, edit, EventRow::default),
+            Section::Factors => apply(&mut self.factors, edit, FactorRow::default),
+            Section::Actions => apply(&mut self.actions, edit, || ActionRow {
+                status: ActionStatus::Open.as_str().into(),
+                ..Default::default()
+            }),
+            Section::Related => apply(&mut self.related, edit, RelatedRow::default),
+        }
+    }
+
+    /// What times written without a zone or a date are read against: the
+    /// form's zone, and the date of the first key moment that has one.
+    fn time_defaults(&self) -> TimeDefaults {
+        let zone_only = TimeDefaults { zone: opt(&self.default_zone), date: None };
+        let date = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
+            .into_iter()
+            .find_map(|field| field.read(&zone_only).ok().flatten())
+            .map(|time| time.at.date());
+        TimeDefaults { zone: zone_only.zone, date }
+    }
+
+    /// Reads the paste box into timeline rows appended after the others (an
+    /// empty row left by "add" is replaced). Unreadable lines become rows
+    /// that keep the line as their text and say why.
+    pub fn read_paste(&mut self) -> Result<usize, String> {
+        let mut defaults = self.time_defaults();
+        // A pasted line without a date follows the last row that has one.
+        let last_row_time = self.timeline.iter().rev().find_map(|row| row.at.read(&defaults).ok().flatten());
+        if let Some(time) = last_row_time {
+            defaults.date = Some(time.at.date());
+        }
+        let rows = timeline_paste::parse(&self.paste, &defaults)?;
+        self.timeline.retain(|row| !row.is_blank());
+        let count = rows.len();
+        for row in rows {
+            self.timeline.push(EventRow {
+                at: TimeField::from_time(row.at.as_ref()),
+                kind: row.kind.as_str().to_string(),
+                text: row.text,
+                flag: row.error.map(|reason| format!("Line {}: {reason}", row.line)).unwrap_or_default(),
+            });
+        }
+        self.paste.clear();
+        Ok(count)
+    }
+
+    /// Drops rows that were added but never filled in, before saving.
+    pub fn drop_blank_rows(&mut self) {
+        self.timeline.retain(|row| !row.is_blank());
+        self.factors.retain(|row| !row.is_blank());
+        self.actions.retain(|row| !row.is_blank());
+        self.related.retain(|row| !row.is_blank());
+    }
+
+    /// The input these fields make, and any time that could not be read.
+    /// `status` is the workflow's, not the form's.
+    pub fn to_input(&self, status: &str) -> (IncidentInput, ValidationErrors) {
+        let mut errors = ValidationErrors::default();
+        if let Err(message) = (TimeDefaults { zone: opt(&self.default_zone), date: None }).parsed_zone() {
+            errors.add("default_zone", message);
+        }
+        let defaults = self.time_defaults();
+        let mut time = |field: &str, value: &TimeField| match value.read(&defaults) {
+            Ok(time) => time.map(|t| t.to_input()),
+            Err(message) => {
+                errors.add(field, message);
+                None
+            }
+        };
+        let started_at = time("started_at", &self.started_at);
+        let detected_at = time("detected_at", &self.detected_at);
+        let mitigated_at = time("mitigated_at", &self.mitigated_at);
+        let resolved_at = time("resolved_at", &self.resolved_at);
+        let timeline = self
+            .timeline
+            .iter()
+            .enumerate()
+            .map(|(index, row)| TimelineEventInput {
+                at: time(&format!("timeline[{index}].at"), &row.at),
+                kind: opt(&row.kind),
+                text: row.text.clone(),
+            })
+            .collect();
+        let input = IncidentInput {
+            slug: opt(&self.slug),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            body: self.body.clone(),
+            impact: self.impact.clone(),
+            status: Some(status.to_string()),
+            severity: opt(&self.severity),
+            organization: opt(&self.organization),
+            services: split_list(&self.services),
+            tags: split_list(&self.tags),
+            detection: opt(&self.detection),
+            source_url: opt(&self.source_url),
+            authors: self.authors.lines().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect(),
+            started_at,
+            detected_at,
+            mitigated_at,
+            resolved_at,
+            timeline,
+            factors: self
+                .factors
+                .iter()
+                .map(|row| FactorInput { category: opt(&row.category), text: row.text.clone(), primary: row.primary })
+                .collect(),
+            actions: self
+                .actions
+                .iter()
+                .map(|row| ActionInput {
+                    text: row.text.clone(),
+                    owner: opt(&row.owner),
+                    status: opt(&row.status),
+                    priority: opt(&row.priority),
+                    due_on: opt(&row.due_on),
+                    tracker_url: opt(&row.tracker_url),
+                    completed_at: opt(&row.completed_at),
+                })
+                .collect(),
+            related: self
+                .related
+                .iter()
+                .map(|row| RelatedInput { slug: row.slug.trim().to_string(), kind: opt(&row.kind) })
+                .collect(),
+        };
+        (input, errors)
+    }
+
+    /// Validates the form as the API would, with the form's own time errors
+    /// first.
+    pub fn validate(&self, status: &str) -> Result<IncidentFields, FormErrors> {
+        let (input, mut errors) = self.to_input(status);
+        match input.validate() {
+            Ok(fields) if errors.is_empty() => Ok(fields),
+            Ok(_) => Err(FormErrors::new(errors)),
+            Err(more) => {
+                // A time the form could not read is absent from the input,
+                // so the domain does not complain about it twice.
+                errors.0.extend(more.0);
+                Err(FormErrors::new(errors))
+            }
+        }
+    }
+}
+
+/// Validation messages keyed by the form field they belong beside.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors {
+    by_field: HashMap<String, Vec<String>>,
+    pub count: usize,
+}
+
+impl FormErrors {
+    pub fn new(errors: ValidationErrors) -> FormErrors {
+        let mut by_field: HashMap<String, Vec<String>> = HashMap::new();
+        let count = errors.0.len();
+        for error in errors.0 {
+            // `tags[2]` is typed in the one `tags` field.
+            let field = match error.field.split_once('[') {
+                Some((list @ ("services" | "tags" | "authors"), _)) => list.to_string(),
+                _ => error.field,
+            };
+            by_field.entry(field).or_default().push(error.message);
+        }
+        FormErrors { by_field, count }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The message for a field, if any.
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.by_field.get(field).map(|messages| messages.join("; "))
+    }
+
+    /// The message for one field of a row: `row("timeline", 2, "at")`.
+    pub fn row(&self, section: &str, index: usize, field: &str) -> Option<String> {
+        self.get(&format!("{section}[{index}].{field}"))
+    }
+}
+
+/// One `<option>` of a drop-down.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn spaced(text: &str) -> String {
+    let text = text.replace('_', " ");
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn choices<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    label: fn(T) -> String,
+    selected: &str,
+    none: Option<&str>,
+) -> Vec<Choice> {
+    let mut list: Vec<Choice> = none
+        .map(|label| Choice { value: "", label: label.to_string(), selected: selected.trim().is_empty() })
+        .into_iter()
+        .collect();
+    list.extend(all.iter().map(|value| Choice {
+        value: name(*value),
+        label: label(*value),
+        selected: name(*value) == selected.trim(),
+    }));
+    list
+}
+
+pub fn severity_choices(selected: &str) -> Vec<Choice> {
+    choices(Severity::ALL, Severity::as_str, |s| s.as_str().to_uppercase(), selected, Some("Not set"))
+}
+
+pub fn detection_choices(selected: &str) -> Vec<Choice> {
+    choices(Detection::ALL, Detection::as_str, |d| super::incidents::detection_label(d).to_string(), selected, None)
+}
+
+pub fn precision_choices(selected: &str) -> Vec<Choice> {
+    choices(&Precision::ALL, Precision::as_str, |p| format!("to the {}", p.as_str()), selected, Some("As written"))
+        .into_iter()
+        .map(|choice| match choice.value {
+            "unknown" => Choice { label: "Unsure".into(), ..choice },
+            _ => choice,
+        })
+        .collect()
+}
+
+pub fn kind_choices(selected: &str) -> Vec<Choice> {
+    let selected = if selected.trim().is_empty() { EventKind::Note.as_str() } else { selected };
+    choices(EventKind::ALL, EventKind::as_str, |k| spaced(k.as_str()), selected, None)
+}
+
+pub fn category_choices(selected: &str) -> Vec<Choice> {
+    let label = |c| super::browse::category_label(c).to_string();
+    choices(FactorCategory::ALL, FactorCategory::as_str, label, selected, Some("Choose a category"))
+}
+
+pub fn action_status_choices(selected: &str) -> Vec<Choice> {
+    let selected = if selected.trim().is_empty() { ActionStatus::Open.as_str() } else { selected };
+    let label = |s| super::incidents::action_status_label(s).to_string();
+    choices(ActionStatus::ALL, ActionStatus::as_str, label, selected, None)
+}
+
+pub fn priority_choices(selected: &str) -> Vec<Choice> {
+    choices(Priority::ALL, Priority::as_str, |p| p.as_str().to_uppercase(), selected, Some("None"))
+}
+
+pub fn relation_choices(selected: &str) -> Vec<Choice> {
+    choices(RelationKind::ALL, RelationKind::as_str, |k| spaced(k.as_str()), selected, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn rows_are_read_by_index_and_keep_their_order() {
+        let form = ReportForm::from_pairs(&pairs(&[
+            ("title", "Writes stalled"),
+            ("timeline[5].text", "second"),
+            ("timeline[1].text", "first"),
+            ("timeline[1].at", "22:50 UTC"),
+            ("factors[0].category", "capacity"),
+            ("factors[0].primary", "on"),
+            ("bogus[0].x", "ignored"),
+            ("timeline[99999999999999999999].text", "ignored: the index is not a number we keep"),
+        ]));
+        let texts: Vec<&str> = form.timeline.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, ["first", "second"]);
+        assert!(form.factors[0].primary);
+        assert_eq!(form.timeline[0].at.text, "22:50 UTC");
+    }
+
+    #[test]
+    fn a_stored_report_comes_back_as_the_same_report() {
+        for (name, text) in crate::seeds::SEED_FILES {
+            let document = crate::import::markdown::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let fields = document.incident.validate().unwrap();
+            let form = ReportForm::from_fields(&fields);
+            let again = form.validate(fields.status.as_str()).unwrap_or_else(|e| panic!("{}: {e:?}", fields.slug));
+            assert_eq!(again, fields, "{}", fields.slug);
+        }
+    }
+
+    #[test]
+    fn times_without_a_zone_or_date_use_the_form_defaults() {
+        let form = ReportForm {
+            title: "T".into(),
+            default_zone: "PDT".into(),
+            started_at: TimeField { text: "2013-05-20 11:40".into(), precision: String::new() },
+            detected_at: TimeField { text: "12:05".into(), precision: "hour".into() },
+            ..Default::default()
+        };
+        let fields = form.validate("draft").unwrap();
+        assert_eq!(fields.detected_at.as_ref().unwrap().at_rfc3339(), "2013-05-20T12:05:00-07:00");
+        assert_eq!(fields.detected_at.unwrap().precision, Precision::Hour);
+    }
+
+    #[test]
+    fn errors_stand_beside_their_fields() {
+        let form = ReportForm {
+            title: String::new(),
+            tags: "dns, not ok!".into(),
+            started_at: TimeField { text: "yesterday".into(), precision: String::new() },
+            timeline: vec![EventRow {
+                text: "x".into(),
+                at: TimeField { text: "25:00 UTC".into(), ..Default::default() },
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let errors = form.validate("draft").unwrap_err();
+        assert!(errors.get("title").is_some());
+        assert!(errors.get("tags").unwrap().contains("not ok!"));
+        assert!(errors.get("started_at").unwrap().contains("2013-05-20 11:40 PDT"));
+        assert!(errors.row("timeline", 0, "at").is_some());
+    }
+
+    #[test]
+    fn rows_are_added_removed_and_moved() {
+        let mut form = ReportForm::default();
+        form.edit_rows(RowEdit::parse("add:timeline").unwrap());
+        form.edit_rows(RowEdit::parse("add:timeline").unwrap());
+        form.timeline[0].text = "a".into();
+        form.timeline[1].text = "b".into();
+        form.edit_rows(RowEdit::parse("down:timeline:0").unwrap());
+        assert_eq!(form.timeline[0].text, "b");
+        form.edit_rows(RowEdit::parse("up:timeline:1").unwrap());
+        assert_eq!(form.timeline[0].text, "a");
+        form.edit_rows(RowEdit::parse("remove:timeline:0").unwrap());
+        assert_eq!(form.timeline.len(), 1);
+        form.edit_rows(RowEdit::Remove(Section::Timeline, 7));
+        form.edit_rows(RowEdit::Up(Section::Timeline, 0));
+        assert_eq!(form.timeline.len(), 1);
+        assert!(RowEdit::parse("remove:timeline").is_none());
+        assert!(RowEdit::parse("drop:tables:1").is_none());
+    }
+
+    #[test]
+    fn pasted_lines_become_rows_and_unreadable_ones_are_flagged() {
+        let mut form = ReportForm::from_template(false);
+        form.default_zone = "UTC".into();
+        form.started_at.text = "2019-07-09 22:50 UTC".into();
+        form.paste = "22:50 UTC capacity started to drop\nsometime later we noticed\n23:10 alert fired".into();
+        assert_eq!(form.read_paste().unwrap(), 3);
+        assert_eq!(form.timeline.len(), 3, "the template's empty row is replaced");
+        assert_eq!(form.timeline[2].at.text, "2019-07-09 23:10 UTC");
+        assert_eq!(form.timeline[1].text, "sometime later we noticed");
+        assert!(form.timeline[1].flag.contains("Line 2"));
+        assert!(form.paste.is_empty());
+    }
+}
