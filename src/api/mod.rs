@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod extract;
 pub mod incidents;
+pub mod preview;
 pub mod search;
 pub mod timeline;
 
@@ -16,6 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(audit::router())
         .merge(incidents::router())
+        .merge(preview::router())
         .merge(search::router())
         .merge(timeline::router())
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })

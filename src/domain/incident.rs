@@ -654,13 +654,10 @@ fn check_key_moment_order(errors: &mut ValidationErrors, moments: [(&str, &Optio
                 errors.add(
                     *later_name,
                     format!(
-                        "{} ({} {}) is before {} ({} {}): key moments must run started, detected, mitigated, resolved",
-                        later_name,
-                        later.at_rfc3339(),
-                        later.zone,
-                        earlier_name,
-                        earlier.at_rfc3339(),
-                        earlier.zone
+                        "{later_name} ({}) is before {earlier_name} ({}): key moments must run started, detected, \
+                         mitigated, resolved; check the date and zone of each",
+                        super::written_time::format_written(later),
+                        super::written_time::format_written(earlier),
                     ),
                 );
             }

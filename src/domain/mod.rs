@@ -11,6 +11,7 @@ pub mod taxonomy;
 pub mod timeline_paste;
 pub mod user;
 pub mod validation;
+pub mod workflow;
 pub mod written_time;
 
 pub use durations::{Durations, Elapsed};

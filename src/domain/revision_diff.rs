@@ -153,9 +153,21 @@ pub fn diff(before: &IncidentInput, after: &IncidentInput) -> Vec<FieldChange> {
         .collect()
 }
 
+/// The fields that differ, each with its whole text on both sides: for
+/// setting two versions side by side.
+pub fn side_by_side(left: &IncidentInput, right: &IncidentInput) -> Vec<(&'static str, String, String)> {
+    fields(left)
+        .into_iter()
+        .zip(fields(right))
+        .filter(|((_, _, a), (_, _, b))| a != b)
+        .map(|((label, _, a), (_, _, b))| (label, a, b))
+        .collect()
+}
+
 fn line_diff(before: &str, after: &str) -> Vec<Vec<DiffLine>> {
     // Both ends get a final newline so a changed last line diffs as a line.
-    let (before, after) = (format!("{before}\n"), format!("{after}\n"));
+    let with_newline = |text: &str| if text.is_empty() { String::new() } else { format!("{text}\n") };
+    let (before, after) = (with_newline(before), with_newline(after));
     let diff = TextDiff::from_lines(&before, &after);
     diff.grouped_ops(CONTEXT_LINES)
         .iter()

@@ -2,6 +2,8 @@
 
 pub const MAX_SLUG_LEN: usize = 100;
 const GENERATED_SLUG_LEN: usize = 80;
+/// Addresses under `/incidents/` that are pages, not reports.
+const RESERVED: &[&str] = &["new"];
 
 /// Checks a slug given by a writer: lowercase ASCII letters and digits in
 /// groups joined by single hyphens.
@@ -11,7 +13,9 @@ pub fn validate_slug(slug: &str) -> Result<String, String> {
         && slug
             .split('-')
             .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-    if well_formed {
+    if RESERVED.contains(&slug) {
+        Err(format!("`{slug}` is kept for the site's own pages: choose another slug"))
+    } else if well_formed {
         Ok(slug.to_string())
     } else {
         Err(format!(
@@ -37,6 +41,9 @@ pub fn slug_from_title(title: &str) -> Option<String> {
             slug.push('-');
         }
         slug.push_str(&word);
+    }
+    if RESERVED.contains(&slug.as_str()) {
+        slug.push_str("-incident");
     }
     (!slug.is_empty()).then_some(slug)
 }

@@ -49,6 +49,12 @@ pub fn date(at: OffsetDateTime) -> String {
     at.format(DATE).unwrap_or_default()
 }
 
+/// When something was done here, in UTC: "20 May 2013 18:30 UTC".
+pub fn date_time(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{} {} UTC", date(at), clock(at))
+}
+
 /// A reported time in its own zone, as precisely as it is known:
 /// "11:40 PDT", "about 11:00 PDT", "20 May 2013", "time unknown".
 pub fn reported(time: &ReportedTime) -> String {

@@ -289,10 +289,19 @@ struct ShowPage {
     related: Vec<RelatedView>,
     linked_from: Vec<RelatedView>,
     similar: Vec<SearchHit>,
+    /// The reader may edit: show the status and the writing links.
+    writer: bool,
+    status_label: &'static str,
 }
 
-async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
-    let incident = state.store.get_incident(&slug).await?.filter(|i| i.fields.status == Status::Published);
+async fn show(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    // Writers see drafts and reports in review, with the links to edit.
+    let writer = super::forms::writer_reading(&state, &headers).await?.is_some();
+    let incident = state.store.get_incident(&slug).await?.filter(|i| writer || i.fields.status == Status::Published);
     let incident = incident.ok_or_else(|| missing("incident"))?;
     let rendered = state.renders.get(&incident);
     let similar = {
@@ -371,6 +380,8 @@ async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result
             .map(|link| RelatedView { slug: link.slug, title: Some(link.title), kind_label: relation_label(link.kind) })
             .collect(),
         similar,
+        writer,
+        status_label: crate::domain::workflow::status_words(fields.status),
         incident,
         rendered,
     };

@@ -7,9 +7,12 @@ pub mod actions;
 pub mod admin;
 pub mod assets;
 pub mod browse;
+pub mod drafts;
+pub mod editor;
 pub mod feed;
 pub mod format;
 pub mod forms;
+pub mod history;
 pub mod home;
 pub mod incidents;
 pub mod render_cache;
@@ -33,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(incidents::router())
+        .merge(editor::router())
+        .merge(history::router())
+        .merge(drafts::router())
         .merge(browse::router())
         .merge(actions::router())
         .merge(feed::router())

@@ -1,0 +1,403 @@
+//! Filing and editing reports in the browser: `/incidents/new` and
+//! `/incidents/{slug}/edit`. Every button posts the whole form back: saving
+//! and the workflow steps write through the store as the signed-in writer;
+//! adding, removing and moving rows, reading pasted lines and previewing
+//! Markdown only show the form again, with nothing typed lost. A save from a
+//! stale version shows both versions side by side instead of overwriting.
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::forms::{check_form, signed_in_writer};
+use super::report_form::{
+    self, posted, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
+};
+use super::{format, missing, page, Layout, WebError};
+use crate::app::AppState;
+use crate::domain::revision_diff::side_by_side;
+use crate::domain::workflow::{status_words, Step};
+use crate::domain::{Incident, IncidentFields, Status, ValidationErrors};
+use crate::error::AppError;
+use crate::markdown;
+use crate::store::{SessionRecord, StoreError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/incidents/new", get(new_form).post(new_posted))
+        .route("/incidents/{slug}/edit", get(edit_form).post(edit_posted))
+}
+
+/// The Markdown fields rendered as they will read.
+pub struct Previews {
+    pub summary: String,
+    pub impact: String,
+    pub body: String,
+}
+
+/// A save that came too late: the version it started from, and what the
+/// current version holds where the writer's text differs.
+pub struct Conflict {
+    pub based_on: i64,
+    pub current_version: i64,
+    pub updated_by: String,
+    pub updated_at: String,
+    pub differences: Vec<(&'static str, String, String)>,
+}
+
+/// A workflow button.
+pub struct StepButton {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "incidents/edit.html")]
+struct EditPage {
+    layout: Layout,
+    csrf: String,
+    /// Where the form posts.
+    action: String,
+    /// The report being edited; `None` for a new one.
+    slug: Option<String>,
+    version: i64,
+    status_label: &'static str,
+    steps: Vec<StepButton>,
+    form: ReportForm,
+    /// The four key moments: field name, label, value.
+    moments: Vec<(&'static str, &'static str, TimeField)>,
+    timeline: Vec<RowView<EventRow>>,
+    timeline_blank: RowView<EventRow>,
+    factors: Vec<RowView<FactorRow>>,
+    factors_blank: RowView<FactorRow>,
+    actions: Vec<RowView<ActionRow>>,
+    actions_blank: RowView<ActionRow>,
+    related: Vec<RowView<RelatedRow>>,
+    related_blank: RowView<RelatedRow>,
+    errors: FormErrors,
+    /// A message about the whole form, for example a refused step.
+    notice: Option<String>,
+    previews: Option<Previews>,
+    conflict: Option<Conflict>,
+}
+
+/// What the page shows besides the form itself.
+#[derive(Default)]
+struct Extras {
+    errors: FormErrors,
+    notice: Option<String>,
+    previews: Option<Previews>,
+    conflict: Option<Conflict>,
+}
+
+fn render(
+    current: &SessionRecord,
+    editing: Option<&Incident>,
+    form: ReportForm,
+    extras: Extras,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let (title, action, slug, version, report_status) = match editing {
+        None => ("New report".to_string(), "/incidents/new".to_string(), None, 0, Status::Draft),
+        Some(incident) => (
+            format!("Edit: {}", incident.fields.title),
+            format!("/incidents/{}/edit", incident.fields.slug),
+            Some(incident.fields.slug.clone()),
+            extras.conflict.as_ref().map_or(incident.meta.version, |c| c.current_version),
+            incident.fields.status,
+        ),
+    };
+    let steps = match editing {
+        None => vec![Step::Submit],
+        Some(_) => Step::available(report_status),
+    };
+    let errors = &extras.errors;
+    let (timeline, timeline_blank) =
+        row_views(&form.timeline, "timeline", &["at", "kind", "text"], errors, EventRow::default());
+    let (factors, factors_blank) =
+        row_views(&form.factors, "factors", &["category", "text"], errors, FactorRow::default());
+    let blank_action = ActionRow { status: "open".into(), ..Default::default() };
+    let action_fields = ["text", "owner", "status", "priority", "due_on", "tracker_url", "completed_at"];
+    let (actions, actions_blank) = row_views(&form.actions, "actions", &action_fields, errors, blank_action);
+    let (related, related_blank) =
+        row_views(&form.related, "related", &["slug", "kind"], errors, RelatedRow::default());
+    let mut response = page(&EditPage {
+        layout: Layout::new(title, "write"),
+        csrf: current.csrf_token.clone(),
+        action,
+        slug,
+        version,
+        status_label: status_words(report_status),
+        steps: steps.into_iter().map(|step| StepButton { value: step.as_str(), label: step.label() }).collect(),
+        moments: vec![
+            ("started_at", "Impact started", form.started_at.clone()),
+            ("detected_at", "Detected", form.detected_at.clone()),
+            ("mitigated_at", "Mitigated", form.mitigated_at.clone()),
+            ("resolved_at", "Resolved", form.resolved_at.clone()),
+        ],
+        form,
+        timeline,
+        timeline_blank,
+        factors,
+        factors_blank,
+        actions,
+        actions_blank,
+        related,
+        related_blank,
+        errors: extras.errors,
+        notice: extras.notice,
+        previews: extras.previews,
+        conflict: extras.conflict,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewParams {
+    #[serde(default)]
+    template: String,
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<NewParams>,
+) -> Result<Response, WebError> {
+    let current = match signed_in_writer(&state, &headers, "/incidents/new").await {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let form = ReportForm::from_template(params.template == "blank");
+    render(&current, None, form, Extras::default(), StatusCode::OK)
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    let current = match signed_in_writer(&state, &headers, &format!("/incidents/{slug}/edit")).await {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
+    let form = ReportForm::from_fields(&incident.fields);
+    render(&current, Some(&incident), form, Extras::default(), StatusCode::OK)
+}
+
+type Posted = Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
+
+async fn new_posted(State(state): State<AppState>, headers: HeaderMap, posted: Posted) -> Result<Response, WebError> {
+    let current = match signed_in_writer(&state, &headers, "/incidents/new").await {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let Form(pairs) = posted.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    check_form(&headers, &current, report_form::posted(&pairs, "csrf"))?;
+    handle(&state, &current, None, &pairs).await
+}
+
+async fn edit_posted(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    posted: Posted,
+) -> Result<Response, WebError> {
+    let current = match signed_in_writer(&state, &headers, &format!("/incidents/{slug}/edit")).await {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let Form(pairs) = posted.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    check_form(&headers, &current, report_form::posted(&pairs, "csrf"))?;
+    let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
+    handle(&state, &current, Some(&incident), &pairs).await
+}
+
+/// Does what the pressed button asked: a row edit, a paste, a preview, a
+/// save, or a workflow step (which saves too).
+async fn handle(
+    state: &AppState,
+    current: &SessionRecord,
+    editing: Option<&Incident>,
+    pairs: &[(String, String)],
+) -> Result<Response, WebError> {
+    let mut form = ReportForm::from_pairs(pairs);
+    let op = posted(pairs, "op");
+    if let Some(edit) = RowEdit::parse(op) {
+        form.edit_rows(edit);
+        return render(current, editing, form, Extras::default(), StatusCode::OK);
+    }
+    match op {
+        "paste" => {
+            let mut extras = Extras::default();
+            match form.read_paste() {
+                Ok(0) => extras.notice = Some("There were no lines to read.".into()),
+                Ok(count) => {
+                    let flagged = form.timeline.iter().filter(|row| !row.flag.is_empty()).count();
+                    let mut notice = format!("Read {count} pasted line{} into the timeline.", plural(count));
+                    if flagged > 0 {
+                        notice.push_str(&format!(
+                            " {flagged} could not be read completely and {} flagged below: check {}.",
+                            if flagged == 1 { "is" } else { "are" },
+                            if flagged == 1 { "it" } else { "them" }
+                        ));
+                    }
+                    extras.notice = Some(notice);
+                }
+                Err(message) => extras.errors = FormErrors::new(ValidationErrors::single("paste", message)),
+            }
+            render(current, editing, form, extras, StatusCode::OK)
+        }
+        "preview" => {
+            let previews = Previews {
+                summary: markdown::render(&form.summary),
+                impact: markdown::render(&form.impact),
+                body: markdown::render(&form.body),
+            };
+            render(current, editing, form, Extras { previews: Some(previews), ..Extras::default() }, StatusCode::OK)
+        }
+        _ => save(state, current, editing, form, op, posted(pairs, "version")).await,
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+async fn save(
+    state: &AppState,
+    current: &SessionRecord,
+    editing: Option<&Incident>,
+    mut form: ReportForm,
+    op: &str,
+    version: &str,
+) -> Result<Response, WebError> {
+    let status_now = editing.map_or(Status::Draft, |incident| incident.fields.status);
+    let step = Step::parse(op);
+    if let Some(step) = step {
+        if let Err(message) = step.check(status_now) {
+            let extras = Extras { notice: Some(format!("Not saved: {message}.")), ..Extras::default() };
+            return render(current, editing, form, extras, StatusCode::CONFLICT);
+        }
+    }
+    let status = step.map_or(status_now, Step::to);
+    form.drop_blank_rows();
+    let fields = match form.validate(status.as_str()) {
+        Ok(fields) => fields,
+        Err(errors) => {
+            let notice = format!(
+                "Not saved: {} field{} need{} attention. Everything you typed is still here.",
+                errors.count,
+                plural(errors.count),
+                if errors.count == 1 { "s" } else { "" }
+            );
+            let extras = Extras { errors, notice: Some(notice), ..Extras::default() };
+            return render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    let actor = current.user.name.as_str();
+    let note = Some(form.note.trim()).filter(|n| !n.is_empty()).or(step.map(Step::note));
+    let saved = match editing {
+        None => state.store.create_incident(&fields, actor).await,
+        Some(incident) => {
+            let Ok(expected) = version.trim().parse::<i64>() else {
+                return Err(AppError::BadRequest("the form does not say which version it edits".into()).into());
+            };
+            state.store.replace_incident(&incident.fields.slug, expected, &fields, actor, note.or(Some("edited"))).await
+        }
+    };
+    match saved {
+        Ok(incident) => Ok(Redirect::to(&format!("/incidents/{}", incident.fields.slug)).into_response()),
+        Err(StoreError::DuplicateSlug(slug)) => {
+            let errors = FormErrors::new(ValidationErrors::single(
+                "slug",
+                format!("another report already uses `{slug}`: choose a different slug"),
+            ));
+            let extras = Extras { errors, notice: Some("Not saved: the slug is taken.".into()), ..Extras::default() };
+            render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(StoreError::StaleVersion { .. }) | Err(StoreError::NotFound) if editing.is_some() => {
+            conflict(state, current, editing, form, &fields, version).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Someone saved a newer version first. Nothing is written: the writer gets
+/// their text back beside the current version, and a form that now edits
+/// the current version, to merge by hand.
+async fn conflict(
+    state: &AppState,
+    current: &SessionRecord,
+    editing: Option<&Incident>,
+    form: ReportForm,
+    yours: &IncidentFields,
+    based_on: &str,
+) -> Result<Response, WebError> {
+    let slug = editing.map(|incident| incident.fields.slug.as_str()).unwrap_or_default();
+    let Some(latest) = state.store.get_incident(slug).await? else {
+        let message = "This report was deleted while you were editing it. Your text is below: copy what you need.";
+        let extras = Extras { notice: Some(message.into()), ..Extras::default() };
+        return render(current, editing, form, extras, StatusCode::CONFLICT);
+    };
+    let mut theirs = latest.fields.to_input();
+    let mut mine = yours.to_input();
+    // The workflow status is not the writer's to merge.
+    theirs.status = None;
+    mine.status = None;
+    let conflict = Conflict {
+        based_on: based_on.trim().parse().unwrap_or_default(),
+        current_version: latest.meta.version,
+        updated_by: latest.meta.updated_by.clone(),
+        updated_at: format::date_time(latest.meta.updated_at),
+        differences: side_by_side(&mine, &theirs),
+    };
+    let extras = Extras { conflict: Some(conflict), ..Extras::default() };
+    render(current, Some(&latest), form, extras, StatusCode::CONFLICT)
+}
+
+/// A row of a repeating section, as the template fills it in: its index
+/// (`__i__` in the blank row JavaScript copies), its number for people, and
+/// the message beside each field.
+pub struct RowView<T> {
+    pub index: String,
+    pub number: String,
+    pub row: T,
+    pub errors: std::collections::HashMap<&'static str, String>,
+}
+
+impl<T> RowView<T> {
+    /// The message for one of the row's fields, if any.
+    pub fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+fn row_views<T: Clone>(
+    rows: &[T],
+    section: &str,
+    fields: &[&'static str],
+    errors: &FormErrors,
+    blank: T,
+) -> (Vec<RowView<T>>, RowView<T>) {
+    let views = rows
+        .iter()
+        .enumerate()
+        .map(|(index, row)| RowView {
+            index: index.to_string(),
+            number: (index + 1).to_string(),
+            row: row.clone(),
+            errors: fields.iter().filter_map(|f| errors.row(section, index, f).map(|message| (*f, message))).collect(),
+        })
+        .collect();
+    let template = RowView { index: "__i__".into(), number: "__n__".into(), row: blank, errors: Default::default() };
+    (views, template)
+}

@@ -1,0 +1,248 @@
+//! A report's history: the workflow steps it went through, every revision
+//! with who made it, when and why, a field-by-field diff of any two
+//! revisions, and restoring an old revision as a new one.
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use super::forms::{check_form, signed_in_writer, writer_reading};
+use super::{format, missing, page, Layout, WebError};
+use crate::app::AppState;
+use crate::domain::revision_diff::{diff, Change, FieldChange};
+use crate::domain::workflow::status_name;
+use crate::domain::{Incident, IncidentInput, Status};
+use crate::error::AppError;
+use crate::store::Revision;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/incidents/{slug}/history", get(history))
+        .route("/incidents/{slug}/diff", get(compare))
+        .route("/incidents/{slug}/history/{version}/restore", post(restore))
+}
+
+/// The incident at `slug` if this reader may see it: published reports for
+/// everyone, the rest for writers. Also says whether the reader writes.
+async fn visible(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<(Incident, Option<String>), WebError> {
+    let writer = writer_reading(state, headers).await?;
+    let incident = state.store.get_incident(slug).await?.ok_or_else(|| missing("incident"))?;
+    if incident.fields.status != Status::Published && writer.is_none() {
+        return Err(missing("incident"));
+    }
+    Ok((incident, writer.map(|session| session.csrf_token)))
+}
+
+pub struct StepView {
+    pub status: &'static str,
+    pub actor: String,
+    pub when: String,
+    pub version: i64,
+}
+
+pub struct RevisionView {
+    pub version: i64,
+    pub previous: Option<i64>,
+    pub when: String,
+    pub who: String,
+    pub note: String,
+    pub current: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "incidents/history.html")]
+struct HistoryPage {
+    layout: Layout,
+    slug: String,
+    title: String,
+    version: i64,
+    /// The session's CSRF token when the reader may restore.
+    csrf: Option<String>,
+    steps: Vec<StepView>,
+    revisions: Vec<RevisionView>,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    let (incident, csrf) = visible(&state, &headers, &slug).await?;
+    let revisions = state.store.list_revisions(&slug).await?.ok_or_else(|| missing("incident"))?;
+    let steps = state.store.workflow_steps(incident.id).await?;
+    let views = revisions
+        .iter()
+        .enumerate()
+        .map(|(index, revision)| RevisionView {
+            version: revision.version,
+            previous: revisions.get(index + 1).map(|older| older.version),
+            when: format::date_time(revision.created_at),
+            who: revision.created_by.clone(),
+            note: revision.note.clone().unwrap_or_default(),
+            current: revision.version == incident.meta.version,
+        })
+        .collect();
+    page(&HistoryPage {
+        layout: Layout::new(format!("History: {}", incident.fields.title), "incidents"),
+        slug: incident.fields.slug.clone(),
+        title: incident.fields.title.clone(),
+        version: incident.meta.version,
+        csrf,
+        steps: steps
+            .into_iter()
+            .map(|step| StepView {
+                status: status_name(step.status),
+                actor: step.actor,
+                when: format::date_time(step.at),
+                version: step.version,
+            })
+            .collect(),
+        revisions: views,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CompareParams {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// One side of a comparison.
+pub struct RevisionHead {
+    pub version: i64,
+    pub when: String,
+    pub who: String,
+    pub note: String,
+}
+
+impl RevisionHead {
+    fn new(revision: &Revision) -> RevisionHead {
+        RevisionHead {
+            version: revision.version,
+            when: format::date_time(revision.created_at),
+            who: revision.created_by.clone(),
+            note: revision.note.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "incidents/diff.html")]
+struct DiffPage {
+    layout: Layout,
+    slug: String,
+    title: String,
+    version: i64,
+    csrf: Option<String>,
+    from: RevisionHead,
+    to: RevisionHead,
+    changes: Vec<FieldChange>,
+}
+
+async fn load_revision(state: &AppState, slug: &str, version: &str) -> Result<(Revision, IncidentInput), WebError> {
+    let number: i64 = version
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("`{}` is not a version number", version.trim())))?;
+    let revision =
+        state.store.get_revision(slug, number).await?.ok_or_else(|| missing(&format!("version {number}")))?;
+    let snapshot = revision.snapshot.clone().unwrap_or_default();
+    let input: IncidentInput = serde_json::from_value(snapshot)
+        .map_err(|error| AppError::Internal(anyhow::anyhow!("revision {number} of {slug} is unreadable: {error}")))?;
+    Ok((revision, input))
+}
+
+async fn compare(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    params: Result<Query<CompareParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, WebError> {
+    let (incident, csrf) = visible(&state, &headers, &slug).await?;
+    let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let (from, before) = load_revision(&state, &slug, &params.from).await?;
+    let (to, after) = load_revision(&state, &slug, &params.to).await?;
+    page(&DiffPage {
+        layout: Layout::new(format!("Changes: {}", incident.fields.title), "incidents"),
+        slug: incident.fields.slug.clone(),
+        title: incident.fields.title.clone(),
+        version: incident.meta.version,
+        csrf,
+        from: RevisionHead::new(&from),
+        to: RevisionHead::new(&to),
+        changes: diff(&before, &after),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RestoreForm {
+    #[serde(default)]
+    csrf: String,
+    /// The version the writer saw as current.
+    #[serde(default)]
+    current: String,
+}
+
+/// Saves an old revision's content as a new revision. The report keeps its
+/// address and its place in the workflow: restoring old text does not
+/// publish or unpublish anything.
+async fn restore(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, version)): Path<(String, String)>,
+    form: Result<Form<RestoreForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    let current = match signed_in_writer(&state, &headers, &format!("/incidents/{slug}/history")).await {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let Form(form) = form.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    check_form(&headers, &current, &form.csrf)?;
+    let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
+    let expected: i64 =
+        form.current.trim().parse().map_err(|_| AppError::BadRequest("the form does not say which version".into()))?;
+    let (revision, mut input) = load_revision(&state, &slug, &version).await?;
+    input.slug = Some(incident.fields.slug.clone());
+    input.status = Some(incident.fields.status.as_str().to_string());
+    let fields = input.validate().map_err(|errors| {
+        AppError::Conflict(format!(
+            "version {} no longer passes today's checks, so it cannot be restored as it is: {errors}",
+            revision.version
+        ))
+    })?;
+    let note = format!("restored version {}", revision.version);
+    match state.store.replace_incident(&slug, expected, &fields, &current.user.name, Some(&note)).await {
+        Ok(_) => {}
+        Err(crate::store::StoreError::StaleVersion { current }) => {
+            return Err(AppError::Conflict(format!(
+                "the report changed after you opened its history (it is now at version {current}), so nothing was \
+                 restored: look at the history again and choose once more"
+            ))
+            .into())
+        }
+        Err(error) => return Err(error.into()),
+    }
+    Ok(Redirect::to(&format!("/incidents/{slug}/history")).into_response())
+}
+
+impl DiffPage {
+    /// Whether a change is a one-line value (else a line diff).
+    fn value(change: &Change) -> Option<(&String, &String)> {
+        match change {
+            Change::Value { before, after } => Some((before, after)),
+            Change::Lines(_) => None,
+        }
+    }
+
+    fn hunks(change: &Change) -> &[Vec<crate::domain::revision_diff::DiffLine>] {
+        match change {
+            Change::Lines(hunks) => hunks,
+            Change::Value { .. } => &[],
+        }
+    }
+}
