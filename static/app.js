@@ -1,8 +1,16 @@
 // Progressive enhancement only: every page works without this file.
-// Highlights the timeline row a reader jumped to from the overview strip.
+// - Highlights the timeline row a reader jumped to from the overview strip.
+// - On the report form, adds, removes and reorders rows in place (without
+//   it, those buttons post the form back and the server does the same), and
+//   shows a live Markdown preview rendered by the server.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
+  markTarget();
+  document.querySelectorAll("form.report-form").forEach(enhanceForm);
+});
+
+function markTarget() {
   const mark = () => {
     document.querySelectorAll(".events li.target").forEach((row) => row.classList.remove("target"));
     const id = decodeURIComponent(window.location.hash.slice(1));
@@ -13,4 +21,147 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   window.addEventListener("hashchange", mark);
   mark();
-});
+}
+
+function enhanceForm(form) {
+  form.querySelectorAll("[data-rows]").forEach(enhanceRows);
+  form.querySelectorAll("textarea[data-preview]").forEach(enhancePreview);
+}
+
+// Rows: names look like `timeline[2].text`, ids like `timeline-2-text`, row
+// buttons carry `remove:timeline:2`. After any change every row is renumbered
+// so the posted form reads exactly as if the server had made the change.
+function enhanceRows(group) {
+  const section = group.dataset.rows;
+  const list = group.querySelector("[data-row-list]");
+  const template = group.querySelector("template[data-row-template]");
+  const add = group.querySelector("[data-row-add]");
+  if (!list || !template || !add) {
+    return;
+  }
+  const status = document.createElement("p");
+  status.className = "visually-hidden";
+  status.setAttribute("role", "status");
+  group.appendChild(status);
+  const rows = () => Array.from(list.querySelectorAll(":scope > [data-row]"));
+
+  const renumber = () => {
+    const index = new RegExp(`^(${section})(\\[|-)(\\d+|__i__)(\\]|-)`);
+    rows().forEach((row, i) => {
+      row.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach((el) => {
+        for (const attr of ["name", "id", "for", "aria-describedby"]) {
+          const value = el.getAttribute(attr);
+          if (value) {
+            el.setAttribute(attr, value.replace(index, `$1$2${i}$4`));
+          }
+        }
+      });
+      row.querySelectorAll("[data-row-op]").forEach((button) => {
+        button.value = button.value.replace(/:(\d+|__i__)$/, `:${i}`);
+        const label = button.getAttribute("aria-label") || "";
+        button.setAttribute("aria-label", label.replace(/\b(\d+|__n__)\b/, String(i + 1)));
+      });
+      const number = row.querySelector("[data-number]");
+      if (number) {
+        number.textContent = String(i + 1);
+      }
+    });
+  };
+
+  add.addEventListener("click", (event) => {
+    event.preventDefault();
+    const row = template.content.firstElementChild.cloneNode(true);
+    list.appendChild(row);
+    renumber();
+    const first = row.querySelector("input, select, textarea");
+    if (first) {
+      first.focus();
+    }
+    status.textContent = `Added row ${rows().length}.`;
+  });
+
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-row-op]");
+    if (!button || !list.contains(button)) {
+      return;
+    }
+    event.preventDefault();
+    const row = button.closest("[data-row]");
+    const op = button.dataset.rowOp;
+    if (op === "remove") {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      renumber();
+      (next ? next.querySelector("input, select, textarea") : add).focus();
+      status.textContent = "Row removed.";
+      return;
+    }
+    if (op === "up" && row.previousElementSibling) {
+      list.insertBefore(row, row.previousElementSibling);
+    } else if (op === "down" && row.nextElementSibling) {
+      list.insertBefore(row.nextElementSibling, row);
+    } else {
+      return;
+    }
+    renumber();
+    const again = row.querySelector(`[data-row-op="${op}"]`);
+    if (again) {
+      again.focus();
+    }
+    status.textContent = `Row moved to position ${rows().indexOf(row) + 1}.`;
+  });
+}
+
+// A "Live preview" switch under each Markdown field; the server renders and
+// sanitises the text exactly as the report page will.
+function enhancePreview(textarea) {
+  const toggle = document.createElement("label");
+  toggle.className = "check preview-toggle";
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  toggle.append(box, " Live preview");
+  const output = document.createElement("div");
+  output.className = "preview prose";
+  output.hidden = true;
+  output.setAttribute("aria-live", "polite");
+  output.setAttribute("aria-label", `Preview of ${textarea.labels[0] ? textarea.labels[0].firstChild.textContent.trim() : "the text"}`);
+  textarea.after(toggle, output);
+
+  let timer = null;
+  let sent = 0;
+  const render = async () => {
+    const ticket = ++sent;
+    try {
+      const response = await fetch("/api/v1/preview", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ markdown: textarea.value }),
+        credentials: "same-origin",
+      });
+      const body = await response.json();
+      if (ticket !== sent) {
+        return;
+      }
+      if (response.ok) {
+        output.innerHTML = body.html || "<p class=\"soft\">Nothing to preview yet.</p>";
+      } else {
+        output.textContent = body.detail || "The preview could not be made.";
+      }
+    } catch (error) {
+      output.textContent = "The preview could not be made: the server did not answer.";
+    }
+  };
+  box.addEventListener("change", () => {
+    output.hidden = !box.checked;
+    if (box.checked) {
+      render();
+    }
+  });
+  textarea.addEventListener("input", () => {
+    if (!box.checked) {
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(render, 300);
+  });
+}

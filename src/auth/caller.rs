@@ -17,11 +17,13 @@ use crate::store::User;
 pub struct Caller {
     pub user: Option<User>,
     pub scope: Scope,
+    /// Known by a browser session's cookie rather than a token.
+    pub by_session: bool,
 }
 
 impl Caller {
     pub fn anonymous() -> Caller {
-        Caller { user: None, scope: Scope::Read }
+        Caller { user: None, scope: Scope::Read, by_session: false }
     }
 
     fn role(&self) -> Option<Role> {
@@ -42,6 +44,9 @@ impl Caller {
             (Some(role), _) if role < Role::Writer => {
                 Err(AppError::Forbidden(format!("a {role} may read but not change reports")))
             }
+            (Some(_), _) if self.by_session => Err(AppError::Forbidden(
+                "a browser session writes through the forms; the API needs a token with write scope".into(),
+            )),
             (Some(_), Scope::Read) => {
                 Err(AppError::Forbidden("this token has read scope; writing needs write scope".into()))
             }
@@ -73,7 +78,8 @@ impl FromRequestParts<AppState> for Caller {
             // through the API still need a token, so no form on another
             // site can ride on the cookie.
             let session = super::session::current(&state.store, &parts.headers).await?;
-            return Ok(Caller { user: session.map(|session| session.user), scope: Scope::Read });
+            let user = session.map(|session| session.user);
+            return Ok(Caller { by_session: user.is_some(), user, scope: Scope::Read });
         };
         let value = value.to_str().unwrap_or_default().trim();
         let Some(token) = value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
@@ -87,7 +93,7 @@ impl FromRequestParts<AppState> for Caller {
         if grant.expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
             return Err(AppError::Unauthorized("the token has expired".into()));
         }
-        Ok(Caller { user: Some(grant.user), scope: grant.scope })
+        Ok(Caller { user: Some(grant.user), scope: grant.scope, by_session: false })
     }
 }
 

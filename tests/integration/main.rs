@@ -14,3 +14,4 @@ mod pages;
 mod search;
 mod seeds;
 mod sign_in;
+mod writing;

@@ -1,0 +1,560 @@
+//! Writing in the browser, through real HTTP with a real session: the new
+//! and edit forms, post-back row buttons, paste-a-timeline, preview,
+//! validation that keeps what was typed, the review workflow, the conflict
+//! page, and history with diffs and restore.
+
+use reqwest::header::{COOKIE, LOCATION, ORIGIN};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+use hindsight::domain::{Role, Status};
+
+on_both_backends!(
+    a_writer_files_a_complete_report_and_takes_it_through_review,
+    validation_messages_stand_beside_their_fields_and_keep_what_was_typed,
+    row_buttons_add_remove_and_move_rows_without_javascript,
+    a_stale_edit_shows_both_versions_and_overwrites_nothing,
+    history_lists_revisions_diffs_any_two_and_restores_an_old_one,
+    only_signed_in_writers_with_the_form_token_can_write,
+    workflow_steps_are_taken_in_order,
+    markdown_previews_are_rendered_and_sanitised,
+);
+
+/// A browser signed in as one user: its session cookie, no redirects
+/// followed, no token.
+struct Session<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookie: String,
+}
+
+impl<'a> Session<'a> {
+    async fn sign_in(app: &'a TestApp, name: &str, role: Role) -> Session<'a> {
+        let (_, password) = hindsight::auth::add_user(&app.store, name, role, "test").await.unwrap();
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let login = client.get(app.url("/login")).send().await.unwrap();
+        let form_cookie = login
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("hindsight_form="))
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let csrf = csrf_in(&login.text().await.unwrap());
+        let signed_in = client
+            .post(app.url("/login"))
+            .header(COOKIE, form_cookie)
+            .form(&[("name", name), ("password", password.as_str()), ("csrf", csrf.as_str()), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 303, "{name} signs in");
+        let cookie = signed_in
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("hindsight_session="))
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        Session { app, client, cookie }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.app.url(path)).header(COOKIE, &self.cookie).send().await.unwrap()
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, pairs: &[(String, String)]) -> reqwest::Response {
+        self.client.post(self.app.url(path)).header(COOKIE, &self.cookie).form(pairs).send().await.unwrap()
+    }
+
+    /// Posts the report form of `page` as a browser would, with `changes`
+    /// made to it and the button `op` pressed.
+    async fn submit(&self, path: &str, page: &str, op: &str, changes: &[(&str, &str)]) -> reqwest::Response {
+        let mut pairs = form_fields(page);
+        for (name, value) in changes {
+            match pairs.iter_mut().find(|(key, _)| key == name) {
+                Some(pair) => pair.1 = value.to_string(),
+                None => pairs.push((name.to_string(), value.to_string())),
+            }
+        }
+        pairs.push(("op".into(), op.into()));
+        self.post(path, &pairs).await
+    }
+}
+
+fn csrf_in(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+/// Undoes HTML escaping: named entities and decimal character references.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find(';').filter(|end| *end < 8) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            _ => entity.strip_prefix('#').and_then(|n| n.parse::<u32>().ok()).and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = tag[start..].find('"')? + start;
+    Some(unescape(&tag[start..end]))
+}
+
+/// The name/value pairs a browser would post from the page's report form:
+/// inputs, checked boxes, textareas and the selected option of each select;
+/// rows inside `<template>` are not part of the form.
+fn form_fields(page: &str) -> Vec<(String, String)> {
+    let start = page.find("<form class=\"report-form\"").expect("the page has the report form");
+    let mut html = page[start..page[start..].find("</form>").unwrap() + start].to_string();
+    while let Some(open) = html.find("<template") {
+        let close = html[open..].find("</template>").unwrap() + open + "</template>".len();
+        html.replace_range(open..close, "");
+    }
+    let mut pairs = Vec::new();
+    let mut rest = html.as_str();
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open..];
+        let tag_end = rest.find('>').unwrap() + 1;
+        let tag = &rest[..tag_end];
+        if tag.starts_with("<input") {
+            let kind = attribute(tag, "type").unwrap_or_default();
+            if let Some(name) = attribute(tag, "name") {
+                if kind != "checkbox" || tag.contains(" checked") {
+                    pairs.push((name, attribute(tag, "value").unwrap_or_default()));
+                }
+            }
+        } else if tag.starts_with("<textarea") {
+            let close = rest.find("</textarea>").unwrap();
+            pairs.push((attribute(tag, "name").unwrap(), unescape(&rest[tag_end..close])));
+        } else if tag.starts_with("<select") {
+            let close = rest.find("</select>").unwrap();
+            let options: Vec<&str> = rest[tag_end..close].split("<option").skip(1).collect();
+            let chosen =
+                options.iter().find(|o| o.split('>').next().unwrap().contains(" selected")).or(options.first());
+            let value = chosen.and_then(|o| attribute(o, "value")).unwrap_or_default();
+            pairs.push((attribute(tag, "name").unwrap(), value));
+        }
+        rest = &rest[tag_end..];
+    }
+    pairs
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+async fn incident_json(app: &TestApp, slug: &str) -> Value {
+    app.get_json(&format!("/api/v1/incidents/{slug}")).await
+}
+
+/// Files a small draft through the form and returns its slug.
+async fn file_draft(writer: &Session<'_>, title: &str, summary: &str) -> String {
+    let page = writer.page("/incidents/new").await;
+    let saved = writer.submit("/incidents/new", &page, "save", &[("title", title), ("summary", summary)]).await;
+    assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+    location(&saved).trim_start_matches("/incidents/").to_string()
+}
+
+async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new").await;
+    assert!(page.contains("## Trigger and root causes"), "the narrative starts from the SRE template");
+    assert!(writer
+        .page("/incidents/new?template=blank")
+        .await
+        .contains("<textarea id=\"body\" name=\"body\" rows=\"18\" data-preview></textarea>"));
+
+    // Paste three lines: two read, one kept and flagged.
+    let paste = "22:50 UTC capacity started to drop\n23:05 - alert fired on the API\nsometime later we rolled back";
+    let pasted = writer
+        .submit(
+            "/incidents/new",
+            &page,
+            "paste",
+            &[("title", "API capacity collapse"), ("started_at", "2019-07-09 22:50 UTC"), ("paste", paste)],
+        )
+        .await;
+    assert_eq!(pasted.status(), 200);
+    let page = pasted.text().await.unwrap();
+    assert!(page.contains("Read 3 pasted lines"), "{page}");
+    let fields = form_fields(&page);
+    let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert_eq!(value("timeline[0].at"), "2019-07-09 22:50 UTC");
+    assert_eq!(value("timeline[1].at"), "2019-07-09 23:05 UTC", "no zone: the form's; no date: the line before's");
+    assert_eq!(value("timeline[1].kind"), "detection");
+    assert_eq!(value("timeline[2].text"), "sometime later we rolled back", "an unreadable line is kept");
+    assert!(value("timeline[2].flag").contains("no time"), "and flagged");
+    assert_eq!(value("paste"), "", "the paste box is emptied");
+    assert_eq!(value("title"), "API capacity collapse", "nothing typed is lost");
+
+    // Fill in the rest and save a draft.
+    let page = writer.submit("/incidents/new", &page, "add:factors", &[]).await.text().await.unwrap();
+    let saved = writer
+        .submit(
+            "/incidents/new",
+            &page,
+            "save",
+            &[
+                ("timeline[2].at", "23:40"),
+                ("summary", "Capacity fell and the API **failed**."),
+                ("severity", "sev2"),
+                ("services", "api, ingest"),
+                ("tags", "capacity"),
+                ("detected_at", "23:05"),
+                ("resolved_at", "2019-07-10 00:30 UTC"),
+                ("factors[0].category", "capacity"),
+                ("factors[0].text", "The cluster had no headroom."),
+                ("factors[0].primary", "on"),
+                ("factors[1].category", "monitoring_gap"),
+                ("factors[1].text", "No alert on queue depth."),
+                ("actions[0].text", "Add headroom alerts"),
+                ("actions[0].owner", "sre"),
+                ("actions[0].due_on", "2019-08-01"),
+                ("actions[0].priority", "high"),
+                ("note", "first draft"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+    assert_eq!(location(&saved), "/incidents/api-capacity-collapse");
+    let stored = incident_json(&app, "api-capacity-collapse").await;
+    assert_eq!(stored["status"], "draft");
+    assert_eq!(stored["created_by"], "wren");
+    assert_eq!(stored["timeline"].as_array().unwrap().len(), 3);
+    assert_eq!(stored["timeline"][2]["at"]["at"], "2019-07-09T23:40:00Z");
+    assert_eq!(stored["factors"].as_array().unwrap().len(), 2);
+    assert_eq!(stored["factors"][0]["primary"], true);
+    assert_eq!(stored["actions"][0]["due_on"], "2019-08-01");
+    assert_eq!(stored["services"], serde_json::json!(["api", "ingest"]));
+    assert_eq!(stored["time_to_detect_seconds"], 15 * 60);
+
+    // A draft is the writer's, not the public's; "My drafts" lists it.
+    assert_eq!(app.anonymous().get(app.url("/incidents/api-capacity-collapse")).send().await.unwrap().status(), 404);
+    assert!(writer.page("/incidents/api-capacity-collapse").await.contains("This report is a draft"));
+    assert!(writer.page("/drafts").await.contains("API capacity collapse"));
+
+    // Submit for review, then publish, by another writer.
+    let page = writer.page("/incidents/api-capacity-collapse/edit").await;
+    assert_eq!(writer.submit("/incidents/api-capacity-collapse/edit", &page, "submit", &[]).await.status(), 303);
+    let reviewer = Session::sign_in(&app, "rhea", Role::Writer).await;
+    let drafts = reviewer.page("/drafts").await;
+    assert!(drafts.split("Waiting for review").nth(1).unwrap().contains("API capacity collapse"));
+    let page = reviewer.page("/incidents/api-capacity-collapse/edit").await;
+    assert_eq!(reviewer.submit("/incidents/api-capacity-collapse/edit", &page, "publish", &[]).await.status(), 303);
+
+    let stored = incident_json(&app, "api-capacity-collapse").await;
+    assert_eq!(stored["status"], "published");
+    assert_eq!(stored["version"], 3);
+    assert!(stored["published_at"].is_string());
+    let incident = app.store.get_incident("api-capacity-collapse").await.unwrap().unwrap();
+    let steps: Vec<(Status, String)> =
+        app.store.workflow_steps(incident.id).await.unwrap().into_iter().map(|s| (s.status, s.actor)).collect();
+    assert_eq!(
+        steps,
+        [(Status::Draft, "wren".into()), (Status::InReview, "wren".into()), (Status::Published, "rhea".into())]
+    );
+    let public = app.anonymous().get(app.url("/incidents/api-capacity-collapse")).send().await.unwrap();
+    assert_eq!(public.status(), 200);
+    assert!(public.text().await.unwrap().contains("<strong>failed</strong>"));
+    app.wait_until_found("headroom", "api-capacity-collapse").await;
+}
+
+async fn validation_messages_stand_beside_their_fields_and_keep_what_was_typed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new").await;
+    let refused = writer
+        .submit(
+            "/incidents/new",
+            &page,
+            "save",
+            &[
+                ("title", ""),
+                ("summary", "Kept <summary> & all"),
+                ("tags", "dns, not a tag!"),
+                ("started_at", "2013-05-20 11:40 PDT"),
+                ("detected_at", "2013-05-20 10:00 PDT"),
+                ("mitigated_at", "next tuesday"),
+                ("timeline[0].at", "12:00"),
+                ("timeline[0].text", ""),
+                ("factors[0].text", "A factor without a category"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    let message = |id: &str| {
+        let marker = format!("id=\"{id}-error\">");
+        page.split(&marker).nth(1).map(|rest| unescape(rest.split('<').next().unwrap()))
+    };
+    assert_eq!(message("title").as_deref(), Some("must not be empty"));
+    assert!(message("tags").unwrap().contains("not a tag!"));
+    let order = message("detected_at").unwrap();
+    assert!(order.contains("is before started_at (2013-05-20 11:40 PDT)"), "{order}");
+    assert!(message("mitigated_at").unwrap().contains("2013-05-20 11:40 PDT"), "says what a time looks like");
+    assert!(message("timeline-0-text").is_some());
+    assert!(message("factors-0-category").unwrap().contains("choose a category"));
+    // Each message sits right after its field, which points at it.
+    let title_field = page.find("id=\"title\"").unwrap();
+    assert!(page[title_field..].split("</p>").next().unwrap().contains("aria-describedby=\"title-error\""));
+    // Everything typed comes back.
+    let fields = form_fields(&page);
+    let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!(value("summary"), "Kept <summary> & all");
+    assert_eq!(value("mitigated_at"), "next tuesday");
+    assert_eq!(value("factors[0].text"), "A factor without a category");
+    assert_eq!(value("tags"), "dns, not a tag!");
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 0, "nothing was saved");
+}
+
+async fn row_buttons_add_remove_and_move_rows_without_javascript(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new").await;
+    let texts = |page: &str| -> Vec<String> {
+        form_fields(page)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("timeline[") && k.ends_with("].text"))
+            .map(|(_, v)| v)
+            .collect()
+    };
+    let page = writer
+        .submit("/incidents/new", &page, "add:timeline", &[("timeline[0].text", "first")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let page = writer
+        .submit("/incidents/new", &page, "add:timeline", &[("timeline[1].text", "second")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&page), ["first", "second", ""]);
+    let page = writer.submit("/incidents/new", &page, "up:timeline:1", &[]).await.text().await.unwrap();
+    assert_eq!(texts(&page), ["second", "first", ""]);
+    let page = writer.submit("/incidents/new", &page, "remove:timeline:2", &[]).await.text().await.unwrap();
+    let page = writer.submit("/incidents/new", &page, "down:timeline:0", &[]).await.text().await.unwrap();
+    assert_eq!(texts(&page), ["first", "second"]);
+    let page = writer.submit("/incidents/new", &page, "remove:timeline:99", &[]).await.text().await.unwrap();
+    assert_eq!(texts(&page), ["first", "second"], "a row that is not there changes nothing");
+    let page = writer.submit("/incidents/new", &page, "add:related", &[]).await.text().await.unwrap();
+    assert!(page.contains("name=\"related[0].slug\""));
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 0, "row buttons never save");
+}
+
+async fn a_stale_edit_shows_both_versions_and_overwrites_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = Session::sign_in(&app, "ann", Role::Writer).await;
+    let bob = Session::sign_in(&app, "bob", Role::Writer).await;
+    let slug = file_draft(&ann, "Queue stalled", "The queue stalled.").await;
+    let path = format!("/incidents/{slug}/edit");
+    let anns_page = ann.page(&path).await;
+    let bobs_page = bob.page(&path).await;
+    let first = ann.submit(&path, &anns_page, "save", &[("summary", "Ann's account of the stall.")]).await;
+    assert_eq!(first.status(), 303);
+
+    let late = bob.submit(&path, &bobs_page, "save", &[("summary", "Bob's account of the stall.")]).await;
+    assert_eq!(late.status(), 409);
+    let page = late.text().await.unwrap();
+    assert!(page.contains("Someone else saved this report"));
+    let table = page.split("class=\"side-by-side\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(unescape(table).contains("Bob's account of the stall."), "the writer's text");
+    assert!(unescape(table).contains("Ann's account of the stall."), "beside the current version");
+    assert_eq!(incident_json(&app, &slug).await["summary"], "Ann's account of the stall.", "nothing overwritten");
+    let fields = form_fields(&page);
+    assert!(fields.contains(&("summary".into(), "Bob's account of the stall.".into())), "the form keeps Bob's text");
+    assert!(fields.contains(&("version".into(), "2".into())), "and now edits the current version");
+
+    // Bob merges by hand and saves.
+    let merged = bob.submit(&path, &page, "save", &[("summary", "Ann's and Bob's account.")]).await;
+    assert_eq!(merged.status(), 303);
+    let stored = incident_json(&app, &slug).await;
+    assert_eq!((stored["summary"].as_str(), stored["version"].as_i64()), (Some("Ann's and Bob's account."), Some(3)));
+}
+
+async fn history_lists_revisions_diffs_any_two_and_restores_an_old_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let slug = file_draft(&writer, "Cache purge took the site down", "A purge emptied every cache.").await;
+    let path = format!("/incidents/{slug}/edit");
+    let body = "Line one.\nLine two.\nLine three.";
+    let page = writer.page(&path).await;
+    let edited = writer.submit(&path, &page, "save", &[("body", body), ("note", "wrote the narrative")]).await;
+    assert_eq!(edited.status(), 303);
+    let page = writer.page(&path).await;
+    let edited = writer
+        .submit(&path, &page, "save", &[("body", "Line one.\nLine 2, rewritten.\nLine three."), ("severity", "sev1")])
+        .await;
+    assert_eq!(edited.status(), 303);
+
+    let history = writer.page(&format!("/incidents/{slug}/history")).await;
+    for expected in ["wrote the narrative", "created", "edited", "wren", ">Draft</strong> by wren"] {
+        assert!(history.contains(expected), "{expected} missing from the history");
+    }
+    let diff = writer.page(&format!("/incidents/{slug}/diff?from=2&to=3")).await;
+    assert!(diff.contains("<h2>Narrative</h2>") && diff.contains("<h2>Severity</h2>"));
+    assert!(diff.contains("<del>Line two.</del>") && diff.contains("<ins>Line 2, rewritten.</ins>"));
+    assert!(!diff.contains("<h2>Title</h2>"), "unchanged fields are not listed");
+    let any_two = writer.page(&format!("/incidents/{slug}/diff?from=1&to=3")).await;
+    assert!(any_two.contains("<ins>Line 2, rewritten.</ins>"));
+    assert_eq!(writer.get(&format!("/incidents/{slug}/diff?from=1&to=99")).await.status(), 404);
+
+    // Restore version 2: a new version 4 with version 2's content.
+    let csrf = csrf_in(&history);
+    let pairs = [("csrf".to_string(), csrf.clone()), ("current".to_string(), "3".to_string())];
+    let restored = writer.post(&format!("/incidents/{slug}/history/2/restore"), &pairs).await;
+    assert_eq!(restored.status(), 303);
+    let stored = incident_json(&app, &slug).await;
+    assert_eq!(stored["version"], 4);
+    assert_eq!(stored["body"], body);
+    assert!(stored["severity"].is_null());
+    assert_eq!(stored["status"], "draft");
+    let history = writer.page(&format!("/incidents/{slug}/history")).await;
+    assert!(history.contains("restored version 2"));
+    // A restore from a stale page changes nothing.
+    let stale = writer.post(&format!("/incidents/{slug}/history/1/restore"), &pairs).await;
+    assert_eq!(stale.status(), 409);
+    assert_eq!(incident_json(&app, &slug).await["version"], 4);
+}
+
+async fn only_signed_in_writers_with_the_form_token_can_write(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let strangers = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let redirected = strangers.get(app.url("/incidents/new")).send().await.unwrap();
+    assert_eq!(redirected.status(), 303);
+    assert!(location(&redirected).starts_with("/login?next="));
+    let posted =
+        strangers.post(app.url("/incidents/new")).form(&[("title", "x"), ("op", "save")]).send().await.unwrap();
+    assert_eq!(posted.status(), 303, "a stranger's post is sent to sign in");
+
+    let reader = Session::sign_in(&app, "rita", Role::Reader).await;
+    assert_eq!(reader.get("/incidents/new").await.status(), 403);
+    assert_eq!(reader.get("/drafts").await.status(), 403);
+
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let slug = file_draft(&writer, "Draft only writers see", "Secret.").await;
+    assert_eq!(reader.get(&format!("/incidents/{slug}")).await.status(), 404, "readers see no drafts");
+    assert_eq!(reader.get(&format!("/incidents/{slug}/history")).await.status(), 404);
+    assert_eq!(reader.get(&format!("/incidents/{slug}/edit")).await.status(), 403);
+
+    let page = writer.page("/incidents/new").await;
+    let forged = writer.submit("/incidents/new", &page, "save", &[("csrf", "forged"), ("title", "Forged")]).await;
+    assert_eq!(forged.status(), 403);
+    let mut pairs = form_fields(&page);
+    pairs.push(("op".into(), "save".into()));
+    pairs.iter_mut().find(|(k, _)| k == "title").unwrap().1 = "Cross-site".into();
+    let cross_site = writer
+        .client
+        .post(app.url("/incidents/new"))
+        .header(COOKIE, &writer.cookie)
+        .header(ORIGIN, "https://evil.example")
+        .form(&pairs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 1, "only the real draft exists");
+    // A session still never writes through the API: that needs a token.
+    let api = writer
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .header(COOKIE, &writer.cookie)
+        .json(&serde_json::json!({"title": "Through the API"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::FORBIDDEN);
+    assert!(api.text().await.unwrap().contains("needs a token"));
+}
+
+async fn workflow_steps_are_taken_in_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let slug = file_draft(&writer, "Certificate expired", "A certificate expired.").await;
+    let path = format!("/incidents/{slug}/edit");
+    let page = writer.page(&path).await;
+    assert!(page.contains("value=\"submit\"") && !page.contains("value=\"publish\""), "a draft is submitted first");
+    let skipped = writer.submit(&path, &page, "publish", &[("summary", "Changed")]).await;
+    assert_eq!(skipped.status(), 409);
+    assert!(skipped.text().await.unwrap().contains("must be in review first"));
+    let stored = incident_json(&app, &slug).await;
+    assert_eq!(
+        (stored["status"].as_str(), stored["summary"].as_str()),
+        (Some("draft"), Some("A certificate expired."))
+    );
+    assert_eq!(writer.submit(&path, &page, "submit", &[]).await.status(), 303);
+    let page = writer.page(&path).await;
+    assert_eq!(writer.submit(&path, &page, "return", &[("note", "needs a timeline")]).await.status(), 303);
+    assert_eq!(incident_json(&app, &slug).await["status"], "draft");
+    let history = writer.page(&format!("/incidents/{slug}/history")).await;
+    assert!(history.contains("needs a timeline"));
+    assert!(history.contains(">In review</strong> by wren"));
+}
+
+async fn markdown_previews_are_rendered_and_sanitised(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let markdown = "**bold** <script>alert(1)</script> [x](javascript:alert(1))";
+    let response = app.post_json("/api/v1/preview", &serde_json::json!({ "markdown": markdown })).await;
+    assert_eq!(response.status(), 200);
+    let html = response.json::<Value>().await.unwrap()["html"].as_str().unwrap().to_string();
+    assert!(html.contains("<strong>bold</strong>"));
+    assert!(!html.contains("<script") && !html.contains("javascript:"), "{html}");
+    let huge = "x".repeat(300 * 1024);
+    let too_big = app.post_json("/api/v1/preview", &serde_json::json!({ "markdown": huge })).await;
+    assert_eq!(too_big.status(), 422);
+
+    // Without JavaScript: the preview button shows the same rendering.
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new").await;
+    let previewed = writer.submit("/incidents/new", &page, "preview", &[("summary", markdown)]).await;
+    assert_eq!(previewed.status(), 200);
+    let page = previewed.text().await.unwrap();
+    let preview = page.split("aria-label=\"Summary preview\">").nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(preview.contains("<strong>bold</strong>") && !preview.contains("<script"), "{preview}");
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 0);
+}
