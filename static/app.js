@@ -8,6 +8,8 @@
 document.addEventListener("DOMContentLoaded", () => {
   markTarget();
   document.querySelectorAll("form.report-form").forEach(enhanceForm);
+  // Tells tests (and curious readers) the enhancements are in place.
+  document.documentElement.dataset.enhanced = "true";
 });
 
 function markTarget() {

@@ -1,6 +1,6 @@
 // Starts the real hindsight binary on a free port with a fresh data dir, and
 // a headless Debian chromium driven by Playwright.
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -40,6 +40,16 @@ export async function startServer() {
   return {
     address,
     adminPassword,
+    /// Adds a user through the CLI, as an admin would, and returns the
+    /// password it printed.
+    addUser(name, role) {
+      const output = execFileSync(binary, ["user", "add", "--role", role, name], { env, encoding: "utf8" });
+      const match = output.match(/with the password: (\S+)/);
+      if (!match) {
+        throw new Error(`hindsight user add printed no password: ${output}`);
+      }
+      return match[1];
+    },
     async stop() {
       child.kill("SIGTERM");
       await new Promise((done) => (child.exitCode !== null ? done() : child.on("exit", done)));

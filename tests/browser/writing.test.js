@@ -1,0 +1,206 @@
+// Writing in a real browser: one writer signs in, files a report with a
+// pasted timeline, two factors and an action, takes it through review to
+// published, finds it in the list and in search, edits it and reads the diff
+// in its history; axe checks every form on the way. Then two writers edit
+// the same report at once and the second merges by hand on the conflict page.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import AxeBuilder from "@axe-core/playwright";
+import { startServer, startBrowser } from "./harness.js";
+
+let server;
+let browser;
+const passwords = {};
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+  passwords.wren = server.addUser("wren", "writer");
+  passwords.bob = server.addUser("bob", "writer");
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function assertAccessible(page, label) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const described = serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(described, [], `${label}: axe found serious or critical violations`);
+}
+
+/// A browser context signed in as `name`, with a page that records script
+/// errors and CSP reports.
+async function signIn(name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(`${server.address}/login?next=/drafts`);
+  await page.fill("#name", name);
+  await page.fill("#password", passwords[name]);
+  await page.click("form.login button[type=submit]");
+  await page.waitForURL(/\/drafts$/);
+  return { context, page, errors };
+}
+
+const button = (page, name) => page.getByRole("button", { name, exact: true });
+
+/// Waits until app.js has enhanced the page, so a click is handled in place
+/// rather than posting the form.
+const enhanced = (page) => page.locator("html[data-enhanced=true]").waitFor({ state: "attached" });
+
+test("a writer files a report, publishes it, finds it, edits it and reads the diff", async () => {
+  const { context, page, errors } = await signIn("wren");
+  await page.getByRole("link", { name: "New report" }).click();
+  await page.waitForURL(/\/incidents\/new$/);
+  assert.match(await page.inputValue("#body"), /## Trigger and root causes/, "the SRE template fills the narrative");
+  await assertAccessible(page, "new report form");
+
+  // A save with no title: the message stands beside the field, typing kept.
+  await page.fill("#summary", "Kept while the title is missing.");
+  await button(page, "Save draft").click();
+  await page.locator("#title-error").waitFor();
+  assert.match(await page.locator("#title-error").innerText(), /must not be empty/);
+  assert.equal(await page.inputValue("#summary"), "Kept while the title is missing.");
+  assert.equal(await page.getAttribute("#title", "aria-invalid"), "true");
+  await assertAccessible(page, "form with a validation message");
+
+  await page.fill("#title", "Cache config rollout returned errors");
+  await page.fill("#summary", "A cache configuration change made the edge return **5xx** for 29 minutes.");
+  await page.selectOption("#severity", "sev2");
+  await page.fill("#services", "edge, cache");
+  await page.fill("#tags", "config, rollback");
+  await page.fill("#started_at", "2024-03-05 14:02 UTC");
+  await page.fill("#detected_at", "14:09");
+  await page.fill("#resolved_at", "14:31");
+
+  // Live preview, rendered by the server.
+  await enhanced(page);
+  await page.locator(".preview-toggle").first().click();
+  await page.locator(".preview strong", { hasText: "5xx" }).waitFor();
+
+  // Three timeline rows by paste.
+  await page.fill(
+    "#paste",
+    ["14:02 UTC deploy of the new cache config started", "14:09 - alerts fired for edge 5xx", "2024-03-05 14:31 UTC rolled back the config"].join("\n"),
+  );
+  await button(page, "Read pasted lines into the timeline").click();
+  await page.locator("[role=alert]", { hasText: "Read 3 pasted lines" }).waitFor();
+  const rows = page.locator("[data-rows=timeline] [data-row-list] > fieldset");
+  assert.equal(await rows.count(), 3);
+  assert.equal(await page.inputValue('[name="timeline[1].at"]'), "2024-03-05 14:09 UTC");
+  assert.equal(await page.inputValue('[name="timeline[2].kind"]'), "mitigation");
+  assert.equal(await page.inputValue("#title"), "Cache config rollout returned errors", "the post-back kept the form");
+
+  // Rows move in place with JavaScript and are renumbered.
+  await enhanced(page);
+  await page.evaluate(() => (window.stillHere = true));
+  await button(page, "Move event 3 up").click();
+  assert.equal(await page.inputValue('[name="timeline[1].text"]'), "rolled back the config");
+  await button(page, "Move event 2 down").click();
+  assert.equal(await page.inputValue('[name="timeline[2].text"]'), "rolled back the config");
+  assert.equal(await page.evaluate(() => window.stillHere), true, "no round trip");
+
+  // Two factors and one action. The failed save dropped the template's
+  // empty rows, so they are added here, in place.
+  assert.equal(await page.locator("[data-rows=factors] [data-row-list] > fieldset").count(), 0);
+  await button(page, "Add a factor").click();
+  await button(page, "Add a factor").click();
+  await button(page, "Add an action item").click();
+  assert.equal(await page.locator("[data-rows=factors] [data-row-list] > fieldset").count(), 2);
+  assert.equal(await page.locator("[data-rows=actions] [data-row-list] > fieldset").count(), 1);
+  assert.equal(await page.evaluate(() => window.stillHere), true, "added in place");
+  assert.equal(await page.locator('[name="factors[1].category"]').count(), 1, "the new row is numbered");
+  await page.selectOption('[name="factors[0].category"]', "change");
+  await page.fill('[name="factors[0].text"]', "The config change shipped to every edge node at once.");
+  await page.check('[name="factors[0].primary"]');
+  await page.selectOption('[name="factors[1].category"]', "monitoring_gap");
+  await page.fill('[name="factors[1].text"]', "No canary check on edge error rates.");
+  await page.fill('[name="actions[0].text"]', "Roll cache config out region by region behind a canary.");
+  await page.fill('[name="actions[0].owner"]', "edge team");
+  await page.fill('[name="actions[0].due_on"]', "2024-04-01");
+  await page.fill("#note", "first draft");
+  await assertAccessible(page, "filled-in form");
+  await button(page, "Save draft").click();
+  await page.waitForURL(/\/incidents\/cache-config-rollout-returned-errors$/);
+  assert.match(await page.locator(".writer-bar").innerText(), /draft/);
+  assert.equal(await page.locator("ol.events li.event").count(), 3);
+  assert.equal(await page.locator(".factors li").count(), 2);
+
+  // Review, then publish.
+  await page.getByRole("link", { name: "Edit" }).click();
+  await button(page, "Save and submit for review").click();
+  await page.waitForURL(/cache-config-rollout-returned-errors$/);
+  await page.getByRole("link", { name: "Edit" }).click();
+  await button(page, "Save and publish").click();
+  await page.waitForURL(/cache-config-rollout-returned-errors$/);
+  assert.match(await page.locator(".writer-bar").innerText(), /published/);
+
+  // Anyone finds it in the list and in search.
+  const reader = await browser.newContext();
+  const readerPage = await reader.newPage();
+  await readerPage.goto(`${server.address}/incidents`);
+  assert.ok((await readerPage.locator("article.card h3").allInnerTexts()).includes("Cache config rollout returned errors"));
+  let found = false;
+  for (let attempt = 0; attempt < 50 && !found; attempt++) {
+    await readerPage.goto(`${server.address}/search?q=canary`);
+    found = (await readerPage.locator(".hits article.card h3").allInnerTexts()).some((t) => t.includes("Cache config rollout"));
+    if (!found) {
+      await readerPage.waitForTimeout(100);
+    }
+  }
+  assert.ok(found, "search finds the new report");
+  await reader.close();
+
+  // Edit, then read the diff in the history.
+  await page.getByRole("link", { name: "Edit" }).click();
+  await page.fill("#summary", "A cache configuration change made the edge return 5xx for 29 minutes, until it was rolled back.");
+  await page.fill("#note", "said how it ended");
+  await button(page, "Save changes").click();
+  await page.waitForURL(/cache-config-rollout-returned-errors$/);
+  await page.getByRole("link", { name: "History" }).click();
+  await page.waitForURL(/\/history$/);
+  assert.match(await page.locator("table.revisions").innerText(), /said how it ended/);
+  assert.match(await page.locator("ol.steps").innerText(), /Published by wren/);
+  await assertAccessible(page, "history");
+  await page.locator("table.revisions a", { hasText: "changes" }).first().click();
+  await page.waitForURL(/\/diff\?from=3&to=4$/);
+  assert.match(await page.locator("section.field-change h2").first().innerText(), /Summary/);
+  assert.match(await page.locator(".hunk ins").first().innerText(), /until it was rolled back/);
+  await assertAccessible(page, "diff");
+  assert.deepEqual(errors.filter((e) => !e.includes("422")), [], "no script error or CSP report");
+  await context.close();
+});
+
+test("two writers edit at once: the second sees both versions and merges by hand", async () => {
+  const wren = await signIn("wren");
+  const bob = await signIn("bob");
+  const edit = "/incidents/cache-config-rollout-returned-errors/edit";
+  await wren.page.goto(server.address + edit);
+  await bob.page.goto(server.address + edit);
+  await wren.page.fill("#summary", "Wren's summary.");
+  await button(wren.page, "Save changes").click();
+  await wren.page.waitForURL(/cache-config-rollout-returned-errors$/);
+
+  await bob.page.fill("#summary", "Bob's summary.");
+  await button(bob.page, "Save changes").click();
+  await bob.page.locator("#conflict-heading").waitFor();
+  const table = await bob.page.locator("table.side-by-side").innerText();
+  assert.match(table, /Bob's summary\./);
+  assert.match(table, /Wren's summary\./);
+  assert.equal(await bob.page.inputValue("#summary"), "Bob's summary.", "the form keeps Bob's text");
+  await assertAccessible(bob.page, "conflict page");
+
+  await bob.page.fill("#summary", "Wren's summary, with Bob's detail.");
+  await button(bob.page, "Save changes").click();
+  await bob.page.waitForURL(/cache-config-rollout-returned-errors$/);
+  assert.match(await bob.page.locator(".summary.lead").innerText(), /Wren.s summary, with Bob.s detail\./, "smart quotes and all");
+  assert.deepEqual(wren.errors, []);
+  assert.deepEqual(bob.errors.filter((e) => !e.includes("409")), []);
+  await wren.context.close();
+  await bob.context.close();
+});
