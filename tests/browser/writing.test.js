@@ -6,7 +6,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import AxeBuilder from "@axe-core/playwright";
-import { startServer, startBrowser } from "./harness.js";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startServer, startBrowser, repoRoot } from "./harness.js";
 
 let server;
 let browser;
@@ -95,6 +97,11 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   assert.equal(await page.inputValue('[name="timeline[1].at"]'), "2024-03-05 14:09 UTC");
   assert.equal(await page.inputValue('[name="timeline[2].kind"]'), "mitigation");
   assert.equal(await page.inputValue("#title"), "Cache config rollout returned errors", "the post-back kept the form");
+  const shots = process.env.HINDSIGHT_SCREENSHOTS || join(repoRoot, "docs", "screenshots");
+  mkdirSync(shots, { recursive: true });
+  await page.setViewportSize({ width: 1000, height: 900 });
+  await page.locator("[data-rows=timeline]").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, "report-form.png") });
 
   // Rows move in place with JavaScript and are renumbered.
   await enhanced(page);
