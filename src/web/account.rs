@@ -112,7 +112,7 @@ async fn sign_in(
     form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
     same_origin(&headers)?;
-    let Form(form) = form.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form.map_err(super::forms::unreadable)?;
     let paired = session::cookie(&headers, FORM_COOKIE).unwrap_or_default();
     if form.csrf.is_empty() || !constant_time_eq(&form.csrf, paired) {
         return Err(AppError::Forbidden("the form has expired: reload the page and sign in again".into()).into());
@@ -194,7 +194,7 @@ async fn sign_out(
     form: Result<Form<SignOutForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
     same_origin(&headers)?;
-    let Form(form) = form.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form.map_err(super::forms::unreadable)?;
     if let Some(current) = session::current(&state.store, &headers).await? {
         if !constant_time_eq(&form.csrf, &current.csrf_token) {
             return Err(AppError::Forbidden("the form has expired: reload the page and try again".into()).into());

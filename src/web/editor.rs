@@ -63,6 +63,7 @@ struct EditPage {
     action: String,
     /// The report being edited; `None` for a new one.
     slug: Option<String>,
+    incident_id: Option<i64>,
     version: i64,
     status_label: &'static str,
     steps: Vec<StepButton>,
@@ -129,6 +130,7 @@ fn render(
         csrf: current.csrf_token.clone(),
         action,
         slug,
+        incident_id: editing.map(|incident| incident.id),
         version,
         status_label: status_words(report_status),
         steps: steps.into_iter().map(|step| StepButton { value: step.as_str(), label: step.label() }).collect(),
@@ -191,12 +193,12 @@ async fn edit_form(
 
 type Posted = Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
 
-async fn new_posted(State(state): State<AppState>, headers: HeaderMap, posted: Posted) -> Result<Response, WebError> {
+async fn new_posted(State(state): State<AppState>, headers: HeaderMap, form: Posted) -> Result<Response, WebError> {
     let current = match signed_in_writer(&state, &headers, "/incidents/new").await {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
-    let Form(pairs) = posted.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let Form(pairs) = form.map_err(super::forms::unreadable)?;
     check_form(&headers, &current, report_form::posted(&pairs, "csrf"))?;
     handle(&state, &current, None, &pairs).await
 }
@@ -205,16 +207,35 @@ async fn edit_posted(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(slug): Path<String>,
-    posted: Posted,
+    form: Posted,
 ) -> Result<Response, WebError> {
     let current = match signed_in_writer(&state, &headers, &format!("/incidents/{slug}/edit")).await {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
-    let Form(pairs) = posted.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let Form(pairs) = form.map_err(super::forms::unreadable)?;
     check_form(&headers, &current, report_form::posted(&pairs, "csrf"))?;
-    let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
-    handle(&state, &current, Some(&incident), &pairs).await
+    // The form names its report by id too: if someone changed the slug
+    // meanwhile, the save still finds it (and meets a conflict, not a 404).
+    let incident = match state.store.get_incident(&slug).await? {
+        Some(incident) => Some(incident),
+        None => match posted(&pairs, "incident_id").trim().parse::<i64>() {
+            Ok(id) => state.store.get_incident_by_id(id).await?,
+            Err(_) => None,
+        },
+    };
+    match incident {
+        Some(incident) => handle(&state, &current, Some(&incident), &pairs).await,
+        None if !posted(&pairs, "incident_id").is_empty() => {
+            // Deleted while being edited: the text is not lost; saving it
+            // files it as a new report.
+            let notice = "This report was deleted while you were editing it. Nothing you typed is lost: \
+                          saving now files it as a new report.";
+            let extras = Extras { notice: Some(notice.into()), ..Extras::default() };
+            render(&current, None, ReportForm::from_pairs(&pairs), extras, StatusCode::CONFLICT)
+        }
+        None => Err(missing("incident")),
+    }
 }
 
 /// Does what the pressed button asked: a row edit, a paste, a preview, a

@@ -49,3 +49,12 @@ pub fn check_form(headers: &HeaderMap, current: &SessionRecord, csrf: &str) -> R
     }
     Ok(())
 }
+
+/// A form the server could not read: too large (413), or not a form (400).
+pub fn unreadable(rejection: axum::extract::rejection::FormRejection) -> WebError {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        WebError(AppError::PayloadTooLarge { limit_kib: crate::app::MAX_BODY_BYTES / 1024 })
+    } else {
+        WebError(AppError::BadRequest(rejection.body_text()))
+    }
+}

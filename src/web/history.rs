@@ -201,7 +201,7 @@ async fn restore(
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
-    let Form(form) = form.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form.map_err(super::forms::unreadable)?;
     check_form(&headers, &current, &form.csrf)?;
     let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
     let expected: i64 =

@@ -114,7 +114,7 @@ async fn create(
         Ok(current) => current,
         Err(redirect) => return Ok(redirect),
     };
-    let Form(form) = form.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form.map_err(super::forms::unreadable)?;
     check_form(&headers, &current, &form.csrf)?;
     let name = form.name.trim();
     let scope = Scope::parse(form.scope.trim());
@@ -162,7 +162,7 @@ async fn revoke(
         Ok(current) => current,
         Err(redirect) => return Ok(redirect),
     };
-    let Form(form) = form.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form.map_err(super::forms::unreadable)?;
     check_form(&headers, &current, &form.csrf)?;
     if !state.store.revoke_token(&current.user.name, current.user.id, id).await? {
         return Err(AppError::NotFound("no such token of yours".into()).into());

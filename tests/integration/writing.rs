@@ -20,6 +20,8 @@ on_both_backends!(
     only_signed_in_writers_with_the_form_token_can_write,
     workflow_steps_are_taken_in_order,
     markdown_previews_are_rendered_and_sanitised,
+    a_report_renamed_or_deleted_during_an_edit_keeps_the_writers_text,
+    hostile_form_posts_get_a_clear_answer_and_the_server_keeps_serving,
 );
 
 /// A browser signed in as one user: its session cookie, no redirects
@@ -556,5 +558,76 @@ async fn markdown_previews_are_rendered_and_sanitised(backend: Backend) {
     let page = previewed.text().await.unwrap();
     let preview = page.split("aria-label=\"Summary preview\">").nth(1).unwrap().split("</div>").next().unwrap();
     assert!(preview.contains("<strong>bold</strong>") && !preview.contains("<script"), "{preview}");
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 0);
+}
+
+async fn a_report_renamed_or_deleted_during_an_edit_keeps_the_writers_text(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let slug = file_draft(&writer, "Disk filled on the primary", "The disk filled.").await;
+    let page = writer.page(&format!("/incidents/{slug}/edit")).await;
+
+    // Someone renames it through the API meanwhile.
+    let renamed = app
+        .patch_json(&format!("/api/v1/incidents/{slug}"), Some("\"1\""), &serde_json::json!({"slug": "disk-full-2024"}))
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let late =
+        writer.submit(&format!("/incidents/{slug}/edit"), &page, "save", &[("summary", "My careful summary.")]).await;
+    assert_eq!(late.status(), 409, "a conflict, not a 404");
+    let page = late.text().await.unwrap();
+    assert!(page.contains("action=\"/incidents/disk-full-2024/edit\""), "the form now edits the renamed report");
+    assert!(form_fields(&page).contains(&("summary".into(), "My careful summary.".into())));
+
+    // Then it is deleted: the text survives, and saving files it anew.
+    assert_eq!(app.delete("/api/v1/incidents/disk-full-2024", Some("\"2\"")).await.status(), 204);
+    let gone = writer.submit("/incidents/disk-full-2024/edit", &page, "save", &[]).await;
+    assert_eq!(gone.status(), 409);
+    let page = gone.text().await.unwrap();
+    assert!(page.contains("deleted while you were editing"));
+    assert!(form_fields(&page).contains(&("summary".into(), "My careful summary.".into())));
+    let saved = writer.submit("/incidents/new", &page, "save", &[]).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(location(&saved), format!("/incidents/{slug}"), "the writer's own slug");
+    assert_eq!(incident_json(&app, &slug).await["summary"], "My careful summary.");
+}
+
+async fn hostile_form_posts_get_a_clear_answer_and_the_server_keeps_serving(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new").await;
+    let csrf = csrf_in(&page);
+    let raw = |body: String| {
+        writer
+            .client
+            .post(app.url("/incidents/new"))
+            .header(COOKIE, &writer.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // Not UTF-8: read with replacement characters, which make no slug.
+    let bad = raw(format!("csrf={csrf}&title=%FF%FE&op=save")).await.unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("id=\"slug-error\""));
+    // Far too many rows, at absurd indexes: refused by the domain's limit.
+    let mut body = format!("csrf={csrf}&op=save&title=Many");
+    for index in 0..3_000_u64 {
+        body.push_str(&format!("&timeline[{}].text=x", index * 1_000_000_007));
+    }
+    let many = raw(body).await.unwrap();
+    assert_eq!(many.status(), 422);
+    assert!(many.text().await.unwrap().contains("at most 1000 events"));
+    // A paste of too many lines is refused beside the paste box, text kept.
+    let lines = "10:00 UTC x\n".repeat(1_001);
+    let pasted = writer.submit("/incidents/new", &page, "paste", &[("title", "Kept"), ("paste", &lines)]).await;
+    assert_eq!(pasted.status(), 200);
+    let page = pasted.text().await.unwrap();
+    assert!(page.contains("id=\"paste-error\""));
+    assert!(form_fields(&page).contains(&("title".into(), "Kept".into())));
+    // Over the body limit.
+    let huge = raw(format!("csrf={csrf}&op=save&body={}", "x".repeat(3 * 1024 * 1024))).await.unwrap();
+    assert_eq!(huge.status(), 413);
+    assert_eq!(writer.get("/incidents/new").await.status(), 200, "still serving");
     assert_eq!(app.store.count_live_incidents().await.unwrap(), 0);
 }
