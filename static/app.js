@@ -126,6 +126,7 @@ function enhancePreview(textarea) {
   output.className = "preview prose";
   output.hidden = true;
   output.setAttribute("aria-live", "polite");
+  output.setAttribute("role", "region");
   output.setAttribute("aria-label", `Preview of ${textarea.labels[0] ? textarea.labels[0].firstChild.textContent.trim() : "the text"}`);
   textarea.after(toggle, output);
 

@@ -192,7 +192,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let request = IncidentRequest::from_json(body)?;
     let fields = request.incident.validate().map_err(AppError::Validation)?;
-    let incident = state.store.create_incident(&fields, caller.actor()).await?;
+    let incident = state.store.create_incident_noted(&fields, caller.actor(), request.revision_note.as_deref()).await?;
     let mut response = with_etag(StatusCode::CREATED, &incident);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/incidents/{}", incident.fields.slug)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -280,6 +280,7 @@ async fn list_revisions(
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     visible_incident(&state, &caller, &slug).await?;
+    caller.may_read_history()?;
     let revisions = state.store.list_revisions(&slug).await?.ok_or_else(not_found)?;
     Ok(Json(serde_json::json!({ "items": revisions })).into_response())
 }
@@ -290,6 +291,7 @@ async fn read_revision(
     Path((slug, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     visible_incident(&state, &caller, &slug).await?;
+    caller.may_read_history()?;
     let version: i64 =
         version.parse().map_err(|_| AppError::BadRequest(format!("`{version}` is not a version number")))?;
     let revision = state

@@ -54,6 +54,18 @@ impl Caller {
         }
     }
 
+    /// A report's revisions hold text from before it was published, so only
+    /// writers read them.
+    pub fn may_read_history(&self) -> Result<(), AppError> {
+        match self.role() {
+            None => Err(AppError::Unauthorized("a report's revisions are for writers: send a writer's token".into())),
+            Some(role) if role < Role::Writer => {
+                Err(AppError::Forbidden(format!("a {role} may read reports but not their revisions")))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Managing people and tokens, and reading the audit log, need an admin.
     pub fn may_administer(&self) -> Result<(), AppError> {
         match self.role() {

@@ -105,12 +105,18 @@ fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
             "Action items",
             Shape::Lines,
             lines(input.actions.iter().map(|action| {
-                let details: Vec<String> =
-                    [&action.owner, &action.status, &action.priority, &action.due_on, &action.tracker_url]
-                        .into_iter()
-                        .flatten()
-                        .cloned()
-                        .collect();
+                let details: Vec<String> = [
+                    &action.owner,
+                    &action.status,
+                    &action.priority,
+                    &action.due_on,
+                    &action.tracker_url,
+                    &action.completed_at,
+                ]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect();
                 format!("{} [{}]", one_line(&action.text), details.join(", "))
             })),
         ),
@@ -129,8 +135,10 @@ fn written(time: &ReportedTimeInput) -> String {
     }
 }
 
+/// A row's text on one line, its line breaks shown rather than lost, so two
+/// texts that differ only there still differ.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    text.replace("\r\n", "\n").replace('\n', " ↵ ")
 }
 
 fn lines(items: impl Iterator<Item = String>) -> String {

@@ -85,7 +85,7 @@ fn read_line(
         return failed(format!("a line may be at most {MAX_LINE_CHARS} characters"));
     }
     let mut words = source.split_whitespace().peekable();
-    let Some(LeadingTime { date, clock, zone }) = read_leading_time(&mut words) else {
+    let Some(LeadingTime { date, clock, zone, .. }) = read_leading_time(&mut words) else {
         return failed("no time at the start of the line: write it like `22:50 UTC what happened`".into());
     };
     let Some((offset, label)) = zone.or_else(|| default_zone.cloned()) else {

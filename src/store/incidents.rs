@@ -108,9 +108,19 @@ fn bind_time<'q>(query: AnyQuery<'q>, time: Option<&'q ReportedTime>) -> AnyQuer
 impl Store {
     /// Files a new incident, version 1, written by `actor`.
     pub async fn create_incident(&self, fields: &IncidentFields, actor: &str) -> Result<Incident, StoreError> {
+        self.create_incident_noted(fields, actor, None).await
+    }
+
+    /// Files a new incident with a revision note ("created" when none).
+    pub async fn create_incident_noted(
+        &self,
+        fields: &IncidentFields,
+        actor: &str,
+        note: Option<&str>,
+    ) -> Result<Incident, StoreError> {
         let mut tx = self.begin_write().await?;
-        let incident =
-            insert_in(&mut tx, fields, IncidentMeta::new_by(actor), Some("created"), "incident.create").await?;
+        let note = note.unwrap_or("created");
+        let incident = insert_in(&mut tx, fields, IncidentMeta::new_by(actor), Some(note), "incident.create").await?;
         tx.commit().await?;
         self.announce_change();
         Ok(incident)

@@ -107,7 +107,7 @@ fn render(
             format!("Edit: {}", incident.fields.title),
             format!("/incidents/{}/edit", incident.fields.slug),
             Some(incident.fields.slug.clone()),
-            extras.conflict.as_ref().map_or(incident.meta.version, |c| c.current_version),
+            form.version.unwrap_or(incident.meta.version),
             incident.fields.status,
         ),
     };
@@ -215,14 +215,12 @@ async fn edit_posted(
     };
     let Form(pairs) = form.map_err(super::forms::unreadable)?;
     check_form(&headers, &current, report_form::posted(&pairs, "csrf"))?;
-    // The form names its report by id too: if someone changed the slug
-    // meanwhile, the save still finds it (and meets a conflict, not a 404).
-    let incident = match state.store.get_incident(&slug).await? {
-        Some(incident) => Some(incident),
-        None => match posted(&pairs, "incident_id").trim().parse::<i64>() {
-            Ok(id) => state.store.get_incident_by_id(id).await?,
-            Err(_) => None,
-        },
+    // The form names its report by id: if someone renamed it meanwhile, the
+    // save still finds it (and meets a conflict, not a 404), and a slug
+    // taken over by another report never receives this one's edit.
+    let incident = match posted(&pairs, "incident_id").trim().parse::<i64>() {
+        Ok(id) => state.store.get_incident_by_id(id).await?,
+        Err(_) => state.store.get_incident(&slug).await?,
     };
     match incident {
         Some(incident) => handle(&state, &current, Some(&incident), &pairs).await,
@@ -281,7 +279,7 @@ async fn handle(
             };
             render(current, editing, form, Extras { previews: Some(previews), ..Extras::default() }, StatusCode::OK)
         }
-        _ => save(state, current, editing, form, op, posted(pairs, "version")).await,
+        _ => save(state, current, editing, form, op).await,
     }
 }
 
@@ -299,7 +297,6 @@ async fn save(
     editing: Option<&Incident>,
     mut form: ReportForm,
     op: &str,
-    version: &str,
 ) -> Result<Response, WebError> {
     let status_now = editing.map_or(Status::Draft, |incident| incident.fields.status);
     let step = Step::parse(op);
@@ -308,6 +305,16 @@ async fn save(
             let extras = Extras { notice: Some(format!("Not saved: {message}.")), ..Extras::default() };
             return render(current, editing, form, extras, StatusCode::CONFLICT);
         }
+    }
+    if !form.paste.trim().is_empty() {
+        let errors = FormErrors::new(ValidationErrors::single(
+            "paste",
+            "there are lines in the paste box: read them into the timeline with the button below it, or empty \
+             the box, then save",
+        ));
+        let extras =
+            Extras { errors, notice: Some("Not saved: the paste box is not empty.".into()), ..Extras::default() };
+        return render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let status = step.map_or(status_now, Step::to);
     form.drop_blank_rows();
@@ -327,9 +334,9 @@ async fn save(
     let actor = current.user.name.as_str();
     let note = Some(form.note.trim()).filter(|n| !n.is_empty()).or(step.map(Step::note));
     let saved = match editing {
-        None => state.store.create_incident(&fields, actor).await,
+        None => state.store.create_incident_noted(&fields, actor, note).await,
         Some(incident) => {
-            let Ok(expected) = version.trim().parse::<i64>() else {
+            let Some(expected) = form.version else {
                 return Err(AppError::BadRequest("the form does not say which version it edits".into()).into());
             };
             state.store.replace_incident(&incident.fields.slug, expected, &fields, actor, note.or(Some("edited"))).await
@@ -346,7 +353,7 @@ async fn save(
             render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(StoreError::StaleVersion { .. }) | Err(StoreError::NotFound) if editing.is_some() => {
-            conflict(state, current, editing, form, &fields, version).await
+            conflict(state, current, editing, form, &fields).await
         }
         Err(error) => Err(error.into()),
     }
@@ -359,9 +366,8 @@ async fn conflict(
     state: &AppState,
     current: &SessionRecord,
     editing: Option<&Incident>,
-    form: ReportForm,
+    mut form: ReportForm,
     yours: &IncidentFields,
-    based_on: &str,
 ) -> Result<Response, WebError> {
     let slug = editing.map(|incident| incident.fields.slug.as_str()).unwrap_or_default();
     let Some(latest) = state.store.get_incident(slug).await? else {
@@ -375,12 +381,13 @@ async fn conflict(
     theirs.status = None;
     mine.status = None;
     let conflict = Conflict {
-        based_on: based_on.trim().parse().unwrap_or_default(),
+        based_on: form.version.unwrap_or_default(),
         current_version: latest.meta.version,
         updated_by: latest.meta.updated_by.clone(),
         updated_at: format::date_time(latest.meta.updated_at),
         differences: side_by_side(&mine, &theirs),
     };
+    form.version = Some(latest.meta.version);
     let extras = Extras { conflict: Some(conflict), ..Extras::default() };
     render(current, Some(&latest), form, extras, StatusCode::CONFLICT)
 }

@@ -9,12 +9,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::forms::{check_form, signed_in_writer, writer_reading};
+use super::forms::{check_form, signed_in_writer};
 use super::{format, missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::revision_diff::{diff, Change, FieldChange};
 use crate::domain::workflow::status_name;
-use crate::domain::{Incident, IncidentInput, Status};
+use crate::domain::{Incident, IncidentInput};
 use crate::error::AppError;
 use crate::store::Revision;
 
@@ -25,15 +25,16 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{slug}/history/{version}/restore", post(restore))
 }
 
-/// The incident at `slug` if this reader may see it: published reports for
-/// everyone, the rest for writers. Also says whether the reader writes.
-async fn visible(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<(Incident, Option<String>), WebError> {
-    let writer = writer_reading(state, headers).await?;
-    let incident = state.store.get_incident(slug).await?.ok_or_else(|| missing("incident"))?;
-    if incident.fields.status != Status::Published && writer.is_none() {
-        return Err(missing("incident"));
+/// The incident at `slug`, for a signed-in writer: the history holds
+/// revisions from before publication (text a reviewer took out, who moved
+/// the report along), so it is not for the public or for readers.
+async fn visible(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<(Incident, String), Response> {
+    let session = signed_in_writer(state, headers, &format!("/incidents/{slug}/history")).await?;
+    match state.store.get_incident(slug).await {
+        Ok(Some(incident)) => Ok((incident, session.csrf_token)),
+        Ok(None) => Err(missing("incident").into_response()),
+        Err(error) => Err(WebError::from(error).into_response()),
     }
-    Ok((incident, writer.map(|session| session.csrf_token)))
 }
 
 pub struct StepView {
@@ -59,8 +60,8 @@ struct HistoryPage {
     slug: String,
     title: String,
     version: i64,
-    /// The session's CSRF token when the reader may restore.
-    csrf: Option<String>,
+    /// The session's CSRF token, for the restore buttons.
+    csrf: String,
     steps: Vec<StepView>,
     revisions: Vec<RevisionView>,
 }
@@ -70,7 +71,10 @@ async fn history(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
-    let (incident, csrf) = visible(&state, &headers, &slug).await?;
+    let (incident, csrf) = match visible(&state, &headers, &slug).await {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
     let revisions = state.store.list_revisions(&slug).await?.ok_or_else(|| missing("incident"))?;
     let steps = state.store.workflow_steps(incident.id).await?;
     let views = revisions
@@ -138,7 +142,7 @@ struct DiffPage {
     slug: String,
     title: String,
     version: i64,
-    csrf: Option<String>,
+    csrf: String,
     from: RevisionHead,
     to: RevisionHead,
     changes: Vec<FieldChange>,
@@ -163,7 +167,10 @@ async fn compare(
     Path(slug): Path<String>,
     params: Result<Query<CompareParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
-    let (incident, csrf) = visible(&state, &headers, &slug).await?;
+    let (incident, csrf) = match visible(&state, &headers, &slug).await {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
     let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let (from, before) = load_revision(&state, &slug, &params.from).await?;
     let (to, after) = load_revision(&state, &slug, &params.to).await?;

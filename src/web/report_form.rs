@@ -88,6 +88,9 @@ pub struct ReportForm {
     pub paste: String,
     /// What this change was, for the history.
     pub note: String,
+    /// The version of the report this form started from, as posted; every
+    /// post-back keeps it, so a save after someone else's is a conflict.
+    pub version: Option<i64>,
 }
 
 /// The repeating parts of the form.
@@ -315,6 +318,7 @@ impl ReportForm {
                 .collect(),
             paste: String::new(),
             note: String::new(),
+            version: None,
         }
     }
 
@@ -374,6 +378,10 @@ impl ReportForm {
                     }
                     _ => {}
                 }
+                continue;
+            }
+            if name == "version" {
+                form.version = value.trim().parse().ok();
                 continue;
             }
             let slot = match name.as_str() {

@@ -121,6 +121,11 @@ async fn drafts_are_hidden_from_callers_who_are_not_writers(backend: Backend) {
         assert_eq!(app.get(path).await.status(), 200, "a writer sees {path}");
     }
     assert_eq!(app.all_incidents("&status=draft").await.len(), 1, "a writer lists drafts");
+    // A published report's revisions hold its draft-era text: writers only.
+    for path in ["/api/v1/incidents/public-report/revisions", "/api/v1/incidents/public-report/revisions/1"] {
+        assert_eq!(anonymous.get(app.url(path)).send().await.unwrap().status(), 401, "{path}");
+        assert_eq!(app.get(path).await.status(), 200, "a writer reads {path}");
+    }
 }
 
 async fn the_audit_log_records_every_write_and_only_admins_read_it(backend: Backend) {

@@ -22,6 +22,9 @@ on_both_backends!(
     markdown_previews_are_rendered_and_sanitised,
     a_report_renamed_or_deleted_during_an_edit_keeps_the_writers_text,
     hostile_form_posts_get_a_clear_answer_and_the_server_keeps_serving,
+    a_post_back_keeps_the_version_the_form_started_from,
+    a_save_with_lines_left_in_the_paste_box_is_refused,
+    edits_restores_and_history_are_for_writers_only,
 );
 
 /// A browser signed in as one user: its session cookie, no redirects
@@ -435,9 +438,23 @@ async fn history_lists_revisions_diffs_any_two_and_restores_an_old_one(backend: 
     assert_eq!(edited.status(), 303);
 
     let history = writer.page(&format!("/incidents/{slug}/history")).await;
-    for expected in ["wrote the narrative", "created", "edited", "wren", ">Draft</strong> by wren"] {
-        assert!(history.contains(expected), "{expected} missing from the history");
-    }
+    let rows: Vec<String> = history
+        .split("<tr")
+        .skip(2)
+        .map(|row| {
+            row.split("<td>")
+                .skip(1)
+                .take(4)
+                .map(|cell| cell.split('<').next().unwrap().trim())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows[0].starts_with("3") && rows[0].ends_with("|wren|edited"), "{rows:?}");
+    assert!(rows[1].starts_with("2") && rows[1].ends_with("|wren|wrote the narrative"), "{rows:?}");
+    assert!(rows[2].starts_with("1") && rows[2].ends_with("|wren|created"), "{rows:?}");
+    assert!(history.contains("<strong>Draft</strong> by wren"), "the workflow step is listed");
     let diff = writer.page(&format!("/incidents/{slug}/diff?from=2&to=3")).await;
     assert!(diff.contains("<h2>Narrative</h2>") && diff.contains("<h2>Severity</h2>"));
     assert!(diff.contains("<del>Line two.</del>") && diff.contains("<ins>Line 2, rewritten.</ins>"));
@@ -481,7 +498,7 @@ async fn only_signed_in_writers_with_the_form_token_can_write(backend: Backend) 
     let writer = Session::sign_in(&app, "wren", Role::Writer).await;
     let slug = file_draft(&writer, "Draft only writers see", "Secret.").await;
     assert_eq!(reader.get(&format!("/incidents/{slug}")).await.status(), 404, "readers see no drafts");
-    assert_eq!(reader.get(&format!("/incidents/{slug}/history")).await.status(), 404);
+    assert_eq!(reader.get(&format!("/incidents/{slug}/history")).await.status(), 403, "the history is for writers");
     assert_eq!(reader.get(&format!("/incidents/{slug}/edit")).await.status(), 403);
 
     let page = writer.page("/incidents/new").await;
@@ -630,4 +647,92 @@ async fn hostile_form_posts_get_a_clear_answer_and_the_server_keeps_serving(back
     assert_eq!(huge.status(), 413);
     assert_eq!(writer.get("/incidents/new").await.status(), 200, "still serving");
     assert_eq!(app.store.count_live_incidents().await.unwrap(), 0);
+}
+
+async fn a_post_back_keeps_the_version_the_form_started_from(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = Session::sign_in(&app, "ann", Role::Writer).await;
+    let bob = Session::sign_in(&app, "bob", Role::Writer).await;
+    let slug = file_draft(&ann, "Replica lag", "Replicas lagged.").await;
+    let path = format!("/incidents/{slug}/edit");
+    let bobs_page = bob.page(&path).await;
+    let anns_page = ann.page(&path).await;
+    assert_eq!(ann.submit(&path, &anns_page, "save", &[("summary", "Ann's summary.")]).await.status(), 303);
+    // Bob adds a row, reads a paste, previews, fails a save: each post-back
+    // must keep editing version 1, so his save still meets the conflict.
+    let mut page = bobs_page;
+    for (op, changes) in [
+        ("add:timeline", vec![]),
+        ("paste", vec![("paste", "10:00 UTC lag began"), ("started_at", "2024-01-01 10:00 UTC")]),
+        ("preview", vec![]),
+        ("save", vec![("title", "")]),
+    ] {
+        let response = bob.submit(&path, &page, op, &changes).await;
+        assert!(response.status() == 200 || response.status() == 422, "{op}: {}", response.status());
+        page = response.text().await.unwrap();
+        assert!(form_fields(&page).contains(&("version".into(), "1".into())), "{op} kept the version");
+    }
+    let late = bob.submit(&path, &page, "save", &[("title", "Replica lag"), ("summary", "Bob's summary.")]).await;
+    assert_eq!(late.status(), 409);
+    assert_eq!(incident_json(&app, &slug).await["summary"], "Ann's summary.", "Ann's save survives");
+}
+
+async fn a_save_with_lines_left_in_the_paste_box_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new").await;
+    let refused = writer
+        .submit("/incidents/new", &page, "save", &[("title", "Pasted but not read"), ("paste", "10:00 UTC it broke")])
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("id=\"paste-error\""));
+    assert!(form_fields(&page).contains(&("paste".into(), "10:00 UTC it broke".into())), "the lines are kept");
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 0);
+    // With a note, a new report's first revision says so.
+    let saved = writer.submit("/incidents/new", &page, "save", &[("paste", ""), ("note", "from the chat log")]).await;
+    assert_eq!(saved.status(), 303);
+    let revisions = app.get_json("/api/v1/incidents/pasted-but-not-read/revisions").await;
+    assert_eq!(revisions["items"][0]["note"], "from the chat log");
+}
+
+async fn edits_restores_and_history_are_for_writers_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let reader = Session::sign_in(&app, "rita", Role::Reader).await;
+    let slug = file_draft(&writer, "Published then read", "First text.").await;
+    let path = format!("/incidents/{slug}/edit");
+    let page = writer.page(&path).await;
+    assert_eq!(writer.submit(&path, &page, "submit", &[]).await.status(), 303);
+    let page = writer.page(&path).await;
+    assert_eq!(writer.submit(&path, &page, "publish", &[]).await.status(), 303);
+    let page = writer.page(&path).await;
+
+    // A reader's post to the edit form, even with a token of their own.
+    let mut pairs = form_fields(&page);
+    pairs.push(("op".into(), "save".into()));
+    pairs.iter_mut().find(|(k, _)| k == "summary").unwrap().1 = "A reader's text.".into();
+    let readers_page = reader.page("/login").await;
+    pairs.iter_mut().find(|(k, _)| k == "csrf").unwrap().1 = csrf_in(&readers_page);
+    assert_eq!(reader.post(&path, &pairs).await.status(), 403);
+    let restore = format!("/incidents/{slug}/history/1/restore");
+    let restore_pairs = [("csrf".to_string(), csrf_in(&readers_page)), ("current".to_string(), "3".to_string())];
+    assert_eq!(reader.post(&restore, &restore_pairs).await.status(), 403);
+    // A writer's post with a forged token.
+    let forged = [("csrf".to_string(), "forged".to_string()), ("current".to_string(), "3".to_string())];
+    assert_eq!(writer.post(&restore, &forged).await.status(), 403);
+    assert_eq!(writer.submit(&path, &page, "save", &[("csrf", "forged"), ("summary", "Forged.")]).await.status(), 403);
+    let stored = incident_json(&app, &slug).await;
+    assert_eq!((stored["summary"].as_str(), stored["version"].as_i64()), (Some("First text."), Some(3)));
+
+    // The history keeps draft-era text: the public and readers do not see it.
+    let strangers = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let history = format!("/incidents/{slug}/history");
+    assert_eq!(strangers.get(app.url(&history)).send().await.unwrap().status(), 303);
+    assert_eq!(
+        strangers.get(app.url(&format!("/incidents/{slug}/diff?from=1&to=3"))).send().await.unwrap().status(),
+        303
+    );
+    assert_eq!(reader.get(&history).await.status(), 403);
+    assert_eq!(strangers.get(app.url(&format!("/incidents/{slug}"))).send().await.unwrap().status(), 200);
 }
