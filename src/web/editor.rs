@@ -12,15 +12,15 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::forms::{check_form, signed_in_writer};
+use super::forms::signed_in_writer;
 use super::report_form::{
-    self, posted, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
+    posted, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
 };
 use super::{format, missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::revision_diff::side_by_side;
 use crate::domain::workflow::{status_words, Step};
-use crate::domain::{Incident, IncidentFields, Status, ValidationErrors};
+use crate::domain::{Incident, IncidentFields, Role, Status, ValidationErrors};
 use crate::error::AppError;
 use crate::markdown;
 use crate::store::{SessionRecord, StoreError};
@@ -194,12 +194,15 @@ async fn edit_form(
 type Posted = Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
 
 async fn new_posted(State(state): State<AppState>, headers: HeaderMap, form: Posted) -> Result<Response, WebError> {
-    let current = match signed_in_writer(&state, &headers, "/incidents/new").await {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
     let Form(pairs) = form.map_err(super::forms::unreadable)?;
-    check_form(&headers, &current, report_form::posted(&pairs, "csrf"))?;
+    let current = match admit(&state, &headers, &pairs, "/incidents/new").await? {
+        Admission::Writer(current) => current,
+        Admission::StaleForm(current) => {
+            let extras = Extras { notice: Some(STALE_FORM.into()), ..Extras::default() };
+            return render(&current, None, ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN);
+        }
+        Admission::Refused(response) => return Ok(response),
+    };
     handle(&state, &current, None, &pairs).await
 }
 
@@ -209,12 +212,12 @@ async fn edit_posted(
     Path(slug): Path<String>,
     form: Posted,
 ) -> Result<Response, WebError> {
-    let current = match signed_in_writer(&state, &headers, &format!("/incidents/{slug}/edit")).await {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
     let Form(pairs) = form.map_err(super::forms::unreadable)?;
-    check_form(&headers, &current, report_form::posted(&pairs, "csrf"))?;
+    let (current, stale) = match admit(&state, &headers, &pairs, &format!("/incidents/{slug}/edit")).await? {
+        Admission::Writer(current) => (current, false),
+        Admission::StaleForm(current) => (current, true),
+        Admission::Refused(response) => return Ok(response),
+    };
     // The form names its report by id: if someone renamed it meanwhile, the
     // save still finds it (and meets a conflict, not a 404), and a slug
     // taken over by another report never receives this one's edit.
@@ -223,6 +226,10 @@ async fn edit_posted(
         Err(_) => state.store.get_incident(&slug).await?,
     };
     match incident {
+        Some(incident) if stale => {
+            let extras = Extras { notice: Some(STALE_FORM.into()), ..Extras::default() };
+            render(&current, Some(&incident), ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN)
+        }
         Some(incident) => handle(&state, &current, Some(&incident), &pairs).await,
         None if !posted(&pairs, "incident_id").is_empty() => {
             // Deleted while being edited: the text is not lost; saving it
@@ -234,6 +241,57 @@ async fn edit_posted(
         }
         None => Err(missing("incident")),
     }
+}
+
+const STALE_FORM: &str = "Nothing was saved: this form was older than your sign-in. Everything you typed is \
+                          below; check it and press the button again.";
+
+/// Whether a posted form may go ahead.
+enum Admission {
+    /// A writer's session and its form token: go ahead.
+    Writer(SessionRecord),
+    /// A writer, but the token is from an earlier session (they signed in
+    /// again in another tab): show the form again with the current token.
+    StaleForm(SessionRecord),
+    /// Anything else, answered without losing what was typed.
+    Refused(Response),
+}
+
+#[derive(askama::Template)]
+#[template(path = "incidents/resubmit.html")]
+struct ResubmitPage {
+    layout: Layout,
+    action: String,
+    pairs: Vec<(String, String)>,
+}
+
+/// Checks a posted report form. A post from another site is refused. When
+/// the session has ended, the answer is a page that holds everything typed
+/// and posts it back once the writer has signed in again in another tab.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+    path: &str,
+) -> Result<Admission, WebError> {
+    crate::auth::session::same_origin(headers)?;
+    let Some(current) = crate::auth::session::current(&state.store, headers).await? else {
+        let kept = pairs.iter().filter(|(name, _)| name != "op").cloned().collect();
+        let mut response =
+            page(&ResubmitPage { layout: Layout::new("Sign in to save", "write"), action: path.into(), pairs: kept })?;
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(Admission::Refused(response));
+    };
+    if current.user.role < Role::Writer {
+        return Ok(Admission::Refused(
+            WebError(AppError::Forbidden(format!("a {} may read reports but not write them", current.user.role)))
+                .into_response(),
+        ));
+    }
+    if !crate::auth::session::constant_time_eq(posted(pairs, "csrf"), &current.csrf_token) {
+        return Ok(Admission::StaleForm(current));
+    }
+    Ok(Admission::Writer(current))
 }
 
 /// Does what the pressed button asked: a row edit, a paste, a preview, a

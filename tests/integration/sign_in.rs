@@ -191,6 +191,12 @@ async fn without_public_read_every_page_and_api_call_needs_sign_in(backend: Back
     for path in ["/login", "/healthz", "/readyz", "/static/app.css"] {
         assert_eq!(anonymous.get(app.url(path)).send().await.unwrap().status(), 200, "{path} stays open");
     }
+    // A report form posted after its session ended is held, not dropped,
+    // and shows nothing but what was posted.
+    let held = anonymous.post(app.url("/incidents/new")).form(&[("title", "Typed late")]).send().await.unwrap();
+    assert_eq!(held.status(), 401);
+    let page = held.text().await.unwrap();
+    assert!(page.contains("value=\"Typed late\"") && !page.contains("honeycomb"));
     // A token opens the API; a session opens the pages.
     assert_eq!(app.get("/api/v1/incidents").await.status(), 200);
     let (_, password) = hindsight::auth::add_user(&app.store, "rita", Role::Reader, "test").await.unwrap();

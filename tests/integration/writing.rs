@@ -25,6 +25,7 @@ on_both_backends!(
     a_post_back_keeps_the_version_the_form_started_from,
     a_save_with_lines_left_in_the_paste_box_is_refused,
     edits_restores_and_history_are_for_writers_only,
+    a_writer_whose_session_ended_keeps_everything_typed,
 );
 
 /// A browser signed in as one user: its session cookie, no redirects
@@ -36,8 +37,13 @@ struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
+    /// Adds a user and signs them in.
     async fn sign_in(app: &'a TestApp, name: &str, role: Role) -> Session<'a> {
         let (_, password) = hindsight::auth::add_user(&app.store, name, role, "test").await.unwrap();
+        Session::sign_in_as(app, name, &password).await
+    }
+
+    async fn sign_in_as(app: &'a TestApp, name: &str, password: &str) -> Session<'a> {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let login = client.get(app.url("/login")).send().await.unwrap();
         let form_cookie = login
@@ -55,7 +61,7 @@ impl<'a> Session<'a> {
         let signed_in = client
             .post(app.url("/login"))
             .header(COOKIE, form_cookie)
-            .form(&[("name", name), ("password", password.as_str()), ("csrf", csrf.as_str()), ("next", "/")])
+            .form(&[("name", name), ("password", password), ("csrf", csrf.as_str()), ("next", "/")])
             .send()
             .await
             .unwrap();
@@ -489,7 +495,7 @@ async fn only_signed_in_writers_with_the_form_token_can_write(backend: Backend) 
     assert!(location(&redirected).starts_with("/login?next="));
     let posted =
         strangers.post(app.url("/incidents/new")).form(&[("title", "x"), ("op", "save")]).send().await.unwrap();
-    assert_eq!(posted.status(), 303, "a stranger's post is sent to sign in");
+    assert_eq!(posted.status(), 401, "a stranger's post is asked to sign in, and saves nothing");
 
     let reader = Session::sign_in(&app, "rita", Role::Reader).await;
     assert_eq!(reader.get("/incidents/new").await.status(), 403);
@@ -735,4 +741,42 @@ async fn edits_restores_and_history_are_for_writers_only(backend: Backend) {
     );
     assert_eq!(reader.get(&history).await.status(), 403);
     assert_eq!(strangers.get(app.url(&format!("/incidents/{slug}"))).send().await.unwrap().status(), 200);
+}
+
+async fn a_writer_whose_session_ended_keeps_everything_typed(backend: Backend) {
+    use hindsight::auth::tokens::hash_token;
+    let app = TestApp::spawn(backend).await;
+    let (_, password) = hindsight::auth::add_user(&app.store, "wren", Role::Writer, "test").await.unwrap();
+    let first = Session::sign_in_as(&app, "wren", &password).await;
+    let page = first.page("/incidents/new").await;
+    let secret = first.cookie.trim_start_matches("hindsight_session=");
+    app.store.delete_session(&hash_token(secret)).await.unwrap();
+
+    // The session is gone: nothing is saved, and the text comes back.
+    let narrative = "Line one.\nLine \"two\" <b>&</b>.";
+    let ended = first.submit("/incidents/new", &page, "save", &[("title", "Written late"), ("body", narrative)]).await;
+    assert_eq!(ended.status(), 401);
+    let holding = ended.text().await.unwrap();
+    assert!(holding.contains("Your session has ended"));
+    let held = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        unescape(holding.split(&marker).nth(1).unwrap().split('"').next().unwrap())
+    };
+    assert_eq!(held("title"), "Written late");
+    assert_eq!(held("body"), narrative);
+
+    // Signed in again elsewhere, the held page posts the text back: the
+    // form returns with the new session's token, and then saves.
+    let again = Session::sign_in_as(&app, "wren", &password).await;
+    let mut pairs: Vec<(String, String)> = ["csrf", "title", "body"].iter().map(|n| (n.to_string(), held(n))).collect();
+    pairs.push(("version".into(), "0".into()));
+    let back = again.post("/incidents/new", &pairs).await;
+    assert_eq!(back.status(), 403);
+    let page = back.text().await.unwrap();
+    assert!(page.contains("Nothing was saved: this form was older than your sign-in"));
+    let fields = form_fields(&page);
+    assert!(fields.contains(&("body".into(), narrative.into())));
+    let saved = again.submit("/incidents/new", &page, "save", &[]).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(incident_json(&app, "written-late").await["body"], narrative);
 }
