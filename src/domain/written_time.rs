@@ -287,4 +287,64 @@ mod tests {
         assert!(parse_zone("+25").is_none());
         assert!(parse_zone("nowhere").is_none());
     }
+
+    /// Random text made of the pieces times are made of: no input panics,
+    /// and whatever is read writes back to text that reads the same.
+    #[test]
+    fn random_text_never_panics_and_what_reads_round_trips() {
+        const PIECES: &[&str] = &[
+            "2013-05-20",
+            "2024-02-29",
+            "0000-01-01",
+            "9999-12-31",
+            "11:40",
+            "23:59:59",
+            "24:00",
+            "00:00",
+            "7:5",
+            "T",
+            "Z",
+            " ",
+            "  ",
+            "UTC",
+            "PDT",
+            "pdt",
+            "+05:30",
+            "-0800",
+            "UTC+2",
+            "GMT-14",
+            "+14:59",
+            "−07:00",
+            "Europe/Berlin",
+            "Pacific",
+            "time",
+            ":",
+            "-",
+            "é",
+            "\u{0}",
+            "\u{feff}",
+            "2013-05-20T11:40:00-07:00",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let defaults = TimeDefaults { zone: Some("PDT".into()), date: parse_date("2013-05-20") };
+        let mut read = 0;
+        for _ in 0..20_000 {
+            let count = 1 + next() % 6;
+            let text: String = (0..count).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let precision = Precision::ALL.get((next() % 5) as usize).copied();
+            if let Ok(time) = parse_written(&text, precision, &defaults) {
+                let written = format_written(&time);
+                let back = parse_written(&written, Some(time.precision), &TimeDefaults::default());
+                assert_eq!(back.as_ref(), Ok(&time), "{text:?} was written as {written:?}");
+                read += 1;
+            }
+        }
+        assert!(read > 500, "only {read} random texts read as times: the test would prove little");
+    }
 }

@@ -800,4 +800,66 @@ mod tests {
         assert!(form.timeline[1].flag.contains("Line 2"));
         assert!(form.paste.is_empty());
     }
+
+    /// Random posts of names, indexes, values and buttons never panic.
+    #[test]
+    fn random_posts_never_panic() {
+        const NAMES: &[&str] = &[
+            "timeline[0].at",
+            "timeline[1].text",
+            "timeline[18446744073709551615].kind",
+            "timeline[].text",
+            "timeline[-1].text",
+            "factors[2].primary",
+            "factors[0].category",
+            "actions[1].due_on",
+            "related[0].slug",
+            "started_at",
+            "started_at.precision",
+            "default_zone",
+            "paste",
+            "title",
+            "tags",
+            "version",
+            "[0].x",
+            "",
+        ];
+        const VALUES: &[&str] = &[
+            "",
+            "x",
+            "22:50 UTC",
+            "2013-05-20 11:40 PDT",
+            "capacity",
+            "on",
+            "sev9",
+            "Mars/Olympus",
+            "\u{0}",
+            "10:00 UTC a\n11:00 b\nnothing",
+            "-1",
+            "99999999999999999999",
+            "é",
+        ];
+        const OPS: &[&str] =
+            &["add:timeline", "remove:timeline:0", "up:factors:1", "down:actions:0", "remove:related:9"];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for _ in 0..3_000 {
+            let pairs: Vec<(String, String)> = (0..next(12))
+                .map(|_| (NAMES[next(NAMES.len())].to_string(), VALUES[next(VALUES.len())].to_string()))
+                .collect();
+            let mut form = ReportForm::from_pairs(&pairs);
+            if let Some(edit) = RowEdit::parse(OPS[next(OPS.len())]) {
+                form.edit_rows(edit);
+            }
+            let _ = form.read_paste();
+            let _ = form.validate("draft");
+            form.drop_blank_rows();
+            let _ = form.validate("published");
+        }
+    }
 }
