@@ -314,7 +314,7 @@ async fn handle(
             match form.read_paste() {
                 Ok(0) => extras.notice = Some("There were no lines to read.".into()),
                 Ok(count) => {
-                    let flagged = form.timeline.iter().filter(|row| !row.flag.is_empty()).count();
+                    let flagged = form.timeline.iter().rev().take(count).filter(|row| !row.flag.is_empty()).count();
                     let mut notice = format!("Read {count} pasted line{} into the timeline.", plural(count));
                     if flagged > 0 {
                         notice.push_str(&format!(
