@@ -211,3 +211,18 @@ test("two writers edit at once: the second sees both versions and merges by hand
   await wren.context.close();
   await bob.context.close();
 });
+
+test("the report form fits a phone and passes axe in the dark scheme", async () => {
+  const { context, page, errors } = await signIn("wren");
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.goto(`${server.address}/incidents/new`);
+  await enhanced(page);
+  const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the form scrolls sideways by ${overflow}px on a phone`);
+  await assertAccessible(page, "form (dark, phone)");
+  await page.goto(`${server.address}/drafts`);
+  await assertAccessible(page, "drafts (dark, phone)");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
