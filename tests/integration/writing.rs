@@ -648,8 +648,16 @@ async fn hostile_form_posts_get_a_clear_answer_and_the_server_keeps_serving(back
     let page = pasted.text().await.unwrap();
     assert!(page.contains("id=\"paste-error\""));
     assert!(form_fields(&page).contains(&("title".into(), "Kept".into())));
-    // Over the body limit.
-    let huge = raw(format!("csrf={csrf}&op=save&body={}", "x".repeat(3 * 1024 * 1024))).await.unwrap();
+    // Over the body limit, on a connection of its own: the server answers
+    // before reading the rest and closes that connection.
+    let huge = reqwest::Client::new()
+        .post(app.url("/incidents/new"))
+        .header(COOKIE, &writer.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&op=save&body={}", "x".repeat(3 * 1024 * 1024)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(huge.status(), 413);
     assert_eq!(writer.get("/incidents/new").await.status(), 200, "still serving");
     assert_eq!(app.store.count_live_incidents().await.unwrap(), 0);
