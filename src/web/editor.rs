@@ -401,7 +401,10 @@ async fn save(
         }
     };
     match saved {
-        Ok(incident) => Ok(Redirect::to(&format!("/incidents/{}", incident.fields.slug)).into_response()),
+        Ok(incident) => {
+            let (slug, version) = (&incident.fields.slug, incident.meta.version);
+            Ok(Redirect::to(&format!("/incidents/{slug}?saved={version}")).into_response())
+        }
         Err(StoreError::DuplicateSlug(slug)) => {
             let errors = FormErrors::new(ValidationErrors::single(
                 "slug",

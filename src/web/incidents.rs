@@ -291,14 +291,25 @@ struct ShowPage {
     similar: Vec<SearchHit>,
     /// The reader may edit: show the status and the writing links.
     writer: bool,
+    /// "Saved as version 3.", right after the form saved this version.
+    saved_notice: Option<String>,
     status_label: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ShowParams {
+    /// Set by the form after a save: the version it saved.
+    #[serde(default)]
+    saved: String,
 }
 
 async fn show(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
+    params: Result<Query<ShowParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
+    let saved = params.map(|Query(p)| p.saved).unwrap_or_default();
     // Writers see drafts and reports in review, with the links to edit.
     let writer = super::forms::writer_reading(&state, &headers).await?.is_some();
     let incident = state.store.get_incident(&slug).await?.filter(|i| writer || i.fields.status == Status::Published);
@@ -380,6 +391,14 @@ async fn show(
             .map(|link| RelatedView { slug: link.slug, title: Some(link.title), kind_label: relation_label(link.kind) })
             .collect(),
         similar,
+        saved_notice: (writer && saved.trim() == incident.meta.version.to_string()).then(|| {
+            format!(
+                "Saved as version {} by {}; the report is {}.",
+                incident.meta.version,
+                incident.meta.updated_by,
+                crate::domain::workflow::status_words(fields.status)
+            )
+        }),
         writer,
         status_label: crate::domain::workflow::status_words(fields.status),
         incident,

@@ -133,7 +133,8 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   await page.fill("#note", "first draft");
   await assertAccessible(page, "filled-in form");
   await button(page, "Save draft").click();
-  await page.waitForURL(/\/incidents\/cache-config-rollout-returned-errors$/);
+  await page.waitForURL(/\/incidents\/cache-config-rollout-returned-errors\?saved=1$/);
+  assert.match(await page.locator("[role=status]").first().innerText(), /Saved as version 1/);
   assert.match(await page.locator(".writer-bar").innerText(), /draft/);
   assert.equal(await page.locator("ol.events li.event").count(), 3);
   assert.equal(await page.locator(".factors li").count(), 2);
@@ -141,10 +142,10 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   // Review, then publish.
   await page.getByRole("link", { name: "Edit" }).click();
   await button(page, "Save and submit for review").click();
-  await page.waitForURL(/cache-config-rollout-returned-errors$/);
+  await page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);
   await page.getByRole("link", { name: "Edit" }).click();
   await button(page, "Save and publish").click();
-  await page.waitForURL(/cache-config-rollout-returned-errors$/);
+  await page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);
   assert.match(await page.locator(".writer-bar").innerText(), /published/);
 
   // Anyone finds it in the list and in search.
@@ -168,7 +169,7 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   await page.fill("#summary", "A cache configuration change made the edge return 5xx for 29 minutes, until it was rolled back.");
   await page.fill("#note", "said how it ended");
   await button(page, "Save changes").click();
-  await page.waitForURL(/cache-config-rollout-returned-errors$/);
+  await page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);
   await page.getByRole("link", { name: "History" }).click();
   await page.waitForURL(/\/history$/);
   assert.match(await page.locator("table.revisions").innerText(), /said how it ended/);
@@ -191,7 +192,7 @@ test("two writers edit at once: the second sees both versions and merges by hand
   await bob.page.goto(server.address + edit);
   await wren.page.fill("#summary", "Wren's summary.");
   await button(wren.page, "Save changes").click();
-  await wren.page.waitForURL(/cache-config-rollout-returned-errors$/);
+  await wren.page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);
 
   await bob.page.fill("#summary", "Bob's summary.");
   await button(bob.page, "Save changes").click();
@@ -204,7 +205,7 @@ test("two writers edit at once: the second sees both versions and merges by hand
 
   await bob.page.fill("#summary", "Wren's summary, with Bob's detail.");
   await button(bob.page, "Save changes").click();
-  await bob.page.waitForURL(/cache-config-rollout-returned-errors$/);
+  await bob.page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);
   assert.match(await bob.page.locator(".summary.lead").innerText(), /Wren.s summary, with Bob.s detail\./, "smart quotes and all");
   assert.deepEqual(wren.errors, []);
   assert.deepEqual(bob.errors.filter((e) => !e.includes("409")), []);

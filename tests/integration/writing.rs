@@ -206,7 +206,10 @@ async fn file_draft(writer: &Session<'_>, title: &str, summary: &str) -> String 
     let page = writer.page("/incidents/new").await;
     let saved = writer.submit("/incidents/new", &page, "save", &[("title", title), ("summary", summary)]).await;
     assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
-    location(&saved).trim_start_matches("/incidents/").to_string()
+    let location = location(&saved);
+    let (path, saved_version) = location.split_once("?saved=").expect("a save says which version it saved");
+    assert_eq!(saved_version, "1");
+    path.trim_start_matches("/incidents/").to_string()
 }
 
 async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: Backend) {
@@ -271,7 +274,11 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
         )
         .await;
     assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
-    assert_eq!(location(&saved), "/incidents/api-capacity-collapse");
+    assert_eq!(location(&saved), "/incidents/api-capacity-collapse?saved=1");
+    let confirmed = writer.page("/incidents/api-capacity-collapse?saved=1").await;
+    assert!(confirmed.contains("Saved as version 1 by wren; the report is a draft."));
+    let stale_notice = writer.page("/incidents/api-capacity-collapse?saved=7").await;
+    assert!(!stale_notice.contains("Saved as version"), "only the version just saved is confirmed");
     let stored = incident_json(&app, "api-capacity-collapse").await;
     assert_eq!(stored["status"], "draft");
     assert_eq!(stored["created_by"], "wren");
@@ -611,7 +618,7 @@ async fn a_report_renamed_or_deleted_during_an_edit_keeps_the_writers_text(backe
     assert!(form_fields(&page).contains(&("summary".into(), "My careful summary.".into())));
     let saved = writer.submit("/incidents/new", &page, "save", &[]).await;
     assert_eq!(saved.status(), 303);
-    assert_eq!(location(&saved), format!("/incidents/{slug}"), "the writer's own slug");
+    assert_eq!(location(&saved), format!("/incidents/{slug}?saved=1"), "the writer's own slug");
     assert_eq!(incident_json(&app, &slug).await["summary"], "My careful summary.");
 }
 
