@@ -303,7 +303,7 @@ async fn run(size: usize) -> anyhow::Result<()> {
             ..Default::default()
         };
         let fields = input.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
-        store.create_incident(&fields, "bench").await?;
+        store.create_incident(&fields, "bench", None).await?;
         let written = Instant::now();
         let request = SearchRequest { q: word.clone(), limit: 1, ..Default::default() };
         while search.search(&request)?.total == 0 {

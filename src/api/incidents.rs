@@ -192,7 +192,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let request = IncidentRequest::from_json(body)?;
     let fields = request.incident.validate().map_err(AppError::Validation)?;
-    let incident = state.store.create_incident_noted(&fields, caller.actor(), request.revision_note.as_deref()).await?;
+    let incident = state.store.create_incident(&fields, caller.actor(), request.revision_note.as_deref()).await?;
     let mut response = with_etag(StatusCode::CREATED, &incident);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/incidents/{}", incident.fields.slug)) {
         response.headers_mut().insert(header::LOCATION, location);

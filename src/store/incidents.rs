@@ -106,13 +106,9 @@ fn bind_time<'q>(query: AnyQuery<'q>, time: Option<&'q ReportedTime>) -> AnyQuer
 }
 
 impl Store {
-    /// Files a new incident, version 1, written by `actor`.
-    pub async fn create_incident(&self, fields: &IncidentFields, actor: &str) -> Result<Incident, StoreError> {
-        self.create_incident_noted(fields, actor, None).await
-    }
-
-    /// Files a new incident with a revision note ("created" when none).
-    pub async fn create_incident_noted(
+    /// Files a new incident, version 1, written by `actor`, with a note for
+    /// its first revision ("created" when none).
+    pub async fn create_incident(
         &self,
         fields: &IncidentFields,
         actor: &str,

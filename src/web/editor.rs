@@ -392,7 +392,7 @@ async fn save(
     let actor = current.user.name.as_str();
     let note = Some(form.note.trim()).filter(|n| !n.is_empty()).or(step.map(Step::note));
     let saved = match editing {
-        None => state.store.create_incident_noted(&fields, actor, note).await,
+        None => state.store.create_incident(&fields, actor, note).await,
         Some(incident) => {
             let Some(expected) = form.version else {
                 return Err(AppError::BadRequest("the form does not say which version it edits".into()).into());

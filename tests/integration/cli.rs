@@ -209,7 +209,7 @@ async fn sigterm_lets_the_index_commit_every_write_before_exit(backend: Backend)
     let store = database.open_store().await;
     for n in 0..10 {
         let input = hindsight::domain::IncidentInput { title: format!("Shutdown incident {n}"), ..Default::default() };
-        store.create_incident(&input.validate().unwrap(), "test").await.unwrap();
+        store.create_incident(&input.validate().unwrap(), "test", None).await.unwrap();
     }
     server.stop();
     // What the index committed on the way out, read without catching up.

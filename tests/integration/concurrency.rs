@@ -58,7 +58,7 @@ async fn two_stores_on_one_database_write_side_by_side(backend: Backend) {
                     ..Default::default()
                 };
                 let fields = input.validate().expect("valid");
-                store.create_incident(&fields, "test").await.expect("no writer is ever refused");
+                store.create_incident(&fields, "test", None).await.expect("no writer is ever refused");
             }
         })
     });

@@ -332,7 +332,7 @@ async fn change_log_ids_reach_a_follower_in_order_under_concurrent_writes(backen
                 for n in 0..10 {
                     let input =
                         hindsight::domain::IncidentInput { title: format!("Race {writer} {n}"), ..Default::default() };
-                    store.create_incident(&input.validate().unwrap(), "test").await.unwrap();
+                    store.create_incident(&input.validate().unwrap(), "test", None).await.unwrap();
                 }
             })
         })
