@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::forms::signed_in_writer;
+use super::forms::{not_a_writer, signed_in_writer};
 use super::report_form::{
     posted, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
 };
@@ -283,10 +283,7 @@ async fn admit(
         return Ok(Admission::Refused(response));
     };
     if current.user.role < Role::Writer {
-        return Ok(Admission::Refused(
-            WebError(AppError::Forbidden(format!("a {} may read reports but not write them", current.user.role)))
-                .into_response(),
-        ));
+        return Ok(Admission::Refused(not_a_writer(&current)));
     }
     if !crate::auth::session::constant_time_eq(posted(pairs, "csrf"), &current.csrf_token) {
         return Ok(Admission::StaleForm(current));

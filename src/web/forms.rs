@@ -27,11 +27,16 @@ pub async fn signed_in(state: &AppState, headers: &HeaderMap, back_to: &str) -> 
 pub async fn signed_in_writer(state: &AppState, headers: &HeaderMap, back_to: &str) -> Result<SessionRecord, Response> {
     let current = signed_in(state, headers, back_to).await?;
     if current.user.role < Role::Writer {
-        let message =
-            format!("a {} may read reports but not write them: ask an admin for a writer's role", current.user.role);
-        return Err(WebError(AppError::Forbidden(message)).into_response());
+        return Err(not_a_writer(&current));
     }
     Ok(current)
+}
+
+/// The answer to a signed-in reader who tries to write.
+pub fn not_a_writer(current: &SessionRecord) -> Response {
+    let message =
+        format!("a {} may read reports but not write them: ask an admin for a writer's role", current.user.role);
+    WebError(AppError::Forbidden(message)).into_response()
 }
 
 /// The session of a writer reading the page, if any: writers see drafts and

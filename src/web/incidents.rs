@@ -427,7 +427,7 @@ pub fn detection_label(detection: crate::domain::Detection) -> &'static str {
     }
 }
 
-fn relation_label(kind: crate::domain::RelationKind) -> &'static str {
+pub fn relation_label(kind: crate::domain::RelationKind) -> &'static str {
     use crate::domain::RelationKind::*;
     match kind {
         Related => "Related",

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::incidents::Choice;
 use crate::domain::incident::{ActionInput, FactorInput, RelatedInput, TimelineEventInput};
 use crate::domain::timeline_paste;
 use crate::domain::written_time::{format_written, parse_written, parse_zone, TimeDefaults};
@@ -227,6 +228,15 @@ pub fn posted<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
 }
 
+/// The row at `index`, made if new, unless `rows` already holds as many
+/// rows as a post may make.
+fn row_at<T: Default>(rows: &mut BTreeMap<usize, T>, index: usize) -> Option<&mut T> {
+    if rows.len() >= MAX_POSTED_ROWS && !rows.contains_key(&index) {
+        return None;
+    }
+    Some(rows.entry(index).or_default())
+}
+
 /// `timeline[3].text` → (`timeline`, 3, `text`).
 fn row_name(name: &str) -> Option<(Section, usize, &str)> {
     let (section, rest) = name.split_once('[')?;
@@ -333,10 +343,9 @@ impl ReportForm {
         for (name, value) in pairs {
             let value = value.clone();
             if let Some((section, index, field)) = row_name(name) {
-                let full = |len: usize| len >= MAX_POSTED_ROWS;
                 match section {
-                    Section::Timeline if !full(timeline.len()) || timeline.contains_key(&index) => {
-                        let row = timeline.entry(index).or_default();
+                    Section::Timeline => {
+                        let Some(row) = row_at(&mut timeline, index) else { continue };
                         match field {
                             "at" => row.at.text = value,
                             "precision" => row.at.precision = value,
@@ -346,8 +355,8 @@ impl ReportForm {
                             _ => {}
                         }
                     }
-                    Section::Factors if !full(factors.len()) || factors.contains_key(&index) => {
-                        let row = factors.entry(index).or_default();
+                    Section::Factors => {
+                        let Some(row) = row_at(&mut factors, index) else { continue };
                         match field {
                             "category" => row.category = value,
                             "text" => row.text = value,
@@ -355,8 +364,8 @@ impl ReportForm {
                             _ => {}
                         }
                     }
-                    Section::Actions if !full(actions.len()) || actions.contains_key(&index) => {
-                        let row = actions.entry(index).or_default();
+                    Section::Actions => {
+                        let Some(row) = row_at(&mut actions, index) else { continue };
                         match field {
                             "text" => row.text = value,
                             "owner" => row.owner = value,
@@ -368,15 +377,14 @@ impl ReportForm {
                             _ => {}
                         }
                     }
-                    Section::Related if !full(related.len()) || related.contains_key(&index) => {
-                        let row = related.entry(index).or_default();
+                    Section::Related => {
+                        let Some(row) = row_at(&mut related, index) else { continue };
                         match field {
                             "slug" => row.slug = value,
                             "kind" => row.kind = value,
                             _ => {}
                         }
                     }
-                    _ => {}
                 }
                 continue;
             }
@@ -622,19 +630,6 @@ impl FormErrors {
     }
 }
 
-/// One `<option>` of a drop-down.
-pub struct Choice {
-    pub value: &'static str,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn spaced(text: &str) -> String {
-    let text = text.replace('_', " ");
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
 fn choices<T: Copy>(
     all: &[T],
     name: fn(T) -> &'static str,
@@ -643,11 +638,11 @@ fn choices<T: Copy>(
     none: Option<&str>,
 ) -> Vec<Choice> {
     let mut list: Vec<Choice> = none
-        .map(|label| Choice { value: "", label: label.to_string(), selected: selected.trim().is_empty() })
+        .map(|label| Choice { value: String::new(), label: label.to_string(), selected: selected.trim().is_empty() })
         .into_iter()
         .collect();
     list.extend(all.iter().map(|value| Choice {
-        value: name(*value),
+        value: name(*value).to_string(),
         label: label(*value),
         selected: name(*value) == selected.trim(),
     }));
@@ -665,7 +660,7 @@ pub fn detection_choices(selected: &str) -> Vec<Choice> {
 pub fn precision_choices(selected: &str) -> Vec<Choice> {
     choices(&Precision::ALL, Precision::as_str, |p| format!("to the {}", p.as_str()), selected, Some("As written"))
         .into_iter()
-        .map(|choice| match choice.value {
+        .map(|choice| match choice.value.as_str() {
             "unknown" => Choice { label: "Unsure".into(), ..choice },
             _ => choice,
         })
@@ -674,7 +669,7 @@ pub fn precision_choices(selected: &str) -> Vec<Choice> {
 
 pub fn kind_choices(selected: &str) -> Vec<Choice> {
     let selected = if selected.trim().is_empty() { EventKind::Note.as_str() } else { selected };
-    choices(EventKind::ALL, EventKind::as_str, |k| spaced(k.as_str()), selected, None)
+    choices(EventKind::ALL, EventKind::as_str, |k| super::timeline::kind_label(k).to_string(), selected, None)
 }
 
 pub fn category_choices(selected: &str) -> Vec<Choice> {
@@ -693,7 +688,13 @@ pub fn priority_choices(selected: &str) -> Vec<Choice> {
 }
 
 pub fn relation_choices(selected: &str) -> Vec<Choice> {
-    choices(RelationKind::ALL, RelationKind::as_str, |k| spaced(k.as_str()), selected, None)
+    choices(
+        RelationKind::ALL,
+        RelationKind::as_str,
+        |k| super::incidents::relation_label(k).to_string(),
+        selected,
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -720,6 +721,17 @@ mod tests {
         assert_eq!(texts, ["first", "second"]);
         assert!(form.factors[0].primary);
         assert_eq!(form.timeline[0].at.text, "22:50 UTC");
+    }
+
+    #[test]
+    fn a_post_makes_at_most_so_many_rows() {
+        let pairs: Vec<(String, String)> =
+            (0..MAX_POSTED_ROWS + 500).map(|i| (format!("factors[{}].text", i * 7), "x".to_string())).collect();
+        let mut more = pairs.clone();
+        more.push(("factors[0].category".into(), "capacity".into()));
+        let form = ReportForm::from_pairs(&more);
+        assert_eq!(form.factors.len(), MAX_POSTED_ROWS);
+        assert_eq!(form.factors[0].category, "capacity", "rows already made still take their fields");
     }
 
     #[test]

@@ -114,9 +114,18 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
 
   // Two factors and one action. The failed save dropped the template's
   // empty rows, so they are added here, in place.
-  assert.equal(await page.locator("[data-rows=factors] [data-row-list] > fieldset").count(), 0);
+  const factorRows = page.locator("[data-rows=factors] [data-row-list] > fieldset");
+  assert.equal(await factorRows.count(), 0);
   await button(page, "Add a factor").click();
   await button(page, "Add a factor").click();
+  await button(page, "Add a factor").click();
+  await page.fill('[name="factors[2].text"]', "the row that stays");
+  await button(page, "Remove factor 2").click();
+  assert.equal(await factorRows.count(), 2, "removed in place");
+  assert.equal(await page.inputValue('[name="factors[1].text"]'), "the row that stays", "the rows after it are renumbered");
+  assert.equal(await page.locator('[name="factors[2].text"]').count(), 0);
+  assert.equal(await button(page, "Remove factor 2").count(), 1, "and their buttons too");
+  await page.fill('[name="factors[1].text"]', "");
   await button(page, "Add an action item").click();
   assert.equal(await page.locator("[data-rows=factors] [data-row-list] > fieldset").count(), 2);
   assert.equal(await page.locator("[data-rows=actions] [data-row-list] > fieldset").count(), 1);

@@ -9,6 +9,7 @@ use hindsight::app::{self, AppState};
 use hindsight::domain::{Role, Scope};
 use hindsight::search::{IndexerHandle, SearchIndex};
 use hindsight::store::Store;
+use reqwest::header::{HeaderMap, COOKIE, SET_COOKIE};
 use serde_json::Value;
 use sqlx::Connection;
 use tempfile::TempDir;
@@ -352,4 +353,55 @@ pub fn full_incident(title: &str) -> Value {
         ],
         "related": [{"slug": "some-earlier-incident", "kind": "recurrence_of"}]
     })
+}
+
+// Signing in through the pages, as a browser would.
+
+/// A client that follows no redirects, so tests see them.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A cookie the response sets: its value, and the whole `Set-Cookie` line.
+pub fn set_cookie_value(headers: &HeaderMap, name: &str) -> Option<(String, String)> {
+    headers.get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookie| {
+        let (pair, _) = cookie.split_once(';').unwrap_or((cookie, ""));
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| (value.to_string(), cookie.to_string()))
+    })
+}
+
+/// The sign-in form's CSRF token and the cookie paired with it.
+pub async fn sign_in_form(app: &TestApp) -> (String, String) {
+    let response = browser().get(app.url("/login")).send().await.unwrap();
+    let (cookie, _) = set_cookie_value(response.headers(), "hindsight_form").expect("form cookie");
+    let page = response.text().await.unwrap();
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    (csrf, cookie)
+}
+
+pub async fn post_sign_in(app: &TestApp, name: &str, password: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+    let (csrf, cookie) = sign_in_form(app).await;
+    let mut request = browser().post(app.url("/login")).header(COOKIE, format!("hindsight_form={cookie}")).form(&[
+        ("name", name),
+        ("password", password),
+        ("csrf", &csrf),
+        ("next", "/incidents"),
+    ]);
+    for (header, value) in extra {
+        request = request.header(*header, *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// Signs `name` in and returns the session cookie's value.
+pub async fn session_of(app: &TestApp, name: &str, password: &str) -> String {
+    let response = post_sign_in(app, name, password, &[]).await;
+    assert_eq!(response.status(), 303);
+    set_cookie_value(response.headers(), "hindsight_session").unwrap().0
+}
+
+/// The CSRF token of the first form on a page.
+pub fn csrf_in(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
 }

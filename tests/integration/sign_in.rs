@@ -1,9 +1,9 @@
 //! Signing in and out of the pages: rotated HttpOnly sessions, CSRF tokens,
 //! cross-site refusal, the rate limit, and the audit trail.
 
-use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{COOKIE, LOCATION};
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{browser, csrf_in, post_sign_in, session_of, set_cookie_value, sign_in_form, Backend, TestApp};
 use crate::on_both_backends;
 use hindsight::app::AppState;
 use hindsight::domain::Role;
@@ -19,41 +19,6 @@ on_both_backends!(
     admins_read_the_audit_log_in_the_browser_and_nobody_else_does,
     sessions_end_when_idle_and_at_their_absolute_limit,
 );
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-fn set_cookie_value(headers: &HeaderMap, name: &str) -> Option<(String, String)> {
-    headers.get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookie| {
-        let (pair, _) = cookie.split_once(';').unwrap_or((cookie, ""));
-        let (key, value) = pair.split_once('=')?;
-        (key == name).then(|| (value.to_string(), cookie.to_string()))
-    })
-}
-
-/// The sign-in form's CSRF token and the cookie paired with it.
-async fn form(app: &TestApp) -> (String, String) {
-    let response = browser().get(app.url("/login")).send().await.unwrap();
-    let (cookie, _) = set_cookie_value(response.headers(), "hindsight_form").expect("form cookie");
-    let page = response.text().await.unwrap();
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    (csrf, cookie)
-}
-
-async fn post_sign_in(app: &TestApp, name: &str, password: &str, extra: &[(&str, &str)]) -> reqwest::Response {
-    let (csrf, cookie) = form(app).await;
-    let mut request = browser().post(app.url("/login")).header(COOKIE, format!("hindsight_form={cookie}")).form(&[
-        ("name", name),
-        ("password", password),
-        ("csrf", &csrf),
-        ("next", "/incidents"),
-    ]);
-    for (header, value) in extra {
-        request = request.header(*header, *value);
-    }
-    request.send().await.unwrap()
-}
 
 async fn signing_in_starts_a_rotated_httponly_session_and_signing_out_ends_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -114,7 +79,7 @@ async fn forged_and_cross_site_posts_are_refused(backend: Backend) {
         assert!(set_cookie_value(response.headers(), "hindsight_session").is_none());
     }
     // No CSRF token, or one that does not match its cookie.
-    let (csrf, _) = form(&app).await;
+    let (csrf, _) = sign_in_form(&app).await;
     let forged = browser()
         .post(app.url("/login"))
         .header(COOKIE, "hindsight_form=somethingelse")
@@ -211,16 +176,6 @@ async fn without_public_read_every_page_and_api_call_needs_sign_in(backend: Back
 }
 
 /// Signs `name` in and returns the session cookie's value.
-async fn session_of(app: &TestApp, name: &str, password: &str) -> String {
-    let response = post_sign_in(app, name, password, &[]).await;
-    assert_eq!(response.status(), 303);
-    set_cookie_value(response.headers(), "hindsight_session").unwrap().0
-}
-
-fn csrf_in(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
-}
-
 async fn a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let anonymous = browser();

@@ -7,7 +7,7 @@ use reqwest::header::{COOKIE, LOCATION, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{browser, csrf_in, session_of, Backend, TestApp};
 use crate::on_both_backends;
 use hindsight::domain::{Role, Status};
 
@@ -44,40 +44,8 @@ impl<'a> Session<'a> {
     }
 
     async fn sign_in_as(app: &'a TestApp, name: &str, password: &str) -> Session<'a> {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let login = client.get(app.url("/login")).send().await.unwrap();
-        let form_cookie = login
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("hindsight_form="))
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let csrf = csrf_in(&login.text().await.unwrap());
-        let signed_in = client
-            .post(app.url("/login"))
-            .header(COOKIE, form_cookie)
-            .form(&[("name", name), ("password", password), ("csrf", csrf.as_str()), ("next", "/")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(signed_in.status(), 303, "{name} signs in");
-        let cookie = signed_in
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("hindsight_session="))
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        Session { app, client, cookie }
+        let cookie = format!("hindsight_session={}", session_of(app, name, password).await);
+        Session { app, client: browser(), cookie }
     }
 
     async fn get(&self, path: &str) -> reqwest::Response {
@@ -107,10 +75,6 @@ impl<'a> Session<'a> {
         pairs.push(("op".into(), op.into()));
         self.post(path, &pairs).await
     }
-}
-
-fn csrf_in(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
 }
 
 /// Undoes HTML escaping: named entities and decimal character references.
@@ -496,7 +460,7 @@ async fn history_lists_revisions_diffs_any_two_and_restores_an_old_one(backend: 
 
 async fn only_signed_in_writers_with_the_form_token_can_write(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let strangers = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let strangers = browser();
     let redirected = strangers.get(app.url("/incidents/new")).send().await.unwrap();
     assert_eq!(redirected.status(), 303);
     assert!(location(&redirected).starts_with("/login?next="));
@@ -747,7 +711,7 @@ async fn edits_restores_and_history_are_for_writers_only(backend: Backend) {
     assert_eq!((stored["summary"].as_str(), stored["version"].as_i64()), (Some("First text."), Some(3)));
 
     // The history keeps draft-era text: the public and readers do not see it.
-    let strangers = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let strangers = browser();
     let history = format!("/incidents/{slug}/history");
     assert_eq!(strangers.get(app.url(&history)).send().await.unwrap().status(), 303);
     assert_eq!(
