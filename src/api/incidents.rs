@@ -279,9 +279,9 @@ async fn list_revisions(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    visible_incident(&state, &caller, &slug).await?;
+    let incident = visible_incident(&state, &caller, &slug).await?;
     caller.may_read_history()?;
-    let revisions = state.store.list_revisions(&slug).await?.ok_or_else(not_found)?;
+    let revisions = state.store.list_revisions(incident.id).await?;
     Ok(Json(serde_json::json!({ "items": revisions })).into_response())
 }
 
@@ -290,13 +290,13 @@ async fn read_revision(
     caller: Caller,
     Path((slug, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    visible_incident(&state, &caller, &slug).await?;
+    let incident = visible_incident(&state, &caller, &slug).await?;
     caller.may_read_history()?;
     let version: i64 =
         version.parse().map_err(|_| AppError::BadRequest(format!("`{version}` is not a version number")))?;
     let revision = state
         .store
-        .get_revision(&slug, version)
+        .get_revision(incident.id, version)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("incident `{slug}` has no version {version}")))?;
     Ok(Json(revision).into_response())

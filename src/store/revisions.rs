@@ -46,22 +46,20 @@ pub(super) async fn record(
 }
 
 impl Store {
-    /// The revisions of the live incident at `slug`, newest first, without
-    /// their snapshots; `None` if there is no such incident.
-    pub async fn list_revisions(&self, slug: &str) -> Result<Option<Vec<Revision>>, StoreError> {
-        let Some(id) = self.live_incident_id(slug).await? else { return Ok(None) };
+    /// The revisions of the incident with this id, newest first, without
+    /// their snapshots.
+    pub async fn list_revisions(&self, id: i64) -> Result<Vec<Revision>, StoreError> {
         let rows = sqlx::query(
             "SELECT version, note, created_at, created_by FROM revisions WHERE incident_id = $1 ORDER BY version DESC",
         )
         .bind(id)
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(|row| revision_from_row(row, None)).collect::<Result<Vec<_>, _>>().map(Some)
+        rows.iter().map(|row| revision_from_row(row, None)).collect()
     }
 
-    /// One revision of the live incident at `slug`, with its snapshot.
-    pub async fn get_revision(&self, slug: &str, version: i64) -> Result<Option<Revision>, StoreError> {
-        let Some(id) = self.live_incident_id(slug).await? else { return Ok(None) };
+    /// One revision of the incident with this id, with its snapshot.
+    pub async fn get_revision(&self, id: i64, version: i64) -> Result<Option<Revision>, StoreError> {
         let row = sqlx::query(
             "SELECT version, note, created_at, created_by, snapshot FROM revisions WHERE incident_id = $1 AND version = $2",
         )
@@ -73,14 +71,6 @@ impl Store {
         let snapshot: String = row.try_get("snapshot")?;
         let snapshot = serde_json::from_str(&snapshot).map_err(|error| StoreError::Corrupt(error.to_string()))?;
         revision_from_row(&row, Some(snapshot)).map(Some)
-    }
-
-    async fn live_incident_id(&self, slug: &str) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT id FROM incidents WHERE slug = $1 AND deleted_at IS NULL")
-            .bind(slug)
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(row.map(|row| row.try_get("id")).transpose()?)
     }
 }
 

@@ -75,7 +75,7 @@ async fn history(
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
-    let revisions = state.store.list_revisions(&slug).await?.ok_or_else(|| missing("incident"))?;
+    let revisions = state.store.list_revisions(incident.id).await?;
     let steps = state.store.workflow_steps(incident.id).await?;
     let views = revisions
         .iter()
@@ -148,16 +148,21 @@ struct DiffPage {
     changes: Vec<FieldChange>,
 }
 
-async fn load_revision(state: &AppState, slug: &str, version: &str) -> Result<(Revision, IncidentInput), WebError> {
+async fn load_revision(
+    state: &AppState,
+    incident: &Incident,
+    version: &str,
+) -> Result<(Revision, IncidentInput), WebError> {
     let number: i64 = version
         .trim()
         .parse()
         .map_err(|_| AppError::BadRequest(format!("`{}` is not a version number", version.trim())))?;
     let revision =
-        state.store.get_revision(slug, number).await?.ok_or_else(|| missing(&format!("version {number}")))?;
+        state.store.get_revision(incident.id, number).await?.ok_or_else(|| missing(&format!("version {number}")))?;
     let snapshot = revision.snapshot.clone().unwrap_or_default();
-    let input: IncidentInput = serde_json::from_value(snapshot)
-        .map_err(|error| AppError::Internal(anyhow::anyhow!("revision {number} of {slug} is unreadable: {error}")))?;
+    let input: IncidentInput = serde_json::from_value(snapshot).map_err(|error| {
+        AppError::Internal(anyhow::anyhow!("revision {number} of {} is unreadable: {error}", incident.fields.slug))
+    })?;
     Ok((revision, input))
 }
 
@@ -172,8 +177,8 @@ async fn compare(
         Err(response) => return Ok(response),
     };
     let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
-    let (from, before) = load_revision(&state, &slug, &params.from).await?;
-    let (to, after) = load_revision(&state, &slug, &params.to).await?;
+    let (from, before) = load_revision(&state, &incident, &params.from).await?;
+    let (to, after) = load_revision(&state, &incident, &params.to).await?;
     page(&DiffPage {
         layout: Layout::new(format!("Changes: {}", incident.fields.title), "incidents"),
         slug: incident.fields.slug.clone(),
@@ -213,7 +218,7 @@ async fn restore(
     let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
     let expected: i64 =
         form.current.trim().parse().map_err(|_| AppError::BadRequest("the form does not say which version".into()))?;
-    let (revision, mut input) = load_revision(&state, &slug, &version).await?;
+    let (revision, mut input) = load_revision(&state, &incident, &version).await?;
     input.slug = Some(incident.fields.slug.clone());
     input.status = Some(incident.fields.status.as_str().to_string());
     let fields = input.validate().map_err(|errors| {
