@@ -238,6 +238,7 @@ pub fn incident(rng: &mut Rng, n: usize) -> IncidentInput {
             at: Some(hindsight::domain::reported_time::format_rfc3339(when)),
             zone: Some("UTC".into()),
             precision: Some("minute".into()),
+            approximate: false,
         })
     };
     let mut minute = 0;

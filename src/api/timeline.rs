@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::extract::ApiJson;
 use crate::app::AppState;
-use crate::domain::incident::parse_date;
+use crate::domain::reported_time::{parse_calendar, Precision};
 use crate::domain::timeline_paste::parse;
 use crate::domain::written_time::TimeDefaults;
 use crate::error::AppError;
@@ -31,9 +31,14 @@ struct PasteRequest {
 async fn parse_paste(State(_): State<AppState>, ApiJson(request): ApiJson<PasteRequest>) -> Result<Response, AppError> {
     let date = match request.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
-        Some(text) => Some(parse_date(text).ok_or_else(|| AppError::validation("date", "a date such as 2013-05-20"))?),
+        Some(text) => Some(
+            parse_calendar(text)
+                .filter(|(_, precision)| *precision == Precision::Day)
+                .map(|(date, _)| date)
+                .ok_or_else(|| AppError::validation("date", "a date such as 2013-05-20"))?,
+        ),
     };
-    let rows = parse(&request.text, &TimeDefaults { zone: request.zone, date })
-        .map_err(|message| AppError::validation("text", message))?;
+    let defaults = TimeDefaults { zone: request.zone, date, date_from: "the date given" };
+    let rows = parse(&request.text, &defaults, None).map_err(|message| AppError::validation("text", message))?;
     Ok(Json(serde_json::json!({ "rows": rows })).into_response())
 }

@@ -1,7 +1,10 @@
 //! Durations derived from an incident's key moments. They are never stored:
-//! they follow from the reported times, and take the coarser precision of
-//! their two ends.
+//! they follow from the reported times. A duration is stated whenever both
+//! ends are known to the hour or better, marked approximate when either end
+//! is approximate or known only to the hour, and otherwise says why it
+//! cannot be stated, so the headline figures agree with the times shown.
 
+use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use super::reported_time::{Precision, ReportedTime};
@@ -10,23 +13,89 @@ use super::reported_time::{Precision, ReportedTime};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Elapsed {
     pub seconds: i64,
-    /// True when either end is known only to the hour or the day.
+    /// True when either end is approximate or known only to the hour.
     pub approximate: bool,
 }
 
-/// Time from `from` to `to`, or `None` when it cannot honestly be stated:
-/// an end whose time is unknown, an end before the start, or a span shorter
-/// than the uncertainty of its ends (two times known only to the day, on the
-/// same day).
-pub fn elapsed(from: &ReportedTime, to: &ReportedTime) -> Option<Elapsed> {
+/// A derived duration, or why it cannot be stated ("resolution time
+/// unknown").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Measured {
+    Known(Elapsed),
+    Unknown(String),
+}
+
+impl Measured {
+    pub fn known(&self) -> Option<Elapsed> {
+        match self {
+            Measured::Known(elapsed) => Some(*elapsed),
+            Measured::Unknown(_) => None,
+        }
+    }
+}
+
+impl Serialize for Measured {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        match self {
+            Measured::Known(elapsed) => {
+                map.serialize_entry("seconds", &elapsed.seconds)?;
+                map.serialize_entry("approximate", &elapsed.approximate)?;
+            }
+            Measured::Unknown(reason) => map.serialize_entry("unknown", reason)?,
+        }
+        map.end()
+    }
+}
+
+/// One end of a duration, named for the reason it may give.
+#[derive(Debug, Clone, Copy)]
+pub struct End<'a> {
+    pub time: Option<&'a ReportedTime>,
+    /// "start", "resolution".
+    pub name: &'static str,
+}
+
+/// Time from `from` to `to`, when both are known to the hour or better.
+pub fn measure(from: End<'_>, to: End<'_>) -> Measured {
+    let known = |end: End<'_>| -> Result<(), String> {
+        match end.time.map(|t| t.precision) {
+            None | Some(Precision::Unknown) => Err(format!("{} time unknown", end.name)),
+            Some(Precision::Minute | Precision::Hour) => Ok(()),
+            Some(coarse) => Err(format!("{} known only to the {}", end.name, coarse.as_str())),
+        }
+    };
+    if let Err(reason) = known(from).and_then(|()| known(to)) {
+        return Measured::Unknown(reason);
+    }
+    let (Some(start), Some(end)) = (from.time, to.time) else {
+        return Measured::Unknown(format!("{} time unknown", to.name));
+    };
+    let rough = |t: &ReportedTime| t.approximate || t.precision == Precision::Hour;
+    let seconds = end.unix_seconds() - start.unix_seconds();
+    if seconds < 0 {
+        // Two ends known only to the hour may overlap; anything else runs
+        // backwards, which validation refuses for key moments.
+        if rough(start) || rough(end) {
+            return Measured::Known(Elapsed { seconds: 0, approximate: true });
+        }
+        return Measured::Unknown(format!("{} is before {}", to.name, from.name));
+    }
+    Measured::Known(Elapsed { seconds, approximate: rough(start) || rough(end) })
+}
+
+/// The gap between two timeline rows, for "2 h 43 min later": unlike a
+/// headline duration it may be read off two dates ("about 3 d later"), but
+/// never off a span shorter than the uncertainty of its ends.
+pub fn gap(from: &ReportedTime, to: &ReportedTime) -> Option<Elapsed> {
     let precision = from.precision.max(to.precision);
     let granularity = precision.granularity_seconds()?;
     let seconds = to.unix_seconds() - from.unix_seconds();
     if seconds < 0 {
         return None;
     }
-    let approximate = precision != Precision::Minute;
-    if approximate && seconds < granularity {
+    let approximate = precision != Precision::Minute || from.approximate || to.approximate;
+    if precision > Precision::Hour && seconds < granularity {
         return None;
     }
     Some(Elapsed { seconds, approximate })
@@ -45,24 +114,27 @@ pub struct KeyMoments<'a> {
 /// resolve are measured from the start of impact; the total runs from the
 /// first known moment to the last (resolution, or mitigation when no
 /// resolution was reported).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Durations {
-    pub time_to_detect: Option<Elapsed>,
-    pub time_to_mitigate: Option<Elapsed>,
-    pub time_to_resolve: Option<Elapsed>,
-    pub total: Option<Elapsed>,
+    pub time_to_detect: Measured,
+    pub time_to_mitigate: Measured,
+    pub time_to_resolve: Measured,
+    pub total: Measured,
 }
 
 impl Durations {
     pub fn derive(moments: KeyMoments<'_>) -> Self {
-        let since_start = |end: Option<&ReportedTime>| elapsed(moments.started?, end?);
-        let first = moments.started.or(moments.detected);
-        let last = moments.resolved.or(moments.mitigated);
+        let start = End { time: moments.started, name: "start" };
+        let detected = End { time: moments.detected, name: "detection" };
+        let mitigated = End { time: moments.mitigated, name: "mitigation" };
+        let resolved = End { time: moments.resolved, name: "resolution" };
+        let first = if moments.started.is_none() && moments.detected.is_some() { detected } else { start };
+        let last = if moments.resolved.is_some() || moments.mitigated.is_none() { resolved } else { mitigated };
         Self {
-            time_to_detect: since_start(moments.detected),
-            time_to_mitigate: since_start(moments.mitigated),
-            time_to_resolve: since_start(moments.resolved),
-            total: first.zip(last).and_then(|(first, last)| elapsed(first, last)),
+            time_to_detect: measure(start, detected),
+            time_to_mitigate: measure(start, mitigated),
+            time_to_resolve: measure(start, resolved),
+            total: measure(first, last),
         }
     }
 }
@@ -73,12 +145,29 @@ mod tests {
     use crate::domain::reported_time::ReportedTimeInput;
 
     fn at(at: &str, zone: &str, precision: &str) -> ReportedTime {
-        ReportedTime::parse(&ReportedTimeInput {
-            at: Some(at.into()),
-            zone: Some(zone.into()),
-            precision: Some(precision.into()),
-        })
+        ReportedTime::parse(
+            &ReportedTimeInput {
+                at: Some(at.into()),
+                zone: Some(zone.into()),
+                precision: Some(precision.into()),
+                approximate: false,
+            },
+            None,
+        )
         .unwrap()
+    }
+
+    fn about(mut time: ReportedTime) -> ReportedTime {
+        time.approximate = true;
+        time
+    }
+
+    fn known(seconds: i64, approximate: bool) -> Measured {
+        Measured::Known(Elapsed { seconds, approximate })
+    }
+
+    fn between(from: &ReportedTime, to: &ReportedTime) -> Measured {
+        measure(End { time: Some(from), name: "start" }, End { time: Some(to), name: "end" })
     }
 
     #[test]
@@ -87,77 +176,59 @@ mod tests {
         let resolved = at("2019-07-09T23:02:00Z", "UTC", "minute");
         let durations =
             Durations::derive(KeyMoments { started: Some(&started), resolved: Some(&resolved), ..Default::default() });
-        let twelve_minutes = Some(Elapsed { seconds: 720, approximate: false });
-        assert_eq!(durations.time_to_resolve, twelve_minutes);
-        assert_eq!(durations.total, twelve_minutes);
-        assert_eq!(durations.time_to_detect, None);
-        assert_eq!(durations.time_to_mitigate, None);
+        assert_eq!(durations.time_to_resolve, known(720, false));
+        assert_eq!(durations.total, known(720, false));
+        assert_eq!(durations.time_to_detect, Measured::Unknown("detection time unknown".into()));
+        assert_eq!(durations.time_to_mitigate, Measured::Unknown("mitigation time unknown".into()));
     }
 
     #[test]
-    fn pdt_times_are_compared_as_instants() {
+    fn pdt_and_gmt_ends_are_compared_as_instants() {
         let started = at("2013-05-20T11:40:00-07:00", "PDT", "minute");
         let detected = at("2013-05-20T18:55:00Z", "UTC", "minute");
-        assert_eq!(elapsed(&started, &detected), Some(Elapsed { seconds: 15 * 60, approximate: false }));
-    }
-
-    #[test]
-    fn gmt_and_pdt_ends_mix() {
-        let started = at("2013-05-20T07:30:00+00:00", "GMT", "minute");
-        let resolved = at("2013-05-20T01:30:00-07:00", "PDT", "minute");
-        assert_eq!(elapsed(&started, &resolved), Some(Elapsed { seconds: 3600, approximate: false }));
-    }
-
-    #[test]
-    fn an_incident_crossing_midnight_counts_across_the_date_change() {
-        let started = at("2013-04-05T23:45:00Z", "UTC", "minute");
-        let resolved = at("2013-04-06T01:15:00Z", "UTC", "minute");
-        assert_eq!(elapsed(&started, &resolved).map(|e| e.seconds), Some(90 * 60));
+        assert_eq!(between(&started, &detected), known(15 * 60, false));
+        let gmt = at("2013-05-20T07:30:00+00:00", "GMT", "minute");
+        let pdt = at("2013-05-20T01:30:00-07:00", "PDT", "minute");
+        assert_eq!(between(&gmt, &pdt), known(3600, false));
     }
 
     #[test]
     fn an_offset_change_during_the_incident_is_not_an_hour_lost() {
-        // US daylight saving ended at 02:00 PDT on 2013-11-03: 01:30 PDT and
-        // 01:30 PST are one hour apart although the wall clock reads the same.
-        let started = at("2013-11-03T01:30:00-07:00", "PDT", "minute");
-        let resolved = at("2013-11-03T01:30:00-08:00", "PST", "minute");
-        assert_eq!(elapsed(&started, &resolved), Some(Elapsed { seconds: 3600, approximate: false }));
+        // Pacific daylight saving began on 10 Mar 2013: noon PST on the 8th
+        // to 13:00 PDT on the 11th is 3 days and 0 hours, not 1 hour more.
+        let started = at("2013-03-08T12:00:00-08:00", "PST", "minute");
+        let resolved = at("2013-03-11T13:00:00-07:00", "PDT", "minute");
+        assert_eq!(between(&started, &resolved), known(3 * 86_400, false));
+        let first = at("2013-11-03T01:30:00-07:00", "PDT", "minute");
+        let second = at("2013-11-03T01:30:00-08:00", "PST", "minute");
+        assert_eq!(between(&first, &second), known(3600, false));
     }
 
     #[test]
-    fn day_precision_gives_an_approximate_span_or_none() {
-        let first = at("2013-03-08", "UTC", "day");
-        let same_day = at("2013-03-08T15:00:00Z", "UTC", "minute");
-        assert_eq!(elapsed(&first, &same_day), None, "a span shorter than a day cannot be read off two dates");
-        let three_days_later = at("2013-03-11", "UTC", "day");
-        assert_eq!(elapsed(&first, &three_days_later), Some(Elapsed { seconds: 3 * 86_400, approximate: true }));
-    }
-
-    #[test]
-    fn hour_precision_is_marked_approximate() {
-        let started = at("2014-07-02T07:30:00+00:00", "GMT", "hour");
-        let resolved = at("2014-07-02T10:30:00+00:00", "GMT", "minute");
-        assert_eq!(elapsed(&started, &resolved), Some(Elapsed { seconds: 3 * 3600, approximate: true }));
-    }
-
-    #[test]
-    fn unknown_precision_and_reversed_ends_give_nothing() {
-        let started = at("2013-03-08T10:00:00Z", "UTC", "unknown");
-        let resolved = at("2013-03-08T12:00:00Z", "UTC", "minute");
-        assert_eq!(elapsed(&started, &resolved), None);
-        let earlier = at("2013-03-08T09:00:00Z", "UTC", "minute");
-        assert_eq!(elapsed(&resolved, &earlier), None);
-    }
-
-    #[test]
-    fn a_missing_end_leaves_its_durations_empty() {
+    fn approximate_and_hour_ends_give_about_figures() {
+        // crates.io: deployed 09:15, records back about 09:30.
         let started = at("2023-01-25T09:15:00Z", "UTC", "minute");
-        let detected = at("2023-01-25T09:25:00Z", "UTC", "minute");
+        let mitigated = about(at("2023-01-25T09:30:00Z", "UTC", "minute"));
+        assert_eq!(between(&started, &mitigated), known(15 * 60, true));
+        // DNSimple 20 May: about 11:30 to 11:40, ten minutes.
+        let started = at("2013-05-20T11:30:00-07:00", "PDT", "hour");
+        let detected = at("2013-05-20T11:40:00-07:00", "PDT", "minute");
+        assert_eq!(between(&started, &detected), known(600, true));
+    }
+
+    #[test]
+    fn coarse_or_missing_ends_say_why() {
+        let started = at("2013-03-08", "UTC", "day");
+        let resolved = at("2013-03-11T13:00:00-07:00", "PDT", "minute");
         let durations =
-            Durations::derive(KeyMoments { started: Some(&started), detected: Some(&detected), ..Default::default() });
-        assert_eq!(durations.time_to_detect.map(|e| e.seconds), Some(600));
-        assert_eq!(durations.time_to_resolve, None);
-        assert_eq!(durations.total, None);
+            Durations::derive(KeyMoments { started: Some(&started), resolved: Some(&resolved), ..Default::default() });
+        assert_eq!(durations.time_to_resolve, Measured::Unknown("start known only to the day".into()));
+        let unknown = at("2013-03-08T10:00:00Z", "UTC", "unknown");
+        let detected = at("2013-03-08T12:00:00Z", "UTC", "minute");
+        assert_eq!(between(&unknown, &detected), Measured::Unknown("start time unknown".into()));
+        let none = Durations::derive(KeyMoments { detected: Some(&detected), ..Default::default() });
+        assert_eq!(none.total, Measured::Unknown("resolution time unknown".into()));
+        assert_eq!(none.time_to_detect, Measured::Unknown("start time unknown".into()));
     }
 
     #[test]
@@ -169,7 +240,27 @@ mod tests {
             mitigated: Some(&mitigated),
             ..Default::default()
         });
-        assert_eq!(durations.total.map(|e| e.seconds), Some(300));
-        assert_eq!(durations.time_to_mitigate, None, "no start, so no time to mitigate");
+        assert_eq!(durations.total, known(300, false));
+        assert!(durations.time_to_mitigate.known().is_none(), "no start, so no time to mitigate");
+    }
+
+    #[test]
+    fn gaps_may_be_read_off_dates_but_not_below_their_precision() {
+        let first = at("2013-03-08", "UTC", "day");
+        let same_day = at("2013-03-08T15:00:00Z", "UTC", "minute");
+        assert_eq!(gap(&first, &same_day), None);
+        let three_days_later = at("2013-03-11", "UTC", "day");
+        assert_eq!(gap(&first, &three_days_later), Some(Elapsed { seconds: 3 * 86_400, approximate: true }));
+        let hour = at("2014-07-02T07:30:00+00:00", "GMT", "hour");
+        let later = at("2014-07-02T07:45:00+00:00", "GMT", "minute");
+        assert_eq!(gap(&hour, &later), Some(Elapsed { seconds: 900, approximate: true }));
+    }
+
+    #[test]
+    fn durations_serialise_with_their_reasons() {
+        let json = serde_json::to_value(Measured::Unknown("resolution time unknown".into())).unwrap();
+        assert_eq!(json, serde_json::json!({"unknown": "resolution time unknown"}));
+        let json = serde_json::to_value(known(600, true)).unwrap();
+        assert_eq!(json, serde_json::json!({"seconds": 600, "approximate": true}));
     }
 }

@@ -3,6 +3,8 @@
 //! incident with its bookkeeping (`Incident`). The API, the forms and the
 //! importer all go through `IncidentInput::validate`.
 
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -13,6 +15,8 @@ use super::reported_time::{
 use super::slug::{slug_from_title, validate_slug};
 use super::taxonomy::{ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Severity, Status};
 use super::validation::ValidationErrors;
+use super::written_time::{format_written, parse_written, TimeDefaults};
+use super::zones;
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_SUMMARY_CHARS: usize = 2_000;
@@ -67,6 +71,10 @@ pub struct IncidentInput {
     #[serde(deserialize_with = "null_as_default")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<String>,
+    /// The report's home zone, an IANA name; when absent, the zone of the
+    /// first time written with one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<ReportedTimeInput>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,6 +176,9 @@ pub struct IncidentFields {
     pub detection: Detection,
     pub source_url: Option<String>,
     pub authors: Vec<String>,
+    /// The home zone every time is shown in: an IANA name such as
+    /// `America/Los_Angeles`.
+    pub zone: String,
     pub started_at: Option<ReportedTime>,
     pub detected_at: Option<ReportedTime>,
     pub mitigated_at: Option<ReportedTime>,
@@ -192,6 +203,10 @@ pub struct Factor {
     pub primary: bool,
 }
 
+fn serialize_timestamp<S: serde::Serializer>(at: &Option<Timestamp>, serializer: S) -> Result<S::Ok, S::Error> {
+    at.map(|at| at.to_string()).serialize(serializer)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionItem {
     pub text: String,
@@ -201,8 +216,8 @@ pub struct ActionItem {
     #[serde(serialize_with = "serialize_date")]
     pub due_on: Option<Date>,
     pub tracker_url: Option<String>,
-    #[serde(serialize_with = "serialize_instant")]
-    pub completed_at: Option<OffsetDateTime>,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub completed_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -226,10 +241,6 @@ fn serialize_date<S: serde::Serializer>(date: &Option<Date>, serializer: S) -> R
     date.map(format_date).serialize(serializer)
 }
 
-fn serialize_instant<S: serde::Serializer>(at: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
-    at.map(format_rfc3339).serialize(serializer)
-}
-
 impl IncidentFields {
     pub fn key_moments(&self) -> KeyMoments<'_> {
         KeyMoments {
@@ -242,6 +253,21 @@ impl IncidentFields {
 
     pub fn durations(&self) -> Durations {
         Durations::derive(self.key_moments())
+    }
+
+    /// The home zone's rules.
+    pub fn home_zone(&self) -> TimeZone {
+        zones::home_zone(&self.zone)
+    }
+
+    /// The home zone the times suggest, for reports stored before they had
+    /// one.
+    pub fn derived_home_zone(&self) -> String {
+        let times = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
+            .into_iter()
+            .flatten()
+            .chain(self.timeline.iter().filter_map(|event| event.at.as_ref()));
+        zones::home_zone_from_labels(times.map(|time| time.zone.as_str()))
     }
 
     /// The instant lists sort by: the first key moment known, else the first
@@ -273,6 +299,7 @@ impl IncidentFields {
             detection: Some(self.detection.as_str().into()),
             source_url: self.source_url.clone(),
             authors: self.authors.clone(),
+            zone: Some(self.zone.clone()),
             started_at: time(&self.started_at),
             detected_at: time(&self.detected_at),
             mitigated_at: time(&self.mitigated_at),
@@ -305,7 +332,7 @@ impl IncidentFields {
                     priority: action.priority.map(|p| p.as_str().into()),
                     due_on: action.due_on.map(format_date),
                     tracker_url: action.tracker_url.clone(),
-                    completed_at: action.completed_at.map(format_rfc3339),
+                    completed_at: action.completed_at.map(|at| at.to_string()),
                 })
                 .collect(),
             related: self
@@ -350,10 +377,12 @@ impl IncidentInput {
         let source_url = optional_url(&mut errors, "source_url", self.source_url.as_deref());
         let authors = names(&mut errors, "authors", &self.authors);
 
-        let started_at = reported_time(&mut errors, "started_at", self.started_at.as_ref());
-        let detected_at = reported_time(&mut errors, "detected_at", self.detected_at.as_ref());
-        let mitigated_at = reported_time(&mut errors, "mitigated_at", self.mitigated_at.as_ref());
-        let resolved_at = reported_time(&mut errors, "resolved_at", self.resolved_at.as_ref());
+        let zone = self.home_zone_name(&mut errors);
+        let home = zones::home_zone(&zone);
+        let started_at = reported_time(&mut errors, "started_at", self.started_at.as_ref(), &home);
+        let detected_at = reported_time(&mut errors, "detected_at", self.detected_at.as_ref(), &home);
+        let mitigated_at = reported_time(&mut errors, "mitigated_at", self.mitigated_at.as_ref(), &home);
+        let resolved_at = reported_time(&mut errors, "resolved_at", self.resolved_at.as_ref(), &home);
         check_key_moment_order(
             &mut errors,
             [
@@ -364,9 +393,9 @@ impl IncidentInput {
             ],
         );
 
-        let timeline = self.validate_timeline(&mut errors);
+        let timeline = self.validate_timeline(&mut errors, &home);
         let factors = self.validate_factors(&mut errors);
-        let actions = self.validate_actions(&mut errors);
+        let actions = self.validate_actions(&mut errors, &zone);
         let related = self.validate_related(&mut errors, slug.as_deref());
 
         match slug {
@@ -384,6 +413,7 @@ impl IncidentInput {
                 detection,
                 source_url,
                 authors,
+                zone,
                 started_at,
                 detected_at,
                 mitigated_at,
@@ -397,7 +427,23 @@ impl IncidentInput {
         }
     }
 
-    fn validate_timeline(&self, errors: &mut ValidationErrors) -> Vec<TimelineEvent> {
+    /// The home zone as written, or the place the first time written with
+    /// a zone names (`PDT` → `America/Los_Angeles`), or UTC.
+    fn home_zone_name(&self, errors: &mut ValidationErrors) -> String {
+        if let Some(text) = self.zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+            return zones::parse_home_zone(text).unwrap_or_else(|message| {
+                errors.add("zone", message);
+                "UTC".to_string()
+            });
+        }
+        let times = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
+            .into_iter()
+            .flatten()
+            .chain(self.timeline.iter().filter_map(|event| event.at.as_ref()));
+        zones::home_zone_from_labels(times.filter_map(|time| time.zone.as_deref()))
+    }
+
+    fn validate_timeline(&self, errors: &mut ValidationErrors, home: &TimeZone) -> Vec<TimelineEvent> {
         if self.timeline.len() > MAX_TIMELINE_EVENTS {
             errors.add("timeline", format!("at most {MAX_TIMELINE_EVENTS} events"));
             return Vec::new();
@@ -405,7 +451,7 @@ impl IncidentInput {
         let mut events = Vec::with_capacity(self.timeline.len());
         for (index, event) in self.timeline.iter().enumerate() {
             let field = |name: &str| format!("timeline[{index}].{name}");
-            let at = reported_time(errors, &field("at"), event.at.as_ref());
+            let at = reported_time(errors, &field("at"), event.at.as_ref(), home);
             let kind = choice(errors, &field("kind"), event.kind.as_deref(), EventKind::parse, EventKind::choices)
                 .unwrap_or(EventKind::Note);
             let text = required_text(errors, &field("text"), &event.text, MAX_ITEM_TEXT_CHARS);
@@ -440,7 +486,7 @@ impl IncidentInput {
         factors
     }
 
-    fn validate_actions(&self, errors: &mut ValidationErrors) -> Vec<ActionItem> {
+    fn validate_actions(&self, errors: &mut ValidationErrors, zone: &str) -> Vec<ActionItem> {
         if self.actions.len() > MAX_ACTIONS {
             errors.add("actions", format!("at most {MAX_ACTIONS} action items"));
             return Vec::new();
@@ -468,15 +514,10 @@ impl IncidentInput {
             let tracker_url = optional_url(errors, &field("tracker_url"), action.tracker_url.as_deref());
             let completed_at = match action.completed_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => None,
-                Some(text) => OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                    .map(Some)
-                    .unwrap_or_else(|_| {
-                        errors.add(
-                            field("completed_at"),
-                            format!("`{}` is not an RFC 3339 timestamp", truncate_for_message(text)),
-                        );
-                        None
-                    }),
+                Some(text) => completion_time(text, zone).map(Some).unwrap_or_else(|message| {
+                    errors.add(field("completed_at"), message);
+                    None
+                }),
             };
             actions.push(ActionItem { text, owner, status, priority, due_on, tracker_url, completed_at });
         }
@@ -628,12 +669,25 @@ fn reported_time(
     errors: &mut ValidationErrors,
     field: &str,
     value: Option<&ReportedTimeInput>,
+    home: &TimeZone,
 ) -> Option<ReportedTime> {
     let value = value?;
     if value.at.is_none() && value.zone.is_none() && value.precision.is_none() {
         return None;
     }
-    ReportedTime::parse(value).map_err(|message| errors.add(field, message)).ok()
+    ReportedTime::parse(value, Some(home)).map_err(|message| errors.add(field, message)).ok()
+}
+
+/// When an action was done: RFC 3339, or written as other times are
+/// (`2013-03-11 13:00 PDT`, in the home zone without one). A time that
+/// would need a guess is refused: the form settles guesses before it saves.
+fn completion_time(text: &str, zone: &str) -> Result<Timestamp, String> {
+    let defaults = TimeDefaults { zone: Some(zone.to_string()), ..TimeDefaults::default() };
+    let written = parse_written(text, None, &defaults)?;
+    match written.notes.first() {
+        Some(note) => Err(format!("{note}: write the time with its date and zone")),
+        None => Ok(written.time.at),
+    }
 }
 
 /// Key moments must not run backwards. Two times are out of order only when
@@ -650,14 +704,16 @@ fn check_key_moment_order(errors: &mut ValidationErrors, moments: [(&str, &Optio
                 Precision::Unknown => continue,
                 other => other.granularity_seconds().unwrap_or(0),
             };
+            // "about 11:30" may be a little after a time given exactly.
+            let tolerance = if earlier.approximate || later.approximate { tolerance.max(30 * 60) } else { tolerance };
             if later.unix_seconds() + tolerance < earlier.unix_seconds() {
                 errors.add(
                     *later_name,
                     format!(
                         "{later_name} ({}) is before {earlier_name} ({}): key moments must run started, detected, \
                          mitigated, resolved; check the date and zone of each",
-                        super::written_time::format_written(later),
-                        super::written_time::format_written(earlier),
+                        format_written(later, None),
+                        format_written(earlier, None),
                     ),
                 );
             }
@@ -722,13 +778,13 @@ struct IncidentJson<'a> {
 impl Serialize for Incident {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let durations = self.fields.durations();
-        let seconds = |elapsed: Option<super::durations::Elapsed>| elapsed.map(|e| e.seconds);
+        let seconds = |measured: &super::durations::Measured| measured.known().map(|e| e.seconds);
         IncidentJson {
             fields: &self.fields,
-            time_to_detect_seconds: seconds(durations.time_to_detect),
-            time_to_mitigate_seconds: seconds(durations.time_to_mitigate),
-            time_to_resolve_seconds: seconds(durations.time_to_resolve),
-            duration_seconds: seconds(durations.total),
+            time_to_detect_seconds: seconds(&durations.time_to_detect),
+            time_to_mitigate_seconds: seconds(&durations.time_to_mitigate),
+            time_to_resolve_seconds: seconds(&durations.time_to_resolve),
+            duration_seconds: seconds(&durations.total),
             durations,
             version: self.meta.version,
             created_at: format_rfc3339(self.meta.created_at),
@@ -750,7 +806,7 @@ mod tests {
     }
 
     fn time(at: &str) -> Option<ReportedTimeInput> {
-        Some(ReportedTimeInput { at: Some(at.into()), zone: None, precision: None })
+        Some(ReportedTimeInput { at: Some(at.into()), ..Default::default() })
     }
 
     #[test]
@@ -809,8 +865,8 @@ mod tests {
         let input = IncidentInput {
             started_at: Some(ReportedTimeInput {
                 at: Some("2013-03-08T12:00:00Z".into()),
-                zone: None,
                 precision: Some("day".into()),
+                ..Default::default()
             }),
             detected_at: time("2013-03-08T09:00:00Z"),
             ..minimal()

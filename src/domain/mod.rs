@@ -13,8 +13,9 @@ pub mod user;
 pub mod validation;
 pub mod workflow;
 pub mod written_time;
+pub mod zones;
 
-pub use durations::{Durations, Elapsed};
+pub use durations::{Durations, Elapsed, Measured};
 pub use incident::{
     ActionItem, Factor, Incident, IncidentFields, IncidentInput, IncidentMeta, RelatedLink, TimelineEvent,
 };

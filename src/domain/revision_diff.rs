@@ -129,8 +129,8 @@ fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
 }
 
 fn written(time: &ReportedTimeInput) -> String {
-    match ReportedTime::parse(time) {
-        Ok(time) => format!("{} ({})", format_written(&time), time.precision.as_str()),
+    match ReportedTime::parse(time, None) {
+        Ok(time) => format!("{} ({})", format_written(&time, None), time.precision.as_str()),
         Err(_) => time.at.clone().unwrap_or_default(),
     }
 }
@@ -210,7 +210,7 @@ mod tests {
                 at: Some(ReportedTimeInput {
                     at: Some("2013-05-20T11:40:00-07:00".into()),
                     zone: Some("PDT".into()),
-                    precision: None,
+                    ..Default::default()
                 }),
                 kind: Some("detection".into()),
                 text: "Alert fired".into(),

@@ -1,19 +1,26 @@
 //! Paste-a-timeline: turns lines such as `22:50 UTC capacity started to
-//! drop`, `11:40 PDT - detected`, `2013-04-06 07:49 UTC NS2 stopped
-//! responding` or `09:15 deploy started` into timeline rows. A line without
-//! a zone is read in the incident's zone; without a date, on the date of the
-//! line before (the next day when its clock went backwards) or the
-//! incident's date. A line that cannot be read is kept, with the reason.
+//! drop`, `11:40 PDT - detected`, `~13:15 rolled back`, `3:59pm paged the
+//! DBA`, `Mar 9 10:00 more spikes` or `the next morning: whitelisted` into
+//! timeline rows. A line without a zone is read in the report's zone; a
+//! line without a date takes the date of the line before, or the day after
+//! when its clock went back past midnight. Every date the reader infers is
+//! written into the row and noted for the writer to confirm; a line that
+//! cannot be read is kept, with the part that could not be read named.
 
+use jiff::civil::{Date, DateTime};
+use jiff::ToSpan;
 use serde::Serialize;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use super::reported_time::{Precision, ReportedTime};
+use super::reported_time::ReportedTime;
 use super::taxonomy::EventKind;
-use super::written_time::{read_leading_time, LeadingTime, TimeDefaults};
+use super::written_time::{complete, day_text, read, words_of, DateWritten, TimeDefaults};
+use super::zones::ZoneSpec;
 
 pub const MAX_LINES: usize = 1_000;
 pub const MAX_LINE_CHARS: usize = 2_000;
+/// A clock this far behind the line before is read as the next day; less
+/// is a line out of order, kept on the same day.
+const ROLL_OVER_SECONDS: i64 = 12 * 3_600;
 
 /// One pasted line, read or not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,6 +33,9 @@ pub struct PastedRow {
     pub text: String,
     /// Why the line could not be read; the row is kept for the writer.
     pub error: Option<String>,
+    /// What the reader assumed (a date carried, a roll-over past midnight,
+    /// an abbreviation out of season), for the writer to confirm.
+    pub notes: Vec<String>,
 }
 
 /// A first guess at an event's kind from its words; the writer corrects it.
@@ -34,9 +44,9 @@ pub fn guess_kind(text: &str) -> EventKind {
     let has = |words: &[&str]| words.iter().any(|word| lower.contains(word));
     if has(&["resolved", "recovered", "back to normal", "fully restored", "all clear"]) {
         EventKind::Resolution
-    } else if has(&["mitigat", "rolled back", "rollback", "failed over", "workaround", "restored"]) {
+    } else if has(&["mitigat", "rolled back", "rollback", "failed over", "workaround", "restored", "whitelist"]) {
         EventKind::Mitigation
-    } else if has(&["detected", "alert", "noticed", "reported by", "customers reported", "page fired"]) {
+    } else if has(&["detected", "alert", "noticed", "reported by", "customers reported", "page fired", "tweets"]) {
         EventKind::Detection
     } else if has(&["escalat", "paged", "incident declared", "war room", "called in"]) {
         EventKind::Escalation
@@ -49,30 +59,24 @@ pub fn guess_kind(text: &str) -> EventKind {
     }
 }
 
-/// Reads every non-empty line of `text`.
-pub fn parse(text: &str, defaults: &TimeDefaults) -> Result<Vec<PastedRow>, String> {
-    let default_zone = defaults.parsed_zone()?;
+/// Reads every non-empty line of `text`. `previous` is the last timed row
+/// already in the timeline, which the first lines follow.
+pub fn parse(text: &str, defaults: &TimeDefaults, previous: Option<&ReportedTime>) -> Result<Vec<PastedRow>, String> {
+    defaults.parsed_zone()?;
     let lines: Vec<(usize, &str)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();
     if lines.len() > MAX_LINES {
         return Err(format!("paste at most {MAX_LINES} lines at a time"));
     }
-    let mut previous: Option<OffsetDateTime> = None;
+    let mut previous = previous.cloned();
     let mut rows = Vec::with_capacity(lines.len());
     for (line, source) in lines {
-        let row = read_line(line, source, defaults.date, default_zone.as_ref(), &mut previous);
-        rows.push(row);
+        rows.push(read_line(line, source, defaults, &mut previous));
     }
     Ok(rows)
 }
 
-fn read_line(
-    line: usize,
-    source: &str,
-    default_date: Option<Date>,
-    default_zone: Option<&(UtcOffset, String)>,
-    previous: &mut Option<OffsetDateTime>,
-) -> PastedRow {
+fn read_line(line: usize, source: &str, defaults: &TimeDefaults, previous: &mut Option<ReportedTime>) -> PastedRow {
     let failed = |reason: String| PastedRow {
         line,
         source: source.to_string(),
@@ -80,111 +84,265 @@ fn read_line(
         kind: guess_kind(source),
         text: source.to_string(),
         error: Some(reason),
+        notes: Vec::new(),
     };
     if source.chars().count() > MAX_LINE_CHARS {
         return failed(format!("a line may be at most {MAX_LINE_CHARS} characters"));
     }
-    let mut words = source.split_whitespace().peekable();
-    let Some(LeadingTime { date, clock, zone, .. }) = read_leading_time(&mut words) else {
-        return failed("no time at the start of the line: write it like `22:50 UTC what happened`".into());
-    };
-    let Some((offset, label)) = zone.or_else(|| default_zone.cloned()) else {
-        return failed("no time zone: add one such as UTC or PDT, or set the incident's zone".into());
+    let words = words_of(source);
+    let reading = match read(&words, false) {
+        Ok(reading) => reading,
+        Err(reason) => {
+            return failed(format!(
+                "no time at the start of the line: {reason}; write it like `22:50 UTC what happened` or `about 1 PM what happened`"
+            ))
+        }
     };
     // The rest, after an optional separator, is the event.
-    let rest: Vec<&str> = words.collect();
-    let text = rest.join(" ");
-    let text = text.trim_start_matches(['-', '–', '—', ':', '|']).trim().to_string();
+    let text = words[reading.taken..].join(" ");
+    let text = text.trim_start_matches(['-', '–', '—', ':', '|', ',']).trim().to_string();
     if text.is_empty() {
         return failed("nothing after the time: say what happened".into());
     }
-    let carried = previous.map(|at| at.to_offset(offset).date());
-    let Some(day) = date.or(carried).or(default_date) else {
-        return failed(
-            "no date: start the line with one, like `2013-04-06 07:49 UTC`, or set the incident's start".into(),
-        );
+    // Dates are read relative to the line before, when there is one.
+    let base = previous.as_ref().map(|p| p.local().date()).or(defaults.date);
+    let from = if previous.is_some() { "the line before" } else { defaults.date_from };
+    let line_defaults = TimeDefaults { zone: defaults.zone.clone(), date: base, date_from: from };
+    let written = match (&reading.date, previous.as_ref(), reading.clock) {
+        (DateWritten::Nothing, Some(before), Some(_)) => carry_date(&reading, before, &line_defaults),
+        _ => complete(&reading, None, &line_defaults),
     };
-    let mut at = PrimitiveDateTime::new(day, clock).assume_offset(offset);
-    // A clock that goes backwards without a new date has passed midnight.
-    if date.is_none() {
-        if let Some(before) = *previous {
-            if at < before {
-                at += Duration::days(1);
+    match written {
+        Ok(written) => {
+            if written.time.precision.has_clock() || previous.is_none() {
+                *previous = Some(written.time.clone());
+            }
+            PastedRow {
+                line,
+                source: source.to_string(),
+                at: Some(written.time),
+                kind: guess_kind(&text),
+                text,
+                error: None,
+                notes: written.notes,
             }
         }
+        Err(reason) => failed(reason),
     }
-    *previous = Some(at);
-    PastedRow {
-        line,
-        source: source.to_string(),
-        at: Some(ReportedTime { at, zone: label, precision: Precision::Minute }),
-        kind: guess_kind(&text),
-        text,
-        error: None,
-    }
+}
+
+/// A line with a clock and no date follows the line before: on the same
+/// day in the line's own zone, or the next day when the clock went back
+/// by half a day or more. Either way the date is noted.
+fn carry_date(
+    reading: &super::written_time::Reading,
+    before: &ReportedTime,
+    defaults: &TimeDefaults,
+) -> Result<super::written_time::Written, String> {
+    let zone = match &reading.zone {
+        Some(zone) => zone.clone(),
+        None => defaults
+            .parsed_zone()?
+            .ok_or_else(|| "no time zone: add one such as UTC or PDT, or choose the report's zone".to_string())?,
+    };
+    let day = date_in(&zone, before, defaults);
+    let on = |date: Date| {
+        let dated = super::written_time::Reading { date: DateWritten::Full(date), ..reading.clone() };
+        complete(&dated, None, defaults)
+    };
+    let mut written = on(day)?;
+    let behind = before.unix_seconds() - written.time.unix_seconds();
+    let note = if behind >= ROLL_OVER_SECONDS {
+        let next = day.checked_add(1.day()).map_err(|e| e.to_string())?;
+        written = on(next)?;
+        format!("date not written: the clock went back past midnight, so read as the next day, {}", day_text(next))
+    } else if behind > 0 {
+        format!(
+            "date not written: read as {}, the day of the line before, although that makes it earlier than that line",
+            day_text(day)
+        )
+    } else {
+        format!("date not written: read as {}, the day of the line before", day_text(day))
+    };
+    written.notes.insert(0, note);
+    Ok(written)
+}
+
+/// The date `before` fell on in `zone`'s clocks.
+fn date_in(zone: &ZoneSpec, before: &ReportedTime, defaults: &TimeDefaults) -> Date {
+    let utc: DateTime = jiff::tz::Offset::UTC.to_datetime(before.at);
+    let offset = zone.resolve(utc, defaults.home().as_ref()).offset;
+    offset.to_datetime(before.at).date()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::incident::parse_date;
+    use crate::domain::reported_time::parse_calendar;
 
     fn defaults(zone: &str, date: &str) -> TimeDefaults {
-        TimeDefaults { zone: Some(zone.into()), date: parse_date(date) }
+        TimeDefaults {
+            zone: Some(zone.into()),
+            date: parse_calendar(date).map(|(d, _)| d),
+            date_from: "the report's start",
+        }
+    }
+
+    fn times(rows: &[PastedRow]) -> Vec<String> {
+        rows.iter().map(|r| r.at.as_ref().map(ReportedTime::at_rfc3339).unwrap_or_default()).collect()
     }
 
     #[test]
-    fn the_four_shapes_of_the_issue_are_read() {
+    fn the_four_shapes_of_the_first_issue_are_read() {
         let paste = "22:50 UTC capacity started to drop\n11:40 PDT - detected\n2013-04-06 07:49 UTC NS2 stopped responding\n09:15 deploy started";
-        let rows = parse(paste, &defaults("PDT", "2013-04-05")).unwrap();
+        let rows = parse(paste, &defaults("PDT", "2013-04-05"), None).unwrap();
         assert!(rows.iter().all(|row| row.error.is_none()), "{rows:?}");
-        let at: Vec<String> = rows.iter().map(|r| r.at.as_ref().unwrap().at_rfc3339()).collect();
+        let at = times(&rows);
         assert_eq!(at[0], "2013-04-05T22:50:00Z");
-        assert_eq!(at[1], "2013-04-06T11:40:00-07:00", "11:40 PDT on the 5th is before 22:50 UTC: so the next day");
+        assert_eq!(at[1], "2013-04-05T11:40:00-07:00", "11:40 PDT is four hours before 22:50 UTC: the same day");
         assert_eq!(at[2], "2013-04-06T07:49:00Z");
-        assert_eq!(at[3], "2013-04-06T09:15:00-07:00", "no zone: the incident's; no date: the line before's");
+        assert_eq!(at[3], "2013-04-06T09:15:00-07:00", "no zone: the report's; no date: the line before's");
         assert_eq!(rows[1].text, "detected");
         assert_eq!(rows[1].kind, EventKind::Detection);
         assert_eq!(rows[3].kind, EventKind::Trigger);
-        assert_eq!(rows[2].at.as_ref().unwrap().zone, "UTC");
+        assert!(rows[1].notes[0].contains("earlier than that line"), "{:?}", rows[1].notes);
+        assert!(rows[2].notes.is_empty(), "a written date needs no confirming");
     }
 
     #[test]
-    fn unreadable_lines_are_kept_and_flagged() {
+    fn a_line_slightly_behind_the_one_before_stays_on_its_day_and_is_flagged() {
+        let paste =
+            "2013-03-08 12:30 PST tweets say names fail to resolve\n20:00 UTC east coast fine, west coast failing";
+        let rows = parse(paste, &defaults("America/Los_Angeles", "2013-03-08"), None).unwrap();
+        assert_eq!(times(&rows)[1], "2013-03-08T20:00:00Z", "not moved to the 9th");
+        assert!(
+            rows[1].notes[0].contains("Fri 8 Mar 2013") && rows[1].notes[0].contains("earlier"),
+            "{:?}",
+            rows[1].notes
+        );
+    }
+
+    #[test]
+    fn what_people_write_is_read() {
+        let paste = "~13:15 Boundary shows a flood of queries from Google\n3:59pm packet captures: DMARC TXT lookups\n\
+                     1 PM more reports from New Relic users\nMar 9 10:00 an engineer at New Relic suggests Google Public DNS\n\
+                     the next morning: more spikes, from Yahoo too\nMonday 1 p.m. Google and Yahoo ranges whitelisted";
+        let rows = parse(paste, &defaults("America/Los_Angeles", "2013-03-08"), None).unwrap();
+        assert!(rows.iter().all(|row| row.error.is_none()), "{rows:?}");
+        let at = times(&rows);
+        assert_eq!(at[0], "2013-03-08T13:15:00-08:00");
+        assert!(rows[0].at.as_ref().unwrap().approximate);
+        assert_eq!(at[1], "2013-03-08T15:59:00-08:00");
+        assert_eq!(at[2], "2013-03-08T13:00:00-08:00", "two hours behind: the same day, flagged");
+        assert_eq!(at[3], "2013-03-09T10:00:00-08:00");
+        assert!(rows[3].notes[0].contains("year not written"));
+        assert_eq!(at[4], "2013-03-10T00:00:00Z", "a day, approximate");
+        assert!(rows[4].at.as_ref().unwrap().approximate && rows[4].notes[0].contains("Sun 10 Mar 2013"));
+        assert_eq!(at[5], "2013-03-11T13:00:00-07:00", "after the change to daylight saving time");
+        assert_eq!(rows[5].text, "Google and Yahoo ranges whitelisted");
+        assert!(rows[5].notes[0].contains("Mon 11 Mar 2013"), "{:?}", rows[5].notes);
+    }
+
+    #[test]
+    fn unreadable_lines_are_kept_and_the_part_not_read_is_named() {
         let rows = parse(
-            "around noon things broke\n\n23:10 UTC\n25:99 UTC bad clock\n10:00 XYZ odd zone",
+            "sometime later we noticed\n\n23:10 UTC\n25:99 UTC bad clock\n10:00 XYZ odd zone",
             &TimeDefaults::default(),
+            None,
         )
         .unwrap();
         assert_eq!(rows.len(), 4, "blank lines are skipped, nothing else");
-        assert!(rows[0].error.as_deref().unwrap().contains("no time"));
-        assert_eq!(rows[0].text, "around noon things broke");
+        assert!(rows[0].error.as_deref().unwrap().contains("`sometime` is not a time"), "{:?}", rows[0]);
+        assert_eq!(rows[0].text, "sometime later we noticed");
         assert!(rows[1].error.as_deref().unwrap().contains("nothing after"));
-        assert!(rows[2].error.is_some());
+        assert!(rows[2].error.as_deref().unwrap().contains("`25:99` is not a time of day"), "{:?}", rows[2]);
         assert!(rows[3].error.as_deref().unwrap().contains("zone"), "{:?}", rows[3]);
-        let no_date = parse("10:00 UTC something", &TimeDefaults::default()).unwrap();
+        let no_date = parse("10:00 UTC something", &TimeDefaults::default(), None).unwrap();
         assert!(no_date[0].error.as_deref().unwrap().contains("no date"));
     }
 
     #[test]
-    fn midnight_rolls_the_date_over() {
-        let rows = parse("23:50 UTC alert fired\n00:10 UTC rolled back", &defaults("UTC", "2020-01-31")).unwrap();
-        assert_eq!(rows[1].at.as_ref().unwrap().at_rfc3339(), "2020-02-01T00:10:00Z");
+    fn midnight_rolls_the_date_over_and_says_so() {
+        let rows = parse("23:50 UTC alert fired\n00:10 UTC rolled back", &defaults("UTC", "2020-01-31"), None).unwrap();
+        assert_eq!(times(&rows)[1], "2020-02-01T00:10:00Z");
         assert_eq!(rows[1].kind, EventKind::Mitigation);
+        assert!(rows[1].notes[0].contains("Sat 1 Feb 2020"), "{:?}", rows[1].notes);
+        assert!(rows[0].notes[0].contains("the report's start"), "{:?}", rows[0].notes);
+    }
+
+    #[test]
+    fn a_paste_follows_the_rows_already_there() {
+        let before = parse("2013-05-20 23:30 PDT primary degraded", &defaults("PDT", "2013-05-20"), None).unwrap();
+        let rows = parse("00:15 moved to Tokyo", &defaults("PDT", "2013-05-20"), before[0].at.as_ref()).unwrap();
+        assert_eq!(times(&rows)[0], "2013-05-21T00:15:00-07:00");
     }
 
     #[test]
     fn iso_timestamps_are_read() {
-        let iso = parse("2019-07-09T22:50Z capacity fell", &TimeDefaults::default()).unwrap();
-        assert_eq!(iso[0].at.as_ref().unwrap().at_rfc3339(), "2019-07-09T22:50:00Z");
+        let iso = parse("2019-07-09T22:50Z capacity fell", &TimeDefaults::default(), None).unwrap();
+        assert_eq!(times(&iso)[0], "2019-07-09T22:50:00Z");
     }
 
     #[test]
     fn hostile_pastes_are_bounded() {
-        assert!(parse(&"10:00 UTC x\n".repeat(MAX_LINES + 1), &defaults("UTC", "2020-01-01")).is_err());
+        assert!(parse(&"10:00 UTC x\n".repeat(MAX_LINES + 1), &defaults("UTC", "2020-01-01"), None).is_err());
         let long = format!("10:00 UTC {}", "x".repeat(MAX_LINE_CHARS));
-        assert!(parse(&long, &defaults("UTC", "2020-01-01")).unwrap()[0].error.is_some());
-        assert!(parse("\u{0}\u{feff}10:00", &TimeDefaults::default()).unwrap()[0].error.is_some());
-        assert!(parse("x", &TimeDefaults { zone: Some("Mars/Olympus".into()), date: None }).is_err());
+        assert!(parse(&long, &defaults("UTC", "2020-01-01"), None).unwrap()[0].error.is_some());
+        assert!(parse("\u{0}\u{feff}10:00", &TimeDefaults::default(), None).unwrap()[0].error.is_some());
+        assert!(
+            parse("x", &TimeDefaults { zone: Some("Mars/Olympus".into()), ..TimeDefaults::default() }, None).is_err()
+        );
+    }
+
+    /// Random lines made of time pieces and words: none panics, every line
+    /// becomes exactly one row, and a row with a time has no error.
+    #[test]
+    fn random_pastes_never_panic() {
+        const PIECES: &[&str] = &[
+            "22:50",
+            "UTC",
+            "PDT",
+            "~",
+            "about",
+            "1",
+            "PM",
+            "3:59pm",
+            "Mar",
+            "9",
+            "the",
+            "next",
+            "morning",
+            "Fri",
+            "2013-03-08",
+            "-",
+            ":",
+            "deploy",
+            "rolled back",
+            "é",
+            "\u{feff}",
+            "25:99",
+            "noon",
+            "America/Los_Angeles",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..500 {
+            let lines: Vec<String> = (0..1 + next() % 8)
+                .map(|_| {
+                    (0..1 + next() % 6)
+                        .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            let rows = parse(&lines.join("\n"), &defaults("America/Los_Angeles", "2013-03-08"), None).unwrap();
+            assert_eq!(rows.len(), lines.iter().filter(|l| !l.trim().is_empty()).count());
+            assert!(rows.iter().all(|r| r.at.is_some() != r.error.is_some()), "{rows:?}");
+        }
     }
 }

@@ -1,291 +1,792 @@
 //! Times as people write them: `2013-05-20 11:40 PDT`, `22:50 UTC`,
-//! `2019-07-09T22:50Z`, `2013-04-06`. The form's time fields and the
-//! paste-a-timeline reader share this grammar; `format_written` writes a
-//! stored time back in it, so a form shows what it will save.
+//! `about 09:30`, `~13:15`, `3:59pm`, `1 PM Pacific`, `Fri 8 Mar 2013`,
+//! `March 9th`, `early February 2013`, `the next morning`,
+//! `2019-07-09T22:50Z`. The form's time fields and the paste-a-timeline
+//! reader share this grammar. Whatever the reader fills in that was not
+//! written (a date, a year, a zone's daylight saving) comes back as a note
+//! for the writer to confirm. `format_written` writes a stored time back in
+//! the grammar, so a form shows what it will save.
 
-use std::iter::Peekable;
-use std::str::SplitWhitespace;
+use jiff::civil::{Date, DateTime, Time, Weekday};
+use jiff::tz::TimeZone;
+use jiff::ToSpan;
 
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use super::reported_time::{parse_calendar, truncate_for_message, Precision, ReportedTime};
+use super::zones::{self, offset_label, offset_text, ZoneSpec};
 
-use super::incident::{format_date, parse_date};
-use super::reported_time::{truncate_for_message, zone_label_for, Precision, ReportedTime};
-
-/// What a reader assumes where a written time is silent: the incident's
-/// zone and date.
+/// What a reader assumes where a written time is silent.
 #[derive(Debug, Clone, Default)]
 pub struct TimeDefaults {
-    /// `PDT`, `UTC`, or an offset such as `+02:00`.
+    /// The report's home zone (`America/Los_Angeles`), or any zone text
+    /// (`PDT`, `+02:00`): times written without a zone are read in it.
     pub zone: Option<String>,
+    /// The date for times written without one.
     pub date: Option<Date>,
+    /// Where that date comes from, for the note: "the first key moment".
+    pub date_from: &'static str,
 }
 
 impl TimeDefaults {
     /// The default zone, read; an unknown zone is an error for the writer.
-    pub fn parsed_zone(&self) -> Result<Option<(UtcOffset, String)>, String> {
+    pub fn parsed_zone(&self) -> Result<Option<ZoneSpec>, String> {
         match self.zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
             None => Ok(None),
-            Some(zone) => parse_zone(zone)
-                .map(Some)
-                .ok_or_else(|| format!("`{}` is not a zone such as UTC, PDT or +02:00", truncate_for_message(zone))),
+            Some(zone) => zones::parse_zone(zone).map(Some).ok_or_else(|| {
+                format!(
+                    "`{}` is not a zone such as America/Los_Angeles, UTC, PDT or +02:00",
+                    truncate_for_message(zone)
+                )
+            }),
         }
+    }
+
+    /// The home zone abbreviations are read against, when the default
+    /// zone names a place.
+    pub fn home(&self) -> Option<TimeZone> {
+        let zone = self.zone.as_deref()?;
+        zones::home_zone_for_label(zone).map(|name| zones::home_zone(&name))
     }
 }
 
-/// Zone abbreviations real reports use, with their offsets in minutes.
-const ZONES: &[(&str, i32)] = &[
-    ("UTC", 0),
-    ("GMT", 0),
-    ("Z", 0),
-    ("PST", -480),
-    ("PDT", -420),
-    ("MST", -420),
-    ("MDT", -360),
-    ("CST", -360),
-    ("CDT", -300),
-    ("EST", -300),
-    ("EDT", -240),
-    ("BST", 60),
-    ("CET", 60),
-    ("CEST", 120),
-    ("EET", 120),
-    ("EEST", 180),
-    ("IST", 330),
-    ("JST", 540),
-    ("AEST", 600),
-    ("AEDT", 660),
-    ("NZST", 720),
-    ("NZDT", 780),
+/// A time read from text, with what the reader had to assume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub time: ReportedTime,
+    /// Guesses to confirm: a date or year not written, an abbreviation out
+    /// of season, a time skipped by daylight saving.
+    pub notes: Vec<String>,
+}
+
+/// How the date of a time was written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum DateWritten {
+    Nothing,
+    Full(Date),
+    /// `Mar 9`: no year.
+    NoYear {
+        month: i8,
+        day: i8,
+    },
+    /// `the 6th`: no month or year.
+    DayOfMonth(i8),
+    /// `Saturday 10:00`.
+    Weekday(Weekday),
+    /// `the next morning` (1) or `that evening` (0), days after the date
+    /// the reader goes by.
+    Relative {
+        days: i64,
+        phrase: &'static str,
+    },
+    /// `February 2013`, `2013-02`.
+    Month(Date),
+}
+
+/// What a run of words said, before defaults fill the gaps.
+#[derive(Debug, Clone)]
+pub(super) struct Reading {
+    pub approximate: bool,
+    pub date: DateWritten,
+    pub clock: Option<Time>,
+    pub zone: Option<ZoneSpec>,
+    /// How many words the time took.
+    pub taken: usize,
+}
+
+const APPROXIMATE_WORDS: &[&str] =
+    &["about", "around", "approx", "approx.", "approximately", "roughly", "circa", "ca.", "c.", "~", "maybe"];
+const APPROXIMATE_SUFFIXES: &[&[&str]] = &[
+    &["approx"],
+    &["approx."],
+    &["approximately"],
+    &["or", "so"],
+    &["(approx)"],
+    &["(approx.)"],
+    &["(approximately)"],
+];
+const RELATIVE: &[(&[&str], i64, &str, bool)] = &[
+    (&["the", "next", "morning"], 1, "the next morning", true),
+    (&["next", "morning"], 1, "the next morning", true),
+    (&["the", "following", "morning"], 1, "the next morning", true),
+    (&["following", "morning"], 1, "the next morning", true),
+    (&["the", "next", "day"], 1, "the next day", false),
+    (&["next", "day"], 1, "the next day", false),
+    (&["the", "following", "day"], 1, "the next day", false),
+    (&["the", "day", "after"], 1, "the next day", false),
+    (&["later", "that", "day"], 0, "later that day", true),
+    (&["that", "evening"], 0, "that evening", true),
+    (&["that", "night"], 0, "that night", true),
+    (&["that", "morning"], 0, "that morning", true),
+];
+const MONTHS: [&[&str]; 12] = [
+    &["january", "jan"],
+    &["february", "feb"],
+    &["march", "mar"],
+    &["april", "apr"],
+    &["may"],
+    &["june", "jun"],
+    &["july", "jul"],
+    &["august", "aug"],
+    &["september", "sep", "sept"],
+    &["october", "oct"],
+    &["november", "nov"],
+    &["december", "dec"],
+];
+const WEEKDAYS: [(Weekday, &str, &str); 7] = [
+    (Weekday::Monday, "monday", "mon"),
+    (Weekday::Tuesday, "tuesday", "tue"),
+    (Weekday::Wednesday, "wednesday", "wed"),
+    (Weekday::Thursday, "thursday", "thu"),
+    (Weekday::Friday, "friday", "fri"),
+    (Weekday::Saturday, "saturday", "sat"),
+    (Weekday::Sunday, "sunday", "sun"),
 ];
 
-/// An offset and the label to show for it, from `PDT`, `UTC+2`, `+05:30`.
-pub fn parse_zone(text: &str) -> Option<(UtcOffset, String)> {
-    let upper = text.trim().to_ascii_uppercase();
-    if let Some((name, minutes)) = ZONES.iter().find(|(name, _)| *name == upper) {
-        let label = if *name == "Z" { "UTC" } else { name };
-        return Some((UtcOffset::from_whole_seconds(minutes * 60).ok()?, label.to_string()));
-    }
-    let signed = upper.strip_prefix("UTC").or_else(|| upper.strip_prefix("GMT")).unwrap_or(&upper);
-    let (sign, digits) = match signed.chars().next()? {
-        '+' => (1, &signed[1..]),
-        '-' | '−' => (-1, &signed[signed.chars().next()?.len_utf8()..]),
-        _ => return None,
-    };
-    let (hours, minutes) = match digits.split_once(':') {
-        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
-        None if digits.len() == 4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
-        None => (digits.parse().ok()?, 0),
-    };
-    if hours > 14 || minutes > 59 {
+/// A word lowercased, without the punctuation that may follow it in a
+/// sentence.
+fn bare(word: &str) -> String {
+    word.trim_end_matches([',', ';', ':']).to_lowercase()
+}
+
+/// Words that name a region's clocks but are also ordinary words
+/// ("central database"): in a pasted line they count as a zone only when
+/// punctuation or the end of the line closes them.
+const REGION_WORDS: &[&str] = &["pacific", "mountain", "central", "eastern", "pt", "mt", "ct", "et"];
+
+fn closes_zone(words: &[String], at: usize) -> bool {
+    let word = &words[at];
+    word.ends_with([',', ':', ')', ';'])
+        || words.get(at + 1).is_none_or(|next| matches!(next.as_str(), "-" | "–" | "—" | ":" | "|"))
+}
+
+fn month_of(word: &str) -> Option<i8> {
+    let word = bare(word);
+    let word = word.trim_end_matches('.');
+    MONTHS.iter().position(|names| names.contains(&word)).and_then(|i| i8::try_from(i + 1).ok())
+}
+
+fn weekday_of(word: &str) -> Option<Weekday> {
+    let word = bare(word);
+    let word = word.trim_end_matches('.');
+    WEEKDAYS.iter().find(|(_, long, short)| word == *long || word == *short).map(|(day, ..)| *day)
+}
+
+fn weekday_name(day: Weekday) -> &'static str {
+    WEEKDAYS.iter().find(|(d, ..)| *d == day).map(|(_, long, _)| *long).unwrap_or_default()
+}
+
+/// `9`, `9th`, `1st`, `22nd`, `3rd,`.
+fn day_of(word: &str) -> Option<i8> {
+    let word = bare(word);
+    let digits = word.trim_end_matches("st").trim_end_matches("nd").trim_end_matches("rd").trim_end_matches("th");
+    if digits.is_empty() || digits.len() > 2 || !digits.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let offset = UtcOffset::from_whole_seconds(sign * (hours * 3600 + minutes * 60)).ok()?;
-    Some((offset, zone_label_for(offset)))
+    digits.parse().ok().filter(|day| (1..=31).contains(day))
 }
 
-fn parse_clock(text: &str) -> Option<Time> {
-    let mut parts = text.split(':');
-    let hour: u8 = parts.next()?.parse().ok()?;
-    let minute: u8 = parts.next()?.parse().ok()?;
-    let second: u8 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
-    if parts.next().is_some() || text.split(':').nth(1).is_some_and(|m| m.len() != 2) {
+fn year_of(word: &str) -> Option<i16> {
+    let word = bare(word);
+    let word = word.trim_end_matches('.');
+    (word.len() == 4 && word.chars().all(|c| c.is_ascii_digit())).then(|| word.parse().ok()).flatten()
+}
+
+/// `11:40`, `23:59:59`; `None` when it is not shaped like a clock, an error
+/// when it is shaped like one but is not a time of day (`25:99`).
+fn parse_clock_digits(text: &str) -> Option<Result<(i8, i8, i8), String>> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts.iter().any(|p| p.is_empty() || p.len() > 2 || !p.chars().all(|c| c.is_ascii_digit()))
+    {
         return None;
     }
-    Time::from_hms(hour, minute, second).ok()
-}
-
-/// The time at the start of some words: an optional date, a clock (the `T`
-/// of ISO 8601 joining them is accepted too) and an optional zone.
-#[derive(Debug, Clone)]
-pub(super) struct LeadingTime {
-    pub date: Option<Date>,
-    pub clock: Time,
-    pub zone: Option<(UtcOffset, String)>,
-    /// The zone was written as an offset (`+02:00`, `UTC-7`), not a name.
-    pub numeric_zone: bool,
-}
-
-/// `+02:00`, `-0800`, `UTC+2`: an offset rather than a zone's name.
-fn is_numeric_zone(word: &str) -> bool {
-    let upper = word.trim().to_ascii_uppercase();
-    let signed = upper.strip_prefix("UTC").or_else(|| upper.strip_prefix("GMT")).unwrap_or(&upper);
-    signed.starts_with(['+', '-', '−'])
-}
-
-/// Reads a `LeadingTime` off the front of `words`, leaving the rest.
-pub(super) fn read_leading_time(words: &mut Peekable<SplitWhitespace<'_>>) -> Option<LeadingTime> {
-    let mut date = None;
-    let mut zulu = false;
-    let mut first = words.next().unwrap_or_default().to_string();
-    if let Some((day, clock)) = first.split_once('T').filter(|(day, _)| parse_date(day).is_some()) {
-        date = parse_date(day);
-        zulu = clock.ends_with('Z');
-        first = clock.trim_end_matches('Z').to_string();
-    } else if let Some(day) = parse_date(&first) {
-        date = Some(day);
-        first = words.next().unwrap_or_default().to_string();
+    let numbers: Vec<i8> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    let (hour, minute, second) = (numbers[0], numbers[1], numbers.get(2).copied().unwrap_or(0));
+    if parts[1].len() != 2 || hour > 23 || minute > 59 || second > 59 {
+        return Some(Err(format!("`{text}` is not a time of day")));
     }
-    let clock = parse_clock(&first)?;
-    let mut numeric_zone = false;
-    let zone = match words.peek().and_then(|word| parse_zone(word)) {
-        Some(zone) => {
-            numeric_zone = words.next().is_some_and(is_numeric_zone);
-            Some(zone)
+    Some(Ok((hour, minute, second)))
+}
+
+/// `am`/`pm` at the end of a word or as the next word, with their dotted
+/// spellings.
+fn meridiem(text: &str) -> Option<(bool, &str)> {
+    for (suffix, pm) in [("a.m.", false), ("p.m.", true), ("a.m", false), ("p.m", true), ("am", false), ("pm", true)] {
+        if let Some(rest) = text.strip_suffix(suffix) {
+            return Some((pm, rest));
         }
-        None if zulu => parse_zone("UTC"),
-        None => None,
+    }
+    None
+}
+
+fn twelve_hour(hour: i8, pm: bool, written: &str) -> Result<i8, String> {
+    if !(1..=12).contains(&hour) {
+        return Err(format!("`{written}` is not a time of day: a 12-hour clock runs from 1 to 12"));
+    }
+    Ok(match (hour, pm) {
+        (12, false) => 0,
+        (12, true) => 12,
+        (hour, true) => hour + 12,
+        (hour, false) => hour,
+    })
+}
+
+/// A clock at `words[at]`: `11:40`, `3:59pm`, `3:59 PM`, `1 p.m.`, `noon`.
+/// Returns the time and how many words it took.
+fn read_clock(words: &[String], at: usize) -> Result<Option<(Time, usize)>, String> {
+    let Some(word) = words.get(at) else { return Ok(None) };
+    let text = bare(word);
+    let make = |h: i8, m: i8, s: i8| Time::new(h, m, s, 0).map_err(|e| e.to_string());
+    match text.trim_end_matches('.') {
+        "noon" | "midday" => return Ok(Some((make(12, 0, 0)?, 1))),
+        "midnight" => return Ok(Some((make(0, 0, 0)?, 1))),
+        _ => {}
+    }
+    let next = words.get(at + 1).map(|w| bare(w));
+    let separate = next.as_deref().and_then(meridiem).filter(|(_, rest)| rest.is_empty()).map(|(pm, _)| pm);
+    let (attached, digits) = match meridiem(&text) {
+        Some((pm, rest)) if !rest.is_empty() => (Some(pm), rest.to_string()),
+        _ => (None, text.clone()),
     };
-    Some(LeadingTime { date, clock, zone, numeric_zone })
+    let pm = attached.or(separate);
+    let taken = if attached.is_none() && separate.is_some() { 2 } else { 1 };
+    if let Some(clock) = parse_clock_digits(&digits) {
+        let (hour, minute, second) = clock?;
+        let hour = match pm {
+            Some(pm) => twelve_hour(hour, pm, &text)?,
+            None => hour,
+        };
+        return Ok(Some((make(hour, minute, second)?, if pm.is_some() { taken } else { 1 })));
+    }
+    // `1pm`, `1 PM`: an hour alone needs its am or pm.
+    if let (Some(pm), true) =
+        (pm, !digits.is_empty() && digits.len() <= 2 && digits.chars().all(|c| c.is_ascii_digit()))
+    {
+        let hour: i8 = digits.parse().map_err(|_| format!("`{text}` is not a time of day"))?;
+        return Ok(Some((make(twelve_hour(hour, pm, &text)?, 0, 0)?, taken)));
+    }
+    Ok(None)
+}
+
+/// A date at `words[at]`, in any of the written forms, and the words taken.
+fn read_date(words: &[String], at: usize) -> Result<Option<(DateWritten, usize)>, String> {
+    let Some(word) = words.get(at) else { return Ok(None) };
+    let text = bare(word);
+    let iso = text.trim_end_matches('.');
+    if iso.len() >= 7 && iso.as_bytes()[4] == b'-' && iso[..4].chars().all(|c| c.is_ascii_digit()) {
+        return match parse_calendar(iso) {
+            Some((date, Precision::Month)) => Ok(Some((DateWritten::Month(date), 1))),
+            Some((date, _)) => Ok(Some((DateWritten::Full(date), 1))),
+            None if iso.len() <= 10 && iso.chars().all(|c| c.is_ascii_digit() || c == '-') => {
+                Err(format!("`{iso}` is not a date"))
+            }
+            None => Ok(None),
+        };
+    }
+    // `the 6th`
+    if text == "the" {
+        if let Some(day) = words.get(at + 1).and_then(|w| day_of(w)).filter(|_| {
+            let w = bare(&words[at + 1]);
+            w.ends_with("st") || w.ends_with("nd") || w.ends_with("rd") || w.ends_with("th")
+        }) {
+            return Ok(Some(with_year(words, at + 2, DateWritten::DayOfMonth(day), 2)));
+        }
+        return Ok(None);
+    }
+    // `early February 2013`, `February 2013`
+    let shade = matches!(text.as_str(), "early" | "mid" | "mid-" | "late");
+    let month_at = if shade { at + 1 } else { at };
+    if let Some(month) = words.get(month_at).and_then(|w| month_of(w)) {
+        if let Some(year) = words.get(month_at + 1).and_then(|w| year_of(w)) {
+            let date = Date::new(year, month, 1).map_err(|e| e.to_string())?;
+            return Ok(Some((DateWritten::Month(date), month_at + 2 - at)));
+        }
+        if shade {
+            return Ok(None);
+        }
+        // `March 9`, `Mar 9th, 2013`
+        if let Some(day) = words.get(at + 1).and_then(|w| day_of(w)) {
+            return Ok(Some(with_year(words, at + 2, DateWritten::NoYear { month, day }, 2)));
+        }
+        return Ok(None);
+    }
+    // `9 March`, `9th March 2013`
+    if let (Some(day), Some(month)) = (day_of(&text), words.get(at + 1).and_then(|w| month_of(w))) {
+        return Ok(Some(with_year(words, at + 2, DateWritten::NoYear { month, day }, 2)));
+    }
+    Ok(None)
+}
+
+/// Completes a date written without a year when a year follows.
+fn with_year(words: &[String], at: usize, date: DateWritten, taken: usize) -> (DateWritten, usize) {
+    let year = words.get(at).and_then(|w| year_of(w));
+    match (date, year) {
+        (DateWritten::NoYear { month, day }, Some(year)) => match Date::new(year, month, day) {
+            Ok(full) => (DateWritten::Full(full), taken + 1),
+            Err(_) => (date, taken),
+        },
+        _ => (date, taken),
+    }
+}
+
+fn matches_phrase(words: &[String], at: usize, phrase: &[&str]) -> bool {
+    phrase.iter().enumerate().all(|(i, expected)| words.get(at + i).is_some_and(|w| bare(w) == *expected))
+}
+
+/// Splits text into words, with a leading `~` a word of its own.
+pub(super) fn words_of(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for word in text.split_whitespace() {
+        match word.strip_prefix('~') {
+            Some(rest) if !rest.is_empty() => {
+                words.push("~".to_string());
+                words.push(rest.to_string());
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    words
+}
+
+/// Reads a time from the start of `words`. `whole` means the words are a
+/// form field, so everything must be read and a name may follow an offset
+/// (`+01:00 Europe/Berlin`); otherwise the rest is a pasted line's text.
+pub(super) fn read(words: &[String], whole: bool) -> Result<Reading, String> {
+    let mut at = 0;
+    let mut approximate = false;
+    while words.get(at).is_some_and(|w| APPROXIMATE_WORDS.contains(&bare(w).as_str())) {
+        approximate = true;
+        at += 1;
+    }
+    let mut date = DateWritten::Nothing;
+    let mut clock = None;
+    let mut zone = None;
+
+    if let Some((phrase_words, days, phrase, rough)) = RELATIVE.iter().find(|(p, ..)| matches_phrase(words, at, p)) {
+        date = DateWritten::Relative { days: *days, phrase };
+        approximate |= *rough;
+        at += phrase_words.len();
+    } else {
+        // A weekday counts only before a date or a clock.
+        let weekday = words.get(at).and_then(|w| weekday_of(w));
+        let after_weekday = at + usize::from(weekday.is_some());
+        let iso_joined = words.get(after_weekday).and_then(|w| split_iso(w));
+        if let Some((day, rest)) = iso_joined {
+            date = DateWritten::Full(day);
+            let (time, zulu_or_offset) = rest;
+            clock = Some(time);
+            zone = zulu_or_offset;
+            at = after_weekday + 1;
+        } else if let Some((written, taken)) = read_date(words, after_weekday)? {
+            let shaded =
+                words.get(after_weekday).is_some_and(|w| matches!(bare(w).as_str(), "early" | "mid" | "mid-" | "late"));
+            approximate |= shaded && matches!(written, DateWritten::Month(_));
+            date = written;
+            at = after_weekday + taken;
+        } else if let Some(weekday) = weekday.filter(|_| matches!(read_clock(words, after_weekday), Ok(Some(_)))) {
+            date = DateWritten::Weekday(weekday);
+            at = after_weekday;
+        }
+        if let (Some(weekday), DateWritten::Full(day)) = (weekday, date) {
+            if day.weekday() != weekday {
+                return Err(format!(
+                    "{} was a {}, not a {}",
+                    day.strftime("%-d %b %Y"),
+                    weekday_name(day.weekday()).to_string().to_title(),
+                    weekday_name(weekday).to_string().to_title()
+                ));
+            }
+        }
+    }
+    if clock.is_none() && !matches!(date, DateWritten::Month(_)) {
+        // "at 11:40" after a date.
+        let skip = usize::from(date != DateWritten::Nothing && words.get(at).is_some_and(|w| bare(w) == "at"));
+        if let Some((time, taken)) = read_clock(words, at + skip)? {
+            clock = Some(time);
+            at += skip + taken;
+        }
+    }
+    if clock.is_some() && zone.is_none() {
+        let rest: Vec<&str> = words[at..].iter().map(String::as_str).collect();
+        if let Some((spec, taken)) = zones::read_zone(&rest) {
+            let ordinary_word = taken == 1
+                && REGION_WORDS.contains(&bare(&words[at]).trim_start_matches('(').trim_end_matches(')'))
+                && !whole
+                && !closes_zone(words, at);
+            if !ordinary_word {
+                zone = Some(spec);
+                at += taken;
+            }
+        }
+    }
+    // A name after an offset, in a form field: `+01:00 Europe/Berlin`.
+    if let (true, Some(ZoneSpec::Fixed { offset, name: None })) = (whole, &zone) {
+        let rest = words[at..].join(" ");
+        let (suffix_words, _) = approximate_suffix(words, at);
+        if !rest.is_empty() && suffix_words == 0 && !looks_like_date(words, at) {
+            zone = Some(ZoneSpec::Fixed { offset: *offset, name: Some(rest) });
+            at = words.len();
+        }
+    }
+    // "11:40 PDT on 20 May 2013"
+    if date == DateWritten::Nothing && clock.is_some() {
+        let skip = usize::from(words.get(at).is_some_and(|w| matches!(bare(w).as_str(), "on" | "")));
+        let weekday = usize::from(words.get(at + skip).and_then(|w| weekday_of(w)).is_some());
+        if let Some((written, taken)) = read_date(words, at + skip + weekday)? {
+            date = written;
+            at += skip + weekday + taken;
+        }
+    }
+    let (suffix, found) = approximate_suffix(words, at);
+    approximate |= found;
+    at += suffix;
+
+    if date == DateWritten::Nothing && clock.is_none() {
+        let first = words.first().map(String::as_str).unwrap_or_default();
+        return Err(format!("`{}` is not a time", truncate_for_message(first)));
+    }
+    if whole && at < words.len() {
+        return Err(format!("`{}` is not part of a time", truncate_for_message(&words[at..].join(" "))));
+    }
+    Ok(Reading { approximate, date, clock, zone, taken: at })
+}
+
+fn looks_like_date(words: &[String], at: usize) -> bool {
+    let weekday = usize::from(words.get(at).and_then(|w| weekday_of(w)).is_some());
+    let skip = usize::from(words.get(at).is_some_and(|w| bare(w) == "on"));
+    matches!(read_date(words, at + skip + weekday), Ok(Some(_)) | Err(_))
+}
+
+fn approximate_suffix(words: &[String], at: usize) -> (usize, bool) {
+    for suffix in APPROXIMATE_SUFFIXES {
+        if matches_phrase(words, at, suffix) {
+            return (suffix.len(), true);
+        }
+    }
+    (0, false)
+}
+
+/// `2019-07-09T22:50Z`, `2013-05-20T11:40:00-07:00`: a date and a clock
+/// joined by `T`, with an optional zone.
+fn split_iso(word: &str) -> Option<(Date, (Time, Option<ZoneSpec>))> {
+    let word = word.trim_end_matches([',', ';']);
+    let (day, rest) = word.split_once(['T', 't'])?;
+    let (date, _) = parse_calendar(day).filter(|(_, p)| *p == Precision::Day)?;
+    let (clock, zone) = if let Some(clock) = rest.strip_suffix(['Z', 'z']) {
+        (clock, zones::parse_zone("UTC"))
+    } else if let Some(split) = rest.rfind(['+', '-']) {
+        (&rest[..split], Some(ZoneSpec::Fixed { offset: zones::parse_offset(&rest[split..])?, name: None }))
+    } else {
+        (rest, None)
+    };
+    let (hour, minute, second) = parse_clock_digits(clock)?.ok()?;
+    Some((date, (Time::new(hour, minute, second, 0).ok()?, zone)))
+}
+
+trait TitleCase {
+    fn to_title(&self) -> String;
+}
+
+impl TitleCase for String {
+    fn to_title(&self) -> String {
+        let mut chars = self.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    }
+}
+
+/// "Fri 8 Mar 2013".
+pub fn day_text(date: Date) -> String {
+    date.strftime("%a %-d %b %Y").to_string()
+}
+
+/// Fills the gaps of a reading from `base` (the date it goes by) and turns
+/// it into a time, noting every date it had to infer.
+pub(super) fn complete(
+    reading: &Reading,
+    precision: Option<Precision>,
+    defaults: &TimeDefaults,
+) -> Result<Written, String> {
+    let mut notes = Vec::new();
+    // A clock without a zone needs the default one, before anything else;
+    // a date without a clock is kept as written, at midnight UTC, unless a
+    // zone was written with it.
+    let spec = match (&reading.zone, reading.clock) {
+        (Some(zone), _) => zone.clone(),
+        (None, Some(_)) => defaults
+            .parsed_zone()?
+            .ok_or_else(|| "no time zone: add one such as UTC or PDT, or choose the report's zone".to_string())?,
+        (None, None) => ZoneSpec::Fixed { offset: jiff::tz::Offset::UTC, name: Some("UTC".into()) },
+    };
+    let base = defaults.date;
+    let from = if defaults.date_from.is_empty() { "the report's date" } else { defaults.date_from };
+    let need_base = |what: &str| {
+        base.ok_or_else(|| format!("no date: write the {what} (like 2013-05-20 11:40 PDT), or give the report a start"))
+    };
+    let (date, implied) = match reading.date {
+        DateWritten::Full(date) => (date, Precision::Day),
+        DateWritten::Month(date) => (date, Precision::Month),
+        DateWritten::Nothing => {
+            let date = need_base("date")?;
+            notes.push(format!("date not written: read as {}, the date of {from}", day_text(date)));
+            (date, Precision::Day)
+        }
+        DateWritten::NoYear { month, day } => {
+            let base = need_base("year")?;
+            let mut date = Date::new(base.year(), month, day).map_err(|_| format!("{month}/{day} is not a date"))?;
+            // Half a year before the date it goes by is more likely next year.
+            if date < base.checked_sub(183.days()).unwrap_or(base) {
+                date = Date::new(base.year() + 1, month, day).map_err(|e| e.to_string())?;
+            }
+            notes.push(format!("year not written: read as {}", day_text(date)));
+            (date, Precision::Day)
+        }
+        DateWritten::DayOfMonth(day) => {
+            let base = need_base("month")?;
+            let mut date = Date::new(base.year(), base.month(), day).map_err(|e| e.to_string())?;
+            if date < base.checked_sub(15.days()).unwrap_or(base) {
+                date = date.checked_add(1.month()).map_err(|e| e.to_string())?;
+            }
+            notes.push(format!("month not written: read as {}", day_text(date)));
+            (date, Precision::Day)
+        }
+        DateWritten::Weekday(weekday) => {
+            let base = need_base("date")?;
+            let date = (0..7)
+                .filter_map(|days| base.checked_add(days.days()).ok())
+                .find(|d| d.weekday() == weekday)
+                .unwrap_or(base);
+            notes.push(format!("read {} as {}, on or after {from}", weekday_name(weekday), day_text(date)));
+            (date, Precision::Day)
+        }
+        DateWritten::Relative { days, phrase } => {
+            let base = need_base("date")?;
+            let date = base.checked_add(days.days()).map_err(|e| e.to_string())?;
+            notes.push(format!("read “{phrase}” as {}, from {from}", day_text(date)));
+            (date, Precision::Day)
+        }
+    };
+    let clock = reading.clock;
+    let precision = precision.unwrap_or(if clock.is_some() { Precision::Minute } else { implied });
+    let civil = DateTime::from_parts(date, clock.unwrap_or(Time::midnight()));
+    let resolved = spec.resolve(civil, defaults.home().as_ref());
+    notes.extend(resolved.note);
+    let at = resolved.offset.to_timestamp(civil).map_err(|_| "that time is out of range".to_string())?;
+    Ok(Written {
+        time: ReportedTime {
+            at,
+            offset: resolved.offset,
+            zone: resolved.label,
+            precision,
+            approximate: reading.approximate,
+        },
+        notes,
+    })
 }
 
 /// Reads a whole form field. `precision` is the writer's choice, if any;
-/// otherwise a date alone means `day` and a clock means `minute`. After a
-/// numeric offset, the rest is the zone's own name
-/// (`2020-03-01 10:00 +01:00 Europe/Berlin`, `… -08:00 Pacific time`).
-pub fn parse_written(
-    text: &str,
-    precision: Option<Precision>,
-    defaults: &TimeDefaults,
-) -> Result<ReportedTime, String> {
+/// otherwise a date alone means `day`, a month `month`, a clock `minute`.
+pub fn parse_written(text: &str, precision: Option<Precision>, defaults: &TimeDefaults) -> Result<Written, String> {
     let text = text.trim();
-    let example = "write it like 2013-05-20 11:40 PDT, or a date alone such as 2013-05-20";
+    let example = "write it like 2013-05-20 11:40 PDT, about 09:30, or a date alone such as 2013-05-20";
     if text.chars().count() > 100 {
         return Err(format!("too long for a time: {example}"));
     }
-    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(ReportedTime {
-            at,
-            zone: zone_label_for(at.offset()),
-            precision: precision.unwrap_or(Precision::Minute),
-        });
-    }
-    if let Some(date) = parse_date(text) {
-        let at = date.midnight().assume_utc();
-        return Ok(ReportedTime { at, zone: "UTC".into(), precision: precision.unwrap_or(Precision::Day) });
-    }
-    let mut words = text.split_whitespace().peekable();
-    let Some(leading) = read_leading_time(&mut words) else {
-        return Err(format!("`{}` is not a time: {example}", truncate_for_message(text)));
-    };
-    let mut zone = match leading.zone {
-        Some(zone) => zone,
-        None => {
-            defaults.parsed_zone()?.ok_or_else(|| format!("no time zone: add one such as UTC or PDT ({example})"))?
-        }
-    };
-    let name = words.collect::<Vec<_>>().join(" ");
-    match (name.is_empty(), leading.numeric_zone) {
-        (true, _) => {}
-        (false, true) if name.chars().count() <= 64 => zone.1 = name,
-        _ => return Err(format!("`{}` has more than a time in it: {example}", truncate_for_message(text))),
-    }
-    let date = leading.date.or(defaults.date).ok_or_else(|| format!("no date: {example}"))?;
-    let at = PrimitiveDateTime::new(date, leading.clock).assume_offset(zone.0);
-    Ok(ReportedTime { at, zone: zone.1, precision: precision.unwrap_or(Precision::Minute) })
+    let words = words_of(text);
+    let reading = read(&words, true).map_err(|reason| format!("{reason}: {example}"))?;
+    complete(&reading, precision, defaults)
 }
 
-/// A stored time as `parse_written` reads it back to the same value:
-/// `2013-05-20 11:40 PDT`, `2013-03-08 23:59:17 UTC`, `2013-04-06`.
-pub fn format_written(time: &ReportedTime) -> String {
-    let at = time.at;
-    if time.precision == Precision::Day && at.time() == Time::MIDNIGHT && at.offset().is_utc() && time.zone == "UTC" {
-        return format_date(at.date());
+/// A stored time as `parse_written` reads it back to the same value, given
+/// the report's `home` zone: `2013-05-20 11:40 PDT`, `about 2023-01-25
+/// 09:30 UTC`, `2013-03-11 13:00` (in the home zone), `2013-04-06`,
+/// `2013-02`.
+pub fn format_written(time: &ReportedTime, home: Option<&str>) -> String {
+    let about = if time.approximate { "about " } else { "" };
+    let local = time.local();
+    let midnight_utc = local.time() == Time::midnight() && time.offset.seconds() == 0 && time.zone == "UTC";
+    if midnight_utc && time.precision == Precision::Month && local.day() == 1 {
+        return format!("{about}{}", local.strftime("%Y-%m"));
     }
-    let clock = if at.second() == 0 {
-        format!("{:02}:{:02}", at.hour(), at.minute())
+    if midnight_utc && time.precision == Precision::Day {
+        return format!("{about}{}", local.strftime("%Y-%m-%d"));
+    }
+    let clock = if local.second() == 0 { local.strftime("%H:%M") } else { local.strftime("%H:%M:%S") };
+    let written = format!("{about}{} {clock}", local.strftime("%Y-%m-%d"));
+    let home_zone = home.map(zones::home_zone);
+    let reads_back = |zone_text: Option<&str>| {
+        let defaults = TimeDefaults { zone: home.map(str::to_string), ..TimeDefaults::default() };
+        let spec = match zone_text {
+            Some(text) => zones::parse_zone(text),
+            None => defaults.parsed_zone().ok().flatten(),
+        };
+        spec.map(|spec| spec.resolve(local, home_zone.as_ref()))
+            .is_some_and(|r| r.offset == time.offset && r.label == time.zone && r.note.is_none())
+    };
+    if home == Some(time.zone.as_str()) && reads_back(None) {
+        return written;
+    }
+    if !time.zone.contains(char::is_whitespace) && reads_back(Some(&time.zone)) {
+        return format!("{written} {}", time.zone);
+    }
+    let name = time.zone.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name == offset_label(time.offset) {
+        format!("{written} {}", offset_text(time.offset))
     } else {
-        format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
-    };
-    let zone = match parse_zone(&time.zone) {
-        Some((offset, _)) if offset == at.offset() => time.zone.clone(),
-        _ => {
-            let numeric = zone_label_for(at.offset()).trim_start_matches("UTC").to_string();
-            let numeric = if numeric.is_empty() { "+00:00".to_string() } else { numeric };
-            let name = time.zone.split_whitespace().collect::<Vec<_>>().join(" ");
-            if name.is_empty() || name == zone_label_for(at.offset()) {
-                numeric
-            } else {
-                format!("{numeric} {name}")
-            }
-        }
-    };
-    format!("{} {clock} {zone}", format_date(at.date()))
+        format!("{written} {} {name}", offset_text(time.offset))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ReportedTimeInput;
 
-    fn utc_defaults() -> TimeDefaults {
-        TimeDefaults { zone: Some("PDT".into()), date: parse_date("2013-05-20") }
+    fn defaults(zone: &str, date: &str) -> TimeDefaults {
+        TimeDefaults {
+            zone: Some(zone.into()),
+            date: parse_calendar(date).map(|(d, _)| d),
+            date_from: "the first key moment",
+        }
+    }
+
+    fn pacific() -> TimeDefaults {
+        defaults("America/Los_Angeles", "2013-03-08")
+    }
+
+    fn read(text: &str, defaults: &TimeDefaults) -> Written {
+        parse_written(text, None, defaults).unwrap_or_else(|e| panic!("{text}: {e}"))
     }
 
     #[test]
     fn the_shapes_writers_use_are_read() {
-        let read = |text: &str| parse_written(text, None, &utc_defaults()).unwrap();
-        assert_eq!(read("2013-05-20 11:40 PDT").at_rfc3339(), "2013-05-20T11:40:00-07:00");
-        assert_eq!(read("11:40").at_rfc3339(), "2013-05-20T11:40:00-07:00", "zone and date from the incident");
-        assert_eq!(read("22:50 UTC").zone, "UTC");
-        assert_eq!(read("2019-07-09T22:50Z").at_rfc3339(), "2019-07-09T22:50:00Z");
-        assert_eq!(read("2013-05-20T11:40:00-07:00").zone, "UTC-07:00");
-        let day = read("2013-04-06");
+        let pdt = defaults("PDT", "2013-05-20");
+        assert_eq!(read("2013-05-20 11:40 PDT", &pdt).time.at_rfc3339(), "2013-05-20T11:40:00-07:00");
+        assert_eq!(read("11:40", &pdt).time.at_rfc3339(), "2013-05-20T11:40:00-07:00", "zone and date from the report");
+        assert_eq!(read("22:50 UTC", &pdt).time.zone, "UTC");
+        assert_eq!(read("2019-07-09T22:50Z", &pdt).time.at_rfc3339(), "2019-07-09T22:50:00Z");
+        assert_eq!(read("2013-05-20T11:40:00-07:00", &pdt).time.zone, "UTC-07:00");
+        let day = read("2013-04-06", &pdt).time;
         assert_eq!((day.precision, day.at_rfc3339()), (Precision::Day, "2013-04-06T00:00:00Z".to_string()));
-        let named = read("2020-03-01 10:00 +01:00 Europe/Berlin");
+        let named = read("2020-03-01 10:00 +01:00 Europe/Berlin", &pdt).time;
         assert_eq!((named.zone.as_str(), named.offset_seconds()), ("Europe/Berlin", 3600));
         assert_eq!(
-            parse_written("2013-04-06 07:49 UTC", Some(Precision::Hour), &utc_defaults()).unwrap().precision,
+            parse_written("2013-04-06 07:49 UTC", Some(Precision::Hour), &pdt).unwrap().time.precision,
             Precision::Hour
         );
     }
 
     #[test]
+    fn twelve_hour_clocks_and_approximations_are_read() {
+        let home = pacific();
+        let at = |text: &str| read(text, &home).time.local().strftime("%Y-%m-%d %H:%M").to_string();
+        assert_eq!(at("1 PM"), "2013-03-08 13:00");
+        assert_eq!(at("3:59pm"), "2013-03-08 15:59");
+        assert_eq!(at("1 p.m."), "2013-03-08 13:00");
+        assert_eq!(at("12:30 AM"), "2013-03-08 00:30");
+        assert_eq!(at("noon"), "2013-03-08 12:00");
+        for text in ["~13:15", "about 13:15", "around 13:15", "13:15 approx", "approximately 13:15"] {
+            let time = read(text, &home).time;
+            assert!(time.approximate, "{text}");
+            assert_eq!(time.local().strftime("%H:%M").to_string(), "13:15", "{text}");
+        }
+        assert!(!read("13:15", &home).time.approximate);
+        assert!(parse_written("13 PM", None, &home).unwrap_err().contains("12-hour"));
+    }
+
+    #[test]
+    fn month_names_ordinals_and_weekdays_are_read() {
+        let home = pacific();
+        let date = |text: &str| read(text, &home).time.local().strftime("%Y-%m-%d").to_string();
+        assert_eq!(date("Mar 9"), "2013-03-09");
+        assert_eq!(date("9 March"), "2013-03-09");
+        assert_eq!(date("March 9th"), "2013-03-09");
+        assert_eq!(date("March 9th, 2014"), "2014-03-09");
+        assert_eq!(date("Fri 8 Mar 2013"), "2013-03-08");
+        assert_eq!(date("Saturday 10:00"), "2013-03-09");
+        assert_eq!(date("the 11th"), "2013-03-11");
+        assert_eq!(date("1 PM Pacific on 11 March 2013"), "2013-03-11");
+        assert!(parse_written("Sat 8 Mar 2013", None, &home).unwrap_err().contains("was a Friday"));
+        let month = read("early February 2013", &home).time;
+        assert_eq!((month.precision, month.approximate), (Precision::Month, true));
+        assert_eq!(month.at_rfc3339(), "2013-02-01T00:00:00Z");
+        let next = read("the next morning", &home);
+        assert_eq!((next.time.precision, next.time.approximate), (Precision::Day, true));
+        assert!(next.notes[0].contains("Sat 9 Mar 2013"), "{:?}", next.notes);
+    }
+
+    #[test]
+    fn inferred_dates_and_guessed_zones_are_noted() {
+        let home = pacific();
+        let no_date = read("12:30", &home);
+        assert_eq!(no_date.notes, ["date not written: read as Fri 8 Mar 2013, the date of the first key moment"]);
+        assert!(read("Mar 9", &home).notes[0].contains("year not written"));
+        let summer_pst = read("2013-03-11 13:00 PST", &home);
+        assert_eq!(summer_pst.time.at_rfc3339(), "2013-03-11T13:00:00-07:00");
+        assert_eq!(summer_pst.time.zone, "PDT");
+        assert!(summer_pst.notes[0].contains("read as PDT"));
+        assert!(read("2013-03-08 12:30", &home).notes.is_empty());
+        assert!(read("2013-03-08 12:30 America/Los_Angeles", &home).notes.is_empty());
+    }
+
+    #[test]
+    fn times_in_the_home_zone_follow_daylight_saving() {
+        let home = pacific();
+        let before = read("2013-03-08 12:30", &home).time;
+        let after = read("2013-03-11 13:00", &home).time;
+        assert_eq!(before.at_rfc3339(), "2013-03-08T12:30:00-08:00");
+        assert_eq!(after.at_rfc3339(), "2013-03-11T13:00:00-07:00");
+        assert_eq!(after.zone, "America/Los_Angeles");
+    }
+
+    #[test]
     fn unreadable_times_say_what_is_expected() {
-        for text in ["yesterday", "25:00 UTC", "10:00 UTC and more", "14:09 UTC approx", "10:00 Mars", "2013-13-01"] {
-            let error = parse_written(text, None, &utc_defaults()).unwrap_err();
+        let home = defaults("PDT", "2013-05-20");
+        for text in ["yesterday", "25:00 UTC", "10:00 UTC and more", "10:00 Mars", "2013-13-01"] {
+            let error = parse_written(text, None, &home).unwrap_err();
             assert!(error.contains("2013-05-20 11:40 PDT"), "{text}: {error}");
         }
+        assert!(parse_written("25:00 UTC", None, &home).unwrap_err().contains("`25:00` is not a time of day"));
+        assert!(parse_written("10:00 UTC and more", None, &home).unwrap_err().contains("`and more`"));
         assert!(parse_written("10:00", None, &TimeDefaults::default()).unwrap_err().contains("zone"));
         assert!(parse_written("10:00 UTC", None, &TimeDefaults::default()).unwrap_err().contains("date"));
-        assert!(parse_written(&"1".repeat(10_000), None, &utc_defaults()).is_err());
+        assert!(parse_written(&"1".repeat(10_000), None, &home).is_err());
+    }
+
+    fn stored(at: &str, zone: &str, precision: &str, approximate: bool) -> ReportedTime {
+        let input = ReportedTimeInput {
+            at: Some(at.into()),
+            zone: Some(zone.into()),
+            precision: Some(precision.into()),
+            approximate,
+        };
+        ReportedTime::parse(&input, None).unwrap()
     }
 
     #[test]
     fn written_times_read_back_to_the_same_value() {
+        let none = TimeDefaults::default();
         let times = [
-            ReportedTime::parse(&crate::domain::ReportedTimeInput {
-                at: Some("2013-05-20T11:40:00-07:00".into()),
-                zone: Some("PDT".into()),
-                precision: Some("hour".into()),
-            })
-            .unwrap(),
-            parse_written("2013-03-08 23:59:17 UTC", None, &TimeDefaults::default()).unwrap(),
-            parse_written("2013-04-06", None, &TimeDefaults::default()).unwrap(),
-            parse_written("2013-04-06", Some(Precision::Unknown), &TimeDefaults::default()).unwrap(),
-            parse_written("2020-03-01 10:00 +01:00 Europe/Berlin", None, &TimeDefaults::default()).unwrap(),
-            parse_written("2020-03-01 10:00 +05:30", None, &TimeDefaults::default()).unwrap(),
-            ReportedTime::parse(&crate::domain::ReportedTimeInput {
-                at: Some("2013-03-08T12:00:00-08:00".into()),
-                zone: Some("Pacific time".into()),
-                precision: Some("day".into()),
-            })
-            .unwrap(),
+            stored("2013-05-20T11:40:00-07:00", "PDT", "hour", false),
+            stored("2023-01-25T09:30:00Z", "UTC", "minute", true),
+            stored("2013-03-11T13:00:00-08:00", "PST", "minute", false),
+            stored("2013-11-03T01:30:00-08:00", "America/Los_Angeles", "minute", false),
+            stored("2013-03-08T12:00:00-08:00", "Pacific time, roughly", "day", false),
+            stored("2013-02", "UTC", "month", true),
+            read("2013-03-08 23:59:17 UTC", &none).time,
+            read("2013-04-06", &none).time,
+            read("2020-03-01 10:00 +01:00 Europe/Berlin", &none).time,
+            read("2020-03-01 10:00 +05:30", &none).time,
         ];
-        for time in times {
-            let written = format_written(&time);
-            let back = parse_written(&written, Some(time.precision), &TimeDefaults::default()).unwrap();
-            assert_eq!(back, time, "{written}");
+        for home in [None, Some("America/Los_Angeles"), Some("UTC")] {
+            let defaults = TimeDefaults { zone: home.map(str::to_string), ..TimeDefaults::default() };
+            for time in &times {
+                let written = format_written(time, home);
+                let back = parse_written(&written, Some(time.precision), &defaults).map(|w| w.time);
+                assert_eq!(back.as_ref(), Ok(time), "{written} (home {home:?})");
+            }
         }
-    }
-
-    #[test]
-    fn zones_and_offsets_are_understood() {
-        assert_eq!(parse_zone("pdt").unwrap().0.whole_hours(), -7);
-        assert_eq!(parse_zone("+05:30").unwrap().1, "UTC+05:30");
-        assert_eq!(parse_zone("UTC-7").unwrap().0.whole_hours(), -7);
-        assert_eq!(parse_zone("-0800").unwrap().0.whole_hours(), -8);
-        assert!(parse_zone("+25").is_none());
-        assert!(parse_zone("nowhere").is_none());
+        let la = read("2013-03-11 13:00", &pacific()).time;
+        assert_eq!(format_written(&la, Some("America/Los_Angeles")), "2013-03-11 13:00");
+        assert_eq!(format_written(&la, Some("UTC")), "2013-03-11 13:00 America/Los_Angeles");
     }
 
     /// Random text made of the pieces times are made of: no input panics,
@@ -297,6 +798,7 @@ mod tests {
             "2024-02-29",
             "0000-01-01",
             "9999-12-31",
+            "2013-02",
             "11:40",
             "23:59:59",
             "24:00",
@@ -308,7 +810,9 @@ mod tests {
             "  ",
             "UTC",
             "PDT",
+            "PST",
             "pdt",
+            "CST",
             "+05:30",
             "-0800",
             "UTC+2",
@@ -316,6 +820,7 @@ mod tests {
             "+14:59",
             "−07:00",
             "Europe/Berlin",
+            "America/Los_Angeles",
             "Pacific",
             "time",
             ":",
@@ -324,6 +829,24 @@ mod tests {
             "\u{0}",
             "\u{feff}",
             "2013-05-20T11:40:00-07:00",
+            "about",
+            "~",
+            "1",
+            "pm",
+            "p.m.",
+            "3:59pm",
+            "noon",
+            "March",
+            "9th",
+            "Fri",
+            "the",
+            "next",
+            "morning",
+            "early",
+            "2013",
+            "on",
+            "approx",
+            "12",
         ];
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = || {
@@ -332,19 +855,23 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let defaults = TimeDefaults { zone: Some("PDT".into()), date: parse_date("2013-05-20") };
+        let home = defaults("America/Los_Angeles", "2013-03-08");
         let mut read = 0;
-        for _ in 0..20_000 {
+        for _ in 0..30_000 {
             let count = 1 + next() % 6;
-            let text: String = (0..count).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
-            let precision = Precision::ALL.get((next() % 5) as usize).copied();
-            if let Ok(time) = parse_written(&text, precision, &defaults) {
-                let written = format_written(&time);
-                let back = parse_written(&written, Some(time.precision), &TimeDefaults::default());
-                assert_eq!(back.as_ref(), Ok(&time), "{text:?} was written as {written:?}");
+            let text: String = (0..count)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect::<Vec<_>>()
+                .join(if next() % 3 == 0 { "" } else { " " });
+            let precision = Precision::ALL.get((next() % 6) as usize).copied();
+            if let Ok(written) = parse_written(&text, precision, &home) {
+                let time = written.time;
+                let again = format_written(&time, home.zone.as_deref());
+                let back = parse_written(&again, Some(time.precision), &TimeDefaults { date: None, ..home.clone() });
+                assert_eq!(back.map(|w| w.time).as_ref(), Ok(&time), "{text:?} was written as {again:?}");
                 read += 1;
             }
         }
-        assert!(read > 500, "only {read} random texts read as times: the test would prove little");
+        assert!(read > 1_000, "only {read} random texts read as times: the test would prove little");
     }
 }

@@ -117,7 +117,7 @@ pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
         .chain(report.timeline.iter().filter_map(|event| event.at.as_ref()))
         .find(|time| time.precision != Precision::Unknown);
     if let Some(time) = dated {
-        doc.add_facet(fields.facets, facet("year", &time.at.year().to_string()));
+        doc.add_facet(fields.facets, facet("year", &time.local().year().to_string()));
     }
     doc.add_i64(fields.occurred_at, report.occurred_at().unwrap_or(incident.meta.created_at.unix_timestamp()));
     doc

@@ -14,6 +14,19 @@ use crate::domain::incident::format_date;
 use crate::domain::{ActionItem, Incident, RelationKind, Severity};
 
 const PUBLISHED: &str = "incidents.deleted_at IS NULL AND incidents.status = 'published'";
+const ACTION_INCIDENT: &str =
+    "incidents.slug AS incident_slug, incidents.title AS incident_title, incidents.severity, incidents.zone AS incident_zone";
+
+fn action_with_incident(row: &sqlx::any::AnyRow) -> Result<OpenAction, StoreError> {
+    let severity: Option<String> = row.try_get("severity")?;
+    Ok(OpenAction {
+        incident_slug: row.try_get("incident_slug")?,
+        incident_title: row.try_get("incident_title")?,
+        severity: severity.as_deref().and_then(Severity::parse),
+        incident_zone: row.try_get("incident_zone")?,
+        action: action_from_row(row)?,
+    })
+}
 
 /// An action item with the incident it belongs to.
 #[derive(Debug, Clone)]
@@ -21,6 +34,9 @@ pub struct OpenAction {
     pub incident_slug: String,
     pub incident_title: String,
     pub severity: Option<Severity>,
+    /// The incident's home zone; `None` for a report stored before home
+    /// zones existed.
+    pub incident_zone: Option<String>,
     pub action: ActionItem,
 }
 
@@ -59,24 +75,27 @@ impl Store {
     /// the earliest due date first, undated ones last.
     pub async fn open_actions(&self, limit: u32) -> Result<Vec<OpenAction>, StoreError> {
         let sql = format!(
-            "SELECT a.*, incidents.slug AS incident_slug, incidents.title AS incident_title, incidents.severity \
+            "SELECT a.*, {ACTION_INCIDENT} \
              FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
              WHERE {PUBLISHED} AND a.status IN ('open', 'in_progress') \
              ORDER BY CASE WHEN a.due_on IS NULL THEN 1 ELSE 0 END, a.due_on, incidents.occurred_at DESC, a.position \
              LIMIT $1"
         );
         let rows = sqlx::query(&sql).bind(i64::from(limit)).fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|row| {
-                let severity: Option<String> = row.try_get("severity")?;
-                Ok(OpenAction {
-                    incident_slug: row.try_get("incident_slug")?,
-                    incident_title: row.try_get("incident_title")?,
-                    severity: severity.as_deref().and_then(Severity::parse),
-                    action: action_from_row(row)?,
-                })
-            })
-            .collect()
+        rows.iter().map(action_with_incident).collect()
+    }
+
+    /// Action items of published incidents that were done at a known time,
+    /// the most recently completed first.
+    pub async fn recently_completed_actions(&self, limit: u32) -> Result<Vec<OpenAction>, StoreError> {
+        let sql = format!(
+            "SELECT a.*, {ACTION_INCIDENT} \
+             FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
+             WHERE a.completed_at IS NOT NULL AND {PUBLISHED} \
+             ORDER BY a.completed_at DESC, a.incident_id DESC, a.position LIMIT $1"
+        );
+        let rows = sqlx::query(&sql).bind(i64::from(limit)).fetch_all(&self.read).await?;
+        rows.iter().map(action_with_incident).collect()
     }
 
     /// Titles of the published incidents among `slugs`.

@@ -61,20 +61,25 @@ pub struct IncidentPage {
 }
 
 const CONTENT_COLUMNS: &str =
-    "slug, title, summary, body, impact, status, severity, organization, detection, source_url, \
-     started_at, started_offset, started_zone, started_precision, \
-     detected_at, detected_offset, detected_zone, detected_precision, \
-     mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, \
-     resolved_at, resolved_offset, resolved_zone, resolved_precision, occurred_at";
-const CONTENT_PLACEHOLDERS: &str =
-    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27";
+    "slug, title, summary, body, impact, status, severity, organization, detection, source_url, zone, \
+     started_at, started_offset, started_zone, started_precision, started_approximate, \
+     detected_at, detected_offset, detected_zone, detected_precision, detected_approximate, \
+     mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, mitigated_approximate, \
+     resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at";
+/// How many columns `CONTENT_COLUMNS` names; the bookkeeping follows.
+const CONTENT_COUNT: usize = 32;
 pub(super) const SELECT_INCIDENTS: &str =
-    "SELECT id, slug, title, summary, body, impact, status, severity, organization, detection, source_url, \
-     started_at, started_offset, started_zone, started_precision, \
-     detected_at, detected_offset, detected_zone, detected_precision, \
-     mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, \
-     resolved_at, resolved_offset, resolved_zone, resolved_precision, occurred_at, \
+    "SELECT id, slug, title, summary, body, impact, status, severity, organization, detection, source_url, zone, \
+     started_at, started_offset, started_zone, started_precision, started_approximate, \
+     detected_at, detected_offset, detected_zone, detected_precision, detected_approximate, \
+     mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, mitigated_approximate, \
+     resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at, \
      version, created_at, created_by, updated_at, updated_by, published_at FROM incidents";
+
+/// `$first, $first+1, …` for `count` parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -90,7 +95,8 @@ fn bind_content<'q>(query: AnyQuery<'q>, fields: &'q IncidentFields, occurred_at
         .bind(fields.severity.map(Severity::as_str))
         .bind(fields.organization.as_deref())
         .bind(fields.detection.as_str())
-        .bind(fields.source_url.as_deref());
+        .bind(fields.source_url.as_deref())
+        .bind(fields.zone.as_str());
     for time in [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at] {
         query = bind_time(query, time.as_ref());
     }
@@ -103,6 +109,7 @@ fn bind_time<'q>(query: AnyQuery<'q>, time: Option<&'q ReportedTime>) -> AnyQuer
         .bind(time.map(ReportedTime::offset_seconds))
         .bind(time.map(|t| t.zone.as_str()))
         .bind(time.map(|t| t.precision.as_str()))
+        .bind(i64::from(time.is_some_and(|t| t.approximate)))
 }
 
 impl Store {
@@ -172,8 +179,11 @@ impl Store {
         };
         let occurred_at = fields.occurred_at().unwrap_or(current.created_at);
         let sql = format!(
-            "UPDATE incidents SET ({CONTENT_COLUMNS}, version, updated_at, updated_by, published_at) = \
-             ({CONTENT_PLACEHOLDERS}, $28, $29, $30, $31) WHERE id = $32 AND version = $33"
+            "UPDATE incidents SET ({CONTENT_COLUMNS}, version, updated_at, updated_by, published_at) = ({}) \
+             WHERE id = ${} AND version = ${}",
+            placeholders(1, CONTENT_COUNT + 4),
+            CONTENT_COUNT + 5,
+            CONTENT_COUNT + 6,
         );
         let updated = bind_content(sqlx::query(&sql), fields, occurred_at)
             .bind(expected_version + 1)
@@ -364,7 +374,8 @@ async fn insert_in(
     let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
     let sql = format!(
         "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, published_at) \
-         VALUES ({CONTENT_PLACEHOLDERS}, $28, $29, $30, $31, $32, $33) RETURNING id"
+         VALUES ({}) RETURNING id",
+        placeholders(1, CONTENT_COUNT + 6)
     );
     let inserted = bind_content(sqlx::query(&sql), fields, occurred_at)
         .bind(meta.version)
@@ -458,6 +469,7 @@ async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &Inci
             Param::OptInt(at.map(ReportedTime::offset_seconds)),
             optional(at.map(|t| t.zone.as_str())),
             optional(at.map(|t| t.precision.as_str())),
+            Param::Int(i64::from(at.is_some_and(|t| t.approximate))),
             text(event.kind.as_str()),
             text(&event.text),
         ]
@@ -465,7 +477,8 @@ async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &Inci
     insert_rows(
         tx,
         "timeline_events",
-        "incident_id, position, occurred_at, occurred_offset, occurred_zone, occurred_precision, kind, text",
+        "incident_id, position, occurred_at, occurred_offset, occurred_zone, occurred_precision, \
+         occurred_approximate, kind, text",
         events.collect(),
     )
     .await?;
@@ -490,7 +503,7 @@ async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &Inci
             optional(action.priority.map(Priority::as_str)),
             Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
             optional(action.tracker_url.as_deref()),
-            Param::OptInt(action.completed_at.map(OffsetDateTime::unix_timestamp)),
+            Param::OptInt(action.completed_at.map(jiff::Timestamp::as_second)),
         ]
     });
     insert_rows(
@@ -595,6 +608,9 @@ pub(super) async fn assemble(conn: &mut sqlx::AnyConnection, rows: Vec<AnyRow>) 
             }
         }
     }
+    for incident in incidents.iter_mut().filter(|incident| incident.fields.zone.is_empty()) {
+        incident.fields.zone = incident.fields.derived_home_zone();
+    }
     Ok(incidents)
 }
 
@@ -613,6 +629,9 @@ fn incident_from_row(row: &AnyRow) -> Result<Incident, StoreError> {
         detection: vocabulary(row, "detection", Detection::parse)?,
         source_url: row.try_get("source_url")?,
         authors: Vec::new(),
+        // Reports stored before home zones existed get theirs once their
+        // timeline is loaded.
+        zone: row.try_get::<Option<String>, _>("zone")?.unwrap_or_default(),
         started_at: time_from_row(row, "started")?,
         detected_at: time_from_row(row, "detected")?,
         mitigated_at: time_from_row(row, "mitigated")?,
@@ -644,7 +663,13 @@ pub(super) fn action_from_row(row: &AnyRow) -> Result<ActionItem, StoreError> {
             .map(|text| parse_date(&text).ok_or_else(|| StoreError::Corrupt(format!("due_on `{text}` is not a date"))))
             .transpose()?,
         tracker_url: row.try_get("tracker_url")?,
-        completed_at: row.try_get::<Option<i64>, _>("completed_at")?.map(instant).transpose()?,
+        completed_at: row
+            .try_get::<Option<i64>, _>("completed_at")?
+            .map(|at| {
+                jiff::Timestamp::from_second(at)
+                    .map_err(|_| StoreError::Corrupt(format!("completed_at {at} is not a valid instant")))
+            })
+            .transpose()?,
     })
 }
 
@@ -659,7 +684,8 @@ fn time_from_row(row: &AnyRow, prefix: &str) -> Result<Option<ReportedTime>, Sto
     let offset: i64 = row.try_get(format!("{prefix}_offset").as_str())?;
     let zone: String = row.try_get(format!("{prefix}_zone").as_str())?;
     let precision: String = row.try_get(format!("{prefix}_precision").as_str())?;
-    ReportedTime::from_parts(at, offset, zone, &precision).map(Some).ok_or_else(|| {
+    let approximate = row.try_get::<i64, _>(format!("{prefix}_approximate").as_str())? != 0;
+    ReportedTime::from_parts(at, offset, zone, &precision, approximate).map(Some).ok_or_else(|| {
         StoreError::Corrupt(format!("{prefix} time {at} (offset {offset}, {precision}) is out of range"))
     })
 }

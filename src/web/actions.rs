@@ -9,10 +9,12 @@ use axum::Router;
 use super::incidents::ActionView;
 use super::{page, Layout, WebError};
 use crate::app::AppState;
+use crate::domain::zones;
 use crate::markdown;
 use crate::store::OpenAction;
 
 const MOST: u32 = 500;
+const RECENTLY_DONE: u32 = 20;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/actions", get(list))
@@ -27,8 +29,9 @@ pub struct ActionRow {
 
 impl ActionRow {
     pub fn new(open: &OpenAction, today: time::Date) -> ActionRow {
+        let home = zones::home_zone(open.incident_zone.as_deref().unwrap_or("UTC"));
         ActionRow {
-            action: ActionView::new(&open.action, markdown::render_inline(&open.action.text), today),
+            action: ActionView::new(&open.action, markdown::render_inline(&open.action.text), today, &home),
             incident_slug: open.incident_slug.clone(),
             incident_title: open.incident_title.clone(),
         }
@@ -41,6 +44,7 @@ struct ActionsPage {
     layout: Layout,
     overdue: Vec<ActionRow>,
     open: Vec<ActionRow>,
+    done: Vec<ActionRow>,
 }
 
 async fn list(State(state): State<AppState>) -> Result<Response, WebError> {
@@ -55,5 +59,12 @@ async fn list(State(state): State<AppState>) -> Result<Response, WebError> {
         layout: Layout::new("Action items", "actions"),
         overdue: overdue.iter().map(|item| ActionRow::new(item, today)).collect(),
         open: open.iter().map(|item| ActionRow::new(item, today)).collect(),
+        done: state
+            .store
+            .recently_completed_actions(RECENTLY_DONE)
+            .await?
+            .iter()
+            .map(|item| ActionRow::new(item, today))
+            .collect(),
     })
 }

@@ -20,6 +20,7 @@ use super::{format, missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::revision_diff::side_by_side;
 use crate::domain::workflow::{status_words, Step};
+use crate::domain::zones;
 use crate::domain::{Incident, IncidentFields, Role, Status, ValidationErrors};
 use crate::error::AppError;
 use crate::markdown;
@@ -78,6 +79,12 @@ struct EditPage {
     actions_blank: RowView<ActionRow>,
     related: Vec<RowView<RelatedRow>>,
     related_blank: RowView<RelatedRow>,
+    /// Every zone name the zone field suggests.
+    zone_names: &'static [String],
+    /// What the zone is when the field is left empty.
+    zone_placeholder: String,
+    /// The timeline's rows are not in time order.
+    out_of_order: bool,
     errors: FormErrors,
     /// A message about the whole form, for example a refused step.
     notice: Option<String>,
@@ -122,7 +129,10 @@ fn render(
         row_views(&form.factors, "factors", &["category", "text"], errors, FactorRow::default());
     let blank_action = ActionRow { status: "open".into(), ..Default::default() };
     let action_fields = ["text", "owner", "status", "priority", "due_on", "tracker_url", "completed_at"];
-    let (actions, actions_blank) = row_views(&form.actions, "actions", &action_fields, errors, blank_action);
+    let (mut actions, actions_blank) = row_views(&form.actions, "actions", &action_fields, errors, blank_action);
+    for (index, view) in actions.iter_mut().enumerate() {
+        view.check = form.check(&format!("actions[{index}].completed_at")).cloned();
+    }
     let (related, related_blank) =
         row_views(&form.related, "related", &["slug", "kind"], errors, RelatedRow::default());
     let mut response = page(&EditPage {
@@ -134,6 +144,9 @@ fn render(
         version,
         status_label: status_words(report_status),
         steps: steps.into_iter().map(|step| StepButton { value: step.as_str(), label: step.label() }).collect(),
+        zone_names: zones::home_zone_names(),
+        zone_placeholder: format!("{} (from the times; choose another)", form.home_zone()),
+        out_of_order: form.timeline_out_of_order(),
         moments: vec![
             ("started_at", "Impact started", form.started_at.clone()),
             ("detected_at", "Detected", form.detected_at.clone()),
@@ -373,11 +386,24 @@ async fn save(
     }
     let status = step.map_or(status_now, Step::to);
     form.drop_blank_rows();
+    // Times read with an assumption are rewritten as read, to be confirmed
+    // by saving again; they are shown with any other problem.
+    let assumed = form.settle_times();
+    let assumptions = match assumed {
+        0 => String::new(),
+        1 => " One time was read with an assumption: it is written as read, with the assumption beside it.".into(),
+        n => format!(" {n} times were read with assumptions: each is written as read, with the assumption beside it."),
+    };
     let fields = match form.validate(status.as_str()) {
-        Ok(fields) => fields,
+        Ok(fields) if assumed == 0 => fields,
+        Ok(_) => {
+            let notice = format!("Not saved yet.{assumptions} Check and save again.");
+            let extras = Extras { notice: Some(notice), ..Extras::default() };
+            return render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY);
+        }
         Err(errors) => {
             let notice = format!(
-                "Not saved: {} field{} need{} attention. Everything you typed is still here.",
+                "Not saved: {} field{} need{} attention. Everything you typed is still here.{assumptions}",
                 errors.count,
                 plural(errors.count),
                 if errors.count == 1 { "s" } else { "" }
@@ -458,6 +484,8 @@ pub struct RowView<T> {
     pub number: String,
     pub row: T,
     pub errors: std::collections::HashMap<&'static str, String>,
+    /// What was assumed about the row's completion time, if anything.
+    pub check: Option<String>,
 }
 
 impl<T> RowView<T> {
@@ -482,8 +510,10 @@ fn row_views<T: Clone>(
             number: (index + 1).to_string(),
             row: row.clone(),
             errors: fields.iter().filter_map(|f| errors.row(section, index, f).map(|message| (*f, message))).collect(),
+            check: None,
         })
         .collect();
-    let template = RowView { index: "__i__".into(), number: "__n__".into(), row: blank, errors: Default::default() };
+    let template =
+        RowView { index: "__i__".into(), number: "__n__".into(), row: blank, errors: Default::default(), check: None };
     (views, template)
 }

@@ -1,16 +1,13 @@
 //! How times and spans read on a page: "2 h 43 min", "about 12 min",
-//! "Mon 20 May 2013", "11:40".
+//! "Mon 20 May 2013", "11:40 PDT". Reported times are shown in the report's
+//! home zone with the abbreviation in force on their date.
 
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
-use time::{OffsetDateTime, UtcOffset};
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use time::OffsetDateTime;
 
-use crate::domain::{Elapsed, Precision, ReportedTime};
-
-const CLOCK: &[BorrowedFormatItem<'static>] = format_description!("[hour]:[minute]");
-const DAY: &[BorrowedFormatItem<'static>] =
-    format_description!("[weekday repr:short] [day padding:none] [month repr:short] [year]");
-const DATE: &[BorrowedFormatItem<'static>] = format_description!("[day padding:none] [month repr:short] [year]");
+use crate::domain::zones::abbreviation_at;
+use crate::domain::{Elapsed, Measured, Precision, ReportedTime};
 
 /// A span in the largest two units that matter: "45 s", "12 min",
 /// "2 h 43 min", "3 d 4 h".
@@ -37,43 +34,113 @@ pub fn elapsed(elapsed: &Elapsed) -> String {
     }
 }
 
-pub fn clock(at: OffsetDateTime) -> String {
-    at.format(CLOCK).unwrap_or_default()
+/// A headline duration, or why it is unknown.
+pub fn measured(measured: &Measured) -> Result<String, String> {
+    match measured {
+        Measured::Known(known) => Ok(elapsed(known)),
+        Measured::Unknown(reason) => Err(reason.clone()),
+    }
 }
 
-pub fn day(at: OffsetDateTime) -> String {
-    at.format(DAY).unwrap_or_default()
+pub fn clock(at: DateTime) -> String {
+    at.strftime("%H:%M").to_string()
 }
 
+/// "Mon 20 May 2013".
+pub fn day(date: Date) -> String {
+    date.strftime("%a %-d %b %Y").to_string()
+}
+
+/// "20 May 2013".
+pub fn calendar_date(date: Date) -> String {
+    date.strftime("%-d %b %Y").to_string()
+}
+
+/// "May 2013".
+pub fn month(date: Date) -> String {
+    date.strftime("%B %Y").to_string()
+}
+
+fn civil(at: OffsetDateTime) -> Date {
+    Date::new(at.year() as i16, at.month() as i8, at.day() as i8).unwrap_or_default()
+}
+
+/// The day something was done here, in UTC: "20 May 2013".
 pub fn date(at: OffsetDateTime) -> String {
-    at.format(DATE).unwrap_or_default()
+    calendar_date(civil(at.to_offset(time::UtcOffset::UTC)))
 }
 
 /// When something was done here, in UTC: "20 May 2013 18:30 UTC".
 pub fn date_time(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    format!("{} {} UTC", date(at), clock(at))
+    format!("{} {:02}:{:02} UTC", date(at), at.hour(), at.minute())
 }
 
-/// A reported time in its own zone, as precisely as it is known:
-/// "11:40 PDT", "about 11:00 PDT", "20 May 2013", "time unknown".
-pub fn reported(time: &ReportedTime) -> String {
+/// A reported time in the home zone, as precisely as it is known:
+/// "20 May 2013 11:40 PDT", "25 Jan 2023 about 09:30 UTC", "20 May 2013",
+/// "about February 2013", "time unknown".
+pub fn reported(time: &ReportedTime, home: &TimeZone) -> String {
+    let about = if time.approximate { "about " } else { "" };
     match time.precision {
-        Precision::Minute => format!("{} {} {}", date(time.at), clock(time.at), time.zone),
-        Precision::Hour => format!("{} about {} {}", date(time.at), clock(time.at), time.zone),
-        Precision::Day => date(time.at),
+        Precision::Minute | Precision::Hour => {
+            let local = time.in_zone(home);
+            let about = if time.precision == Precision::Hour { "about " } else { about };
+            format!("{} {about}{} {}", calendar_date(local.date()), clock(local), abbreviation_at(home, time.at))
+        }
+        Precision::Day => format!("{about}{}", calendar_date(time.local().date())),
+        Precision::Month => format!("{about}{}", month(time.local().date())),
         Precision::Unknown => "time unknown".to_string(),
     }
 }
 
-/// `at` moved to `offset`, for showing every event in the incident's zone.
-pub fn in_offset(at: OffsetDateTime, offset: UtcOffset) -> OffsetDateTime {
-    at.to_offset(offset)
+/// The day a reported time falls on in the home zone: "20 May 2013",
+/// "May 2013" for a month.
+pub fn reported_date(time: &ReportedTime, home: &TimeZone) -> String {
+    match time.precision {
+        Precision::Minute | Precision::Hour => calendar_date(time.in_zone(home).date()),
+        Precision::Month => month(time.local().date()),
+        _ => calendar_date(time.local().date()),
+    }
+}
+
+/// An instant in the home zone: "11 Mar 2013 13:00 PDT".
+pub fn instant(at: jiff::Timestamp, home: &TimeZone) -> String {
+    let local = home.to_datetime(at);
+    format!("{} {} {}", calendar_date(local.date()), clock(local), abbreviation_at(home, at))
+}
+
+/// The same instant in UTC, for a time shown in another zone: "06:43 UTC",
+/// with the UTC date when it is not the local one: "06:43 UTC, Tue 21 May".
+pub fn utc_beside(time: &ReportedTime, home: &TimeZone) -> Option<String> {
+    if !time.precision.has_clock() || home.to_offset(time.at).seconds() == 0 {
+        return None;
+    }
+    let utc = TimeZone::UTC.to_datetime(time.at);
+    let local = time.in_zone(home);
+    let mut text = format!("{} UTC", clock(utc));
+    if utc.date() != local.date() {
+        text.push_str(&format!(", {}", utc.date().strftime("%a %-d %b")));
+    }
+    Some(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::zones::home_zone;
+
+    fn time(at: &str, zone: &str, precision: &str, approximate: bool) -> ReportedTime {
+        ReportedTime::parse(
+            &crate::domain::ReportedTimeInput {
+                at: Some(at.into()),
+                zone: Some(zone.into()),
+                precision: Some(precision.into()),
+                approximate,
+            },
+            None,
+        )
+        .unwrap()
+    }
 
     #[test]
     fn spans_read_in_two_units() {
@@ -87,18 +154,31 @@ mod tests {
     }
 
     #[test]
-    fn reported_times_show_their_precision() {
-        let parse = |at: &str, zone: &str, precision: &str| {
-            ReportedTime::parse(&crate::domain::ReportedTimeInput {
-                at: Some(at.into()),
-                zone: Some(zone.into()),
-                precision: Some(precision.into()),
-            })
-            .unwrap()
-        };
-        assert_eq!(reported(&parse("2013-05-20T11:40:00-07:00", "PDT", "minute")), "20 May 2013 11:40 PDT");
-        assert_eq!(reported(&parse("2013-05-20T11:00:00-07:00", "PDT", "hour")), "20 May 2013 about 11:00 PDT");
-        assert_eq!(reported(&parse("2013-05-20", "UTC", "day")), "20 May 2013");
-        assert_eq!(reported(&parse("2013-05-20T11:40:00Z", "UTC", "unknown")), "time unknown");
+    fn reported_times_show_the_abbreviation_in_force_in_the_home_zone() {
+        let la = home_zone("America/Los_Angeles");
+        assert_eq!(reported(&time("2013-03-08T20:00:00Z", "UTC", "minute", false), &la), "8 Mar 2013 12:00 PST");
+        assert_eq!(reported(&time("2013-03-11T13:00:00-08:00", "PST", "minute", false), &la), "11 Mar 2013 14:00 PDT");
+        assert_eq!(
+            reported(&time("2013-05-20T11:00:00-07:00", "PDT", "hour", false), &la),
+            "20 May 2013 about 11:00 PDT"
+        );
+        assert_eq!(
+            reported(&time("2023-01-25T09:30:00Z", "UTC", "minute", true), &home_zone("UTC")),
+            "25 Jan 2023 about 09:30 UTC"
+        );
+        assert_eq!(reported(&time("2013-05-20", "UTC", "day", false), &la), "20 May 2013");
+        assert_eq!(reported(&time("2013-02", "UTC", "month", true), &la), "about February 2013");
+        assert_eq!(reported(&time("2013-05-20T11:40:00Z", "UTC", "unknown", false), &la), "time unknown");
+    }
+
+    #[test]
+    fn utc_is_shown_beside_with_its_date_when_that_differs() {
+        let la = home_zone("America/Los_Angeles");
+        let late = time("2013-05-20T23:43:00-07:00", "PDT", "minute", false);
+        assert_eq!(utc_beside(&late, &la).as_deref(), Some("06:43 UTC, Tue 21 May"));
+        let noon = time("2013-05-20T12:00:00-07:00", "PDT", "minute", false);
+        assert_eq!(utc_beside(&noon, &la).as_deref(), Some("19:00 UTC"));
+        assert_eq!(utc_beside(&noon, &home_zone("UTC")), None);
+        assert_eq!(utc_beside(&time("2013-05-20", "UTC", "day", false), &la), None);
     }
 }

@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 use std::sync::Arc;
@@ -42,11 +43,13 @@ pub struct IncidentCard {
 impl IncidentCard {
     pub fn new(incident: &Incident, renders: &RenderCache) -> IncidentCard {
         let fields = &incident.fields;
-        let when = [&fields.started_at, &fields.detected_at, &fields.resolved_at]
+        let home = fields.home_zone();
+        let when = [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at]
             .into_iter()
             .flatten()
-            .next()
-            .map(|t| format::date(t.at))
+            .chain(fields.timeline.iter().filter_map(|event| event.at.as_ref()))
+            .find(|t| t.precision != crate::domain::Precision::Unknown)
+            .map(|t| format::reported_date(t, &home))
             .unwrap_or_else(|| "date unknown".to_string());
         IncidentCard {
             slug: fields.slug.clone(),
@@ -55,7 +58,7 @@ impl IncidentCard {
             severity: fields.severity.map(Severity::as_str),
             organization: fields.organization.clone(),
             when,
-            duration: fields.durations().total.as_ref().map(format::elapsed),
+            duration: fields.durations().total.known().as_ref().map(format::elapsed),
             tags: fields.tags.clone(),
             services: fields.services.clone(),
             open_actions: fields
@@ -224,10 +227,17 @@ async fn list(
     page(&page_data)
 }
 
-/// A key duration for the header.
+/// A key duration for the header: its value, or why it is unknown.
 pub struct DurationFact {
     pub label: &'static str,
-    pub value: Option<String>,
+    pub value: Result<String, String>,
+}
+
+/// A key moment for the header, in the home zone with UTC beside.
+pub struct MomentView {
+    pub label: &'static str,
+    pub when: String,
+    pub utc: Option<String>,
 }
 
 pub struct FactorView {
@@ -247,12 +257,14 @@ pub struct ActionView {
     pub due_on: Option<String>,
     pub overdue: bool,
     pub tracker_url: Option<String>,
+    /// When it was done, in the report's home zone.
+    pub completed: Option<String>,
 }
 
 impl ActionView {
     /// `text_html` is the action's rendered text; an open action due before
-    /// `today` is overdue.
-    pub fn new(action: &ActionItem, text_html: String, today: time::Date) -> ActionView {
+    /// `today` is overdue. Its completion time reads in `home`.
+    pub fn new(action: &ActionItem, text_html: String, today: time::Date, home: &TimeZone) -> ActionView {
         ActionView {
             text_html,
             owner: action.owner.clone(),
@@ -263,6 +275,7 @@ impl ActionView {
             overdue: matches!(action.status, ActionStatus::Open | ActionStatus::InProgress)
                 && action.due_on.is_some_and(|due| due < today),
             tracker_url: action.tracker_url.clone(),
+            completed: action.completed_at.map(|at| format::instant(at, home)),
         }
     }
 }
@@ -282,7 +295,7 @@ struct ShowPage {
     detection: &'static str,
     rendered: Arc<RenderedReport>,
     durations: Vec<DurationFact>,
-    key_moments: Vec<(&'static str, String)>,
+    key_moments: Vec<MomentView>,
     legend: Vec<(String, &'static str, String)>,
     factors: Vec<FactorView>,
     actions: Vec<ActionView>,
@@ -329,10 +342,8 @@ async fn show(
     };
     let fields = &incident.fields;
     let durations = fields.durations();
-    let fact = |label, value: Option<crate::domain::Elapsed>| DurationFact {
-        label,
-        value: value.as_ref().map(format::elapsed),
-    };
+    let fact = |label, value: &crate::domain::Measured| DurationFact { label, value: format::measured(value) };
+    let home = fields.home_zone();
     let related_slugs: Vec<String> = fields.related.iter().map(|link| link.slug.clone()).collect();
     let titles = state.store.published_titles(&related_slugs).await?;
     let today = time::OffsetDateTime::now_utc().date();
@@ -347,14 +358,20 @@ async fn show(
         severity: fields.severity.map(Severity::as_str),
         detection: detection_label(fields.detection),
         durations: vec![
-            fact("Time to detect", durations.time_to_detect),
-            fact("Time to mitigate", durations.time_to_mitigate),
-            fact("Time to resolve", durations.time_to_resolve),
-            fact("Total duration", durations.total),
+            fact("Time to detect", &durations.time_to_detect),
+            fact("Time to mitigate", &durations.time_to_mitigate),
+            fact("Time to resolve", &durations.time_to_resolve),
+            fact("Total duration", &durations.total),
         ],
         key_moments: moments
             .iter()
-            .filter_map(|(label, time)| time.as_ref().map(|t| (*label, format::reported(t))))
+            .filter_map(|(label, time)| {
+                time.as_ref().map(|t| MomentView {
+                    label,
+                    when: format::reported(t, &home),
+                    utc: format::utc_beside(t, &home),
+                })
+            })
             .collect(),
         legend: timeline::legend(),
         factors: fields
@@ -372,7 +389,7 @@ async fn show(
             .actions
             .iter()
             .zip(&rendered.actions_html)
-            .map(|(action, text_html)| ActionView::new(action, text_html.clone(), today))
+            .map(|(action, text_html)| ActionView::new(action, text_html.clone(), today, &home))
             .collect(),
         related: fields
             .related

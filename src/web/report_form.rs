@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::incidents::Choice;
 use crate::domain::incident::{ActionInput, FactorInput, RelatedInput, TimelineEventInput};
 use crate::domain::timeline_paste;
-use crate::domain::written_time::{format_written, parse_written, parse_zone, TimeDefaults};
+use crate::domain::written_time::{format_written, parse_written, TimeDefaults, Written};
+use crate::domain::zones;
 use crate::domain::{
     ActionStatus, Detection, EventKind, FactorCategory, IncidentFields, IncidentInput, Precision, Priority,
     RelationKind, ReportedTime, Severity, ValidationErrors,
@@ -79,8 +80,10 @@ pub struct ReportForm {
     pub detected_at: TimeField,
     pub mitigated_at: TimeField,
     pub resolved_at: TimeField,
-    /// The zone for times written without one (`UTC`, `PDT`, `+02:00`).
-    pub default_zone: String,
+    /// The report's home zone (`America/Los_Angeles`); empty, the zone of
+    /// the first time written with one. Times written without a zone are
+    /// read in it.
+    pub zone: String,
     pub timeline: Vec<EventRow>,
     pub factors: Vec<FactorRow>,
     pub actions: Vec<ActionRow>,
@@ -92,6 +95,10 @@ pub struct ReportForm {
     /// The version of the report this form started from, as posted; every
     /// post-back keeps it, so a save after someone else's is a conflict.
     pub version: Option<i64>,
+    /// What the reader assumed about a key moment's or a completion time
+    /// (`started_at`, `actions[0].completed_at`), shown beside it until the
+    /// writer saves again. Timeline rows keep theirs in their flag.
+    pub checks: BTreeMap<String, String>,
 }
 
 /// The repeating parts of the form.
@@ -122,11 +129,16 @@ pub enum RowEdit {
     Remove(Section, usize),
     Up(Section, usize),
     Down(Section, usize),
+    /// Put the timeline's rows in time order.
+    SortByTime,
 }
 
 impl RowEdit {
     /// `add:timeline`, `remove:factors:2`, `up:actions:1`, `down:related:0`.
     pub fn parse(op: &str) -> Option<RowEdit> {
+        if op == "sort:timeline" {
+            return Some(RowEdit::SortByTime);
+        }
         let mut parts = op.split(':');
         let verb = parts.next()?;
         let section = Section::parse(parts.next()?)?;
@@ -173,10 +185,12 @@ fn opt(text: &str) -> Option<String> {
 }
 
 impl TimeField {
-    fn from_time(time: Option<&ReportedTime>) -> TimeField {
+    fn from_time(time: Option<&ReportedTime>, home: &str) -> TimeField {
         match time {
             None => TimeField::default(),
-            Some(time) => TimeField { text: format_written(time), precision: time.precision.as_str().to_string() },
+            Some(time) => {
+                TimeField { text: format_written(time, Some(home)), precision: time.precision.as_str().to_string() }
+            }
         }
     }
 
@@ -184,8 +198,9 @@ impl TimeField {
         self.text.trim().is_empty()
     }
 
-    /// The time this field holds, or why it cannot be read.
-    fn read(&self, defaults: &TimeDefaults) -> Result<Option<ReportedTime>, String> {
+    /// The time this field holds with what was assumed, or why it cannot be
+    /// read.
+    fn read(&self, defaults: &TimeDefaults) -> Result<Option<Written>, String> {
         if self.is_empty() {
             return Ok(None);
         }
@@ -252,7 +267,6 @@ impl ReportForm {
         ReportForm {
             body: if blank { String::new() } else { SRE_TEMPLATE.to_string() },
             detection: Detection::Unknown.as_str().to_string(),
-            default_zone: "UTC".to_string(),
             timeline: vec![EventRow::default()],
             factors: vec![FactorRow::default()],
             actions: vec![ActionRow { status: ActionStatus::Open.as_str().into(), ..Default::default() }],
@@ -262,12 +276,14 @@ impl ReportForm {
 
     /// The form for editing a stored report.
     pub fn from_fields(fields: &IncidentFields) -> ReportForm {
-        let zone = [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at]
-            .into_iter()
-            .flatten()
-            .map(|time| time.zone.clone())
-            .find(|zone| parse_zone(zone).is_some())
-            .unwrap_or_else(|| "UTC".to_string());
+        let zone = fields.zone.as_str();
+        let home = fields.home_zone();
+        let completion = |at: jiff::Timestamp| {
+            let offset = home.to_offset(at);
+            let time =
+                ReportedTime { at, offset, zone: zone.to_string(), precision: Precision::Minute, approximate: false };
+            format_written(&time, Some(zone))
+        };
         ReportForm {
             title: fields.title.clone(),
             slug: fields.slug.clone(),
@@ -281,16 +297,16 @@ impl ReportForm {
             detection: fields.detection.as_str().to_string(),
             source_url: fields.source_url.clone().unwrap_or_default(),
             authors: fields.authors.join("\n"),
-            started_at: TimeField::from_time(fields.started_at.as_ref()),
-            detected_at: TimeField::from_time(fields.detected_at.as_ref()),
-            mitigated_at: TimeField::from_time(fields.mitigated_at.as_ref()),
-            resolved_at: TimeField::from_time(fields.resolved_at.as_ref()),
-            default_zone: zone,
+            started_at: TimeField::from_time(fields.started_at.as_ref(), zone),
+            detected_at: TimeField::from_time(fields.detected_at.as_ref(), zone),
+            mitigated_at: TimeField::from_time(fields.mitigated_at.as_ref(), zone),
+            resolved_at: TimeField::from_time(fields.resolved_at.as_ref(), zone),
+            zone: zone.to_string(),
             timeline: fields
                 .timeline
                 .iter()
                 .map(|event| EventRow {
-                    at: TimeField::from_time(event.at.as_ref()),
+                    at: TimeField::from_time(event.at.as_ref(), zone),
                     kind: event.kind.as_str().to_string(),
                     text: event.text.clone(),
                     flag: String::new(),
@@ -315,10 +331,7 @@ impl ReportForm {
                     priority: action.priority.map(|p| p.as_str().to_string()).unwrap_or_default(),
                     due_on: action.due_on.map(crate::domain::incident::format_date).unwrap_or_default(),
                     tracker_url: action.tracker_url.clone().unwrap_or_default(),
-                    completed_at: action
-                        .completed_at
-                        .map(crate::domain::reported_time::format_rfc3339)
-                        .unwrap_or_default(),
+                    completed_at: action.completed_at.map(completion).unwrap_or_default(),
                 })
                 .collect(),
             related: fields
@@ -329,6 +342,7 @@ impl ReportForm {
             paste: String::new(),
             note: String::new(),
             version: None,
+            checks: BTreeMap::new(),
         }
     }
 
@@ -413,7 +427,8 @@ impl ReportForm {
                 "mitigated_at.precision" => &mut form.mitigated_at.precision,
                 "resolved_at" => &mut form.resolved_at.text,
                 "resolved_at.precision" => &mut form.resolved_at.precision,
-                "default_zone" => &mut form.default_zone,
+                // `default_zone` is the name forms used before home zones.
+                "zone" | "default_zone" => &mut form.zone,
                 "paste" => &mut form.paste,
                 "note" => &mut form.note,
                 _ => continue,
@@ -441,6 +456,7 @@ impl ReportForm {
             }
         }
         let section = match edit {
+            RowEdit::SortByTime => return self.sort_timeline(),
             RowEdit::Add(section)
             | RowEdit::Remove(section, _)
             | RowEdit::Up(section, _)
@@ -457,40 +473,149 @@ impl ReportForm {
         }
     }
 
-    /// What times written without a zone or a date are read against: the
-    /// form's zone, and the date of the first key moment that has one.
-    fn time_defaults(&self) -> TimeDefaults {
-        let zone_only = TimeDefaults { zone: opt(&self.default_zone), date: None };
-        let date = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
+    /// The home zone the form reads times in: the zone field when it names
+    /// one, else the zone of the first time written with one, else UTC.
+    pub fn home_zone(&self) -> String {
+        if let Ok(zone) = zones::parse_home_zone(&self.zone) {
+            return zone;
+        }
+        let unzoned = TimeDefaults { date: Some(jiff::civil::date(2000, 1, 1)), ..TimeDefaults::default() };
+        let fields = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
             .into_iter()
-            .find_map(|field| field.read(&zone_only).ok().flatten())
-            .map(|time| time.at.date());
-        TimeDefaults { zone: zone_only.zone, date }
+            .chain(self.timeline.iter().map(|row| &row.at));
+        let labels: Vec<String> =
+            fields.filter_map(|field| field.read(&unzoned).ok().flatten()).map(|written| written.time.zone).collect();
+        zones::home_zone_from_labels(labels.iter().map(String::as_str))
+    }
+
+    /// Each timeline row's place in time order, by what its time field
+    /// reads as now.
+    pub fn timeline_time_order(&self) -> Vec<usize> {
+        let defaults = self.time_defaults();
+        let home = zones::home_zone(&self.home_zone());
+        let keys: Vec<Option<i64>> = self
+            .timeline
+            .iter()
+            .map(|row| {
+                let written = row.at.read(&defaults).ok().flatten()?;
+                super::timeline::sort_key(&written.time, &home)
+            })
+            .collect();
+        super::timeline::time_order(&keys)
+    }
+
+    /// The rows are written in another order than their times.
+    pub fn timeline_out_of_order(&self) -> bool {
+        self.timeline_time_order().iter().enumerate().any(|(place, index)| place != *index)
+    }
+
+    /// Puts the timeline's rows in time order; rows without a time keep
+    /// their places.
+    fn sort_timeline(&mut self) {
+        let order = self.timeline_time_order();
+        let mut rows: Vec<Option<EventRow>> = std::mem::take(&mut self.timeline).into_iter().map(Some).collect();
+        self.timeline = order.into_iter().filter_map(|index| rows.get_mut(index).and_then(Option::take)).collect();
+    }
+
+    /// What times written without a zone or a date are read against: the
+    /// home zone, and the date of the first key moment (or event) that has
+    /// one.
+    fn time_defaults(&self) -> TimeDefaults {
+        let zone_only = TimeDefaults { zone: Some(self.home_zone()), ..TimeDefaults::default() };
+        fn first_date<'a>(
+            fields: impl Iterator<Item = &'a TimeField>,
+            defaults: &TimeDefaults,
+        ) -> Option<jiff::civil::Date> {
+            fields
+                .filter_map(|field| field.read(defaults).ok().flatten())
+                .map(|written| written.time.local().date())
+                .next()
+        }
+        let moments = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at];
+        let (date, date_from) = match first_date(moments.into_iter(), &zone_only) {
+            Some(date) => (Some(date), "the first key moment"),
+            None => (first_date(self.timeline.iter().map(|row| &row.at), &zone_only), "the first timed event"),
+        };
+        TimeDefaults { zone: zone_only.zone, date, date_from }
     }
 
     /// Reads the paste box into timeline rows appended after the others (an
     /// empty row left by "add" is replaced). Unreadable lines become rows
-    /// that keep the line as their text and say why.
+    /// that keep the line as their text and say why; every date the reader
+    /// inferred is written into the row and flagged for the writer.
     pub fn read_paste(&mut self) -> Result<usize, String> {
-        let mut defaults = self.time_defaults();
-        // A pasted line without a date follows the last row that has one.
-        let last_row_time = self.timeline.iter().rev().find_map(|row| row.at.read(&defaults).ok().flatten());
-        if let Some(time) = last_row_time {
-            defaults.date = Some(time.at.date());
-        }
-        let rows = timeline_paste::parse(&self.paste, &defaults)?;
+        let defaults = self.time_defaults();
+        let home = defaults.zone.clone().unwrap_or_default();
+        // The first pasted lines follow the last row with a time.
+        let last_row_time =
+            self.timeline.iter().rev().find_map(|row| row.at.read(&defaults).ok().flatten()).map(|w| w.time);
+        let rows = timeline_paste::parse(&self.paste, &defaults, last_row_time.as_ref())?;
         self.timeline.retain(|row| !row.is_blank());
         let count = rows.len();
         for row in rows {
+            let flag = match (row.error, row.notes.is_empty()) {
+                (Some(reason), _) => format!("Line {}: {reason}", row.line),
+                (None, false) => format!("Line {}: {}.", row.line, row.notes.join("; ")),
+                (None, true) => String::new(),
+            };
             self.timeline.push(EventRow {
-                at: TimeField::from_time(row.at.as_ref()),
+                at: TimeField::from_time(row.at.as_ref(), &home),
                 kind: row.kind.as_str().to_string(),
                 text: row.text,
-                flag: row.error.map(|reason| format!("Line {}: {reason}", row.line)).unwrap_or_default(),
+                flag,
             });
         }
         self.paste.clear();
         Ok(count)
+    }
+
+    /// Rewrites every time that was read with an assumption (a date not
+    /// written, an abbreviation out of season, a time skipped by daylight
+    /// saving) as it was read, and says beside it what was assumed, so the
+    /// writer confirms it by saving again. Returns how many there were.
+    pub fn settle_times(&mut self) -> usize {
+        let defaults = self.time_defaults();
+        let home = defaults.zone.clone().unwrap_or_default();
+        let mut settled = 0;
+        let mut settle = |field: &mut TimeField| -> Option<String> {
+            let written = field.read(&defaults).ok().flatten()?;
+            if written.notes.is_empty() {
+                return None;
+            }
+            field.text = format_written(&written.time, Some(&home));
+            settled += 1;
+            Some(format!("Read as {}: {}.", field.text, written.notes.join("; ")))
+        };
+        let mut checks = BTreeMap::new();
+        for (name, field) in [
+            ("started_at", &mut self.started_at),
+            ("detected_at", &mut self.detected_at),
+            ("mitigated_at", &mut self.mitigated_at),
+            ("resolved_at", &mut self.resolved_at),
+        ] {
+            if let Some(note) = settle(field) {
+                checks.insert(name.to_string(), note);
+            }
+        }
+        for row in &mut self.timeline {
+            if let Some(note) = settle(&mut row.at) {
+                row.flag = note;
+            }
+        }
+        for (index, row) in self.actions.iter_mut().enumerate() {
+            let mut field = TimeField { text: row.completed_at.clone(), precision: String::new() };
+            if let Some(note) = settle(&mut field) {
+                row.completed_at = field.text;
+                checks.insert(format!("actions[{index}].completed_at"), note);
+            }
+        }
+        self.checks = checks;
+        settled
+    }
+
+    /// What was assumed about a field, for the page.
+    pub fn check(&self, field: &str) -> Option<&String> {
+        self.checks.get(field)
     }
 
     /// Drops rows that were added but never filled in, before saving.
@@ -505,12 +630,13 @@ impl ReportForm {
     /// `status` is the workflow's, not the form's.
     pub fn to_input(&self, status: &str) -> (IncidentInput, ValidationErrors) {
         let mut errors = ValidationErrors::default();
-        if let Err(message) = (TimeDefaults { zone: opt(&self.default_zone), date: None }).parsed_zone() {
-            errors.add("default_zone", message);
+        let zone = opt(&self.zone);
+        if let Some(Err(message)) = zone.as_deref().map(zones::parse_home_zone) {
+            errors.add("zone", message);
         }
         let defaults = self.time_defaults();
         let mut time = |field: &str, value: &TimeField| match value.read(&defaults) {
-            Ok(time) => time.map(|t| t.to_input()),
+            Ok(time) => time.map(|t| t.time.to_input()),
             Err(message) => {
                 errors.add(field, message);
                 None
@@ -530,6 +656,16 @@ impl ReportForm {
                 text: row.text.clone(),
             })
             .collect();
+        let completed: Vec<Option<String>> = self
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(index, row)| {
+                let field = TimeField { text: row.completed_at.clone(), precision: String::new() };
+                time(&format!("actions[{index}].completed_at"), &field).and_then(|t| t.at)
+            })
+            .collect();
+        let mut completed = completed.into_iter();
         let input = IncidentInput {
             slug: opt(&self.slug),
             title: self.title.clone(),
@@ -549,6 +685,7 @@ impl ReportForm {
             mitigated_at,
             resolved_at,
             timeline,
+            zone: Some(defaults.zone.clone().unwrap_or_default()),
             factors: self
                 .factors
                 .iter()
@@ -564,7 +701,7 @@ impl ReportForm {
                     priority: opt(&row.priority),
                     due_on: opt(&row.due_on),
                     tracker_url: opt(&row.tracker_url),
-                    completed_at: opt(&row.completed_at),
+                    completed_at: completed.next().flatten(),
                 })
                 .collect(),
             related: self
@@ -749,7 +886,7 @@ mod tests {
     fn times_without_a_zone_or_date_use_the_form_defaults() {
         let form = ReportForm {
             title: "T".into(),
-            default_zone: "PDT".into(),
+            zone: "PDT".into(),
             started_at: TimeField { text: "2013-05-20 11:40".into(), precision: String::new() },
             detected_at: TimeField { text: "12:05".into(), precision: "hour".into() },
             ..Default::default()
@@ -802,12 +939,12 @@ mod tests {
     #[test]
     fn pasted_lines_become_rows_and_unreadable_ones_are_flagged() {
         let mut form = ReportForm::from_template(false);
-        form.default_zone = "UTC".into();
+        form.zone = "UTC".into();
         form.started_at.text = "2019-07-09 22:50 UTC".into();
         form.paste = "22:50 UTC capacity started to drop\nsometime later we noticed\n23:10 alert fired".into();
         assert_eq!(form.read_paste().unwrap(), 3);
         assert_eq!(form.timeline.len(), 3, "the template's empty row is replaced");
-        assert_eq!(form.timeline[2].at.text, "2019-07-09 23:10 UTC");
+        assert_eq!(form.timeline[2].at.text, "2019-07-09 23:10", "in the report's zone, so written without it");
         assert_eq!(form.timeline[1].text, "sometime later we noticed");
         assert!(form.timeline[1].flag.contains("Line 2"));
         assert!(form.paste.is_empty());
@@ -828,6 +965,7 @@ mod tests {
             "related[0].slug",
             "started_at",
             "started_at.precision",
+            "zone",
             "default_zone",
             "paste",
             "title",

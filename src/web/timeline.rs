@@ -1,21 +1,24 @@
-//! The timeline view of one incident: its events and key moments in order,
-//! grouped by day in the incident's own zone with UTC beside, with the gaps
-//! between them, and a proportional overview strip drawn as inline SVG.
-//! Everything here is computed on the server; the page needs no script.
+//! The timeline view of one incident: its events and key moments in time
+//! order, grouped by day in the report's home zone with the abbreviation in
+//! force on each date and UTC beside, with the gaps between them, and a
+//! proportional overview strip drawn as inline SVG. Events without a time
+//! keep the place the writer gave them. Everything here is computed on the
+//! server; the page needs no script.
 
 use std::fmt::Write;
 
-use time::UtcOffset;
+use jiff::tz::TimeZone;
 
 use super::format;
-use crate::domain::durations::elapsed;
+use crate::domain::durations::gap;
+use crate::domain::zones::{abbreviation_at, offset_for_reading};
 use crate::domain::{EventKind, IncidentFields, Precision, ReportedTime};
 use crate::markdown;
 
 /// One line of the timeline: an event, or a key moment of the incident.
 #[derive(Debug, Clone)]
 pub struct TimelineRow {
-    /// "Mon 20 May 2013" when this row starts a new day.
+    /// "Mon 20 May 2013" (or "February 2013") when this row starts one.
     pub day_heading: Option<String>,
     /// "2 h 43 min later", from the previous timed row.
     pub gap: Option<String>,
@@ -25,23 +28,34 @@ pub struct TimelineRow {
     /// What the row is, in words: "Trigger", "Detected".
     pub label: String,
     pub icon_svg: String,
-    /// The time in the incident's zone: "11:40", "about 11:00", or empty.
+    /// The time in the home zone with its abbreviation: "11:40 PDT",
+    /// "about 11:00 PDT", or empty.
     pub local_time: String,
-    /// The same instant in UTC, when the incident's zone is not UTC.
+    /// The same instant in UTC, with its date when that differs: "06:43
+    /// UTC, Tue 21 May".
     pub utc_time: Option<String>,
-    /// "approximate", "date only", "time unknown", or nothing.
+    /// "approximate", "date only", "no time given", or nothing.
     pub precision_note: Option<&'static str>,
+    /// The event has no time and stays where the writer put it.
+    pub placed_as_written: bool,
     pub text_html: String,
     pub anchor: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct TimelineView {
-    /// The zone label times are shown in.
+    /// The home zone's IANA name.
     pub zone: String,
+    /// The abbreviations the home zone used over the timeline:
+    /// "PST (UTC−08:00), then PDT (UTC−07:00) from 10 Mar 2013".
+    pub zone_note: String,
     pub rows: Vec<TimelineRow>,
-    /// The overview strip, when there are at least two distinct timed points.
+    /// The overview strip, when there are at least two distinct timed
+    /// points: one drawn for wide screens and print, one for phones.
     pub strip_svg: Option<String>,
+    pub strip_narrow_svg: Option<String>,
+    /// The events are written in another order than their times.
+    pub reordered: bool,
 }
 
 const PHASES: [(&str, &str); 4] =
@@ -60,62 +74,83 @@ impl Entry<'_> {
             Entry::Phase { at, .. } => Some(at),
         }
     }
+}
 
-    /// A time good enough to place the row and measure gaps.
-    fn placed_time(&self) -> Option<&ReportedTime> {
-        self.time().filter(|t| t.precision != Precision::Unknown)
+/// Where a time sorts: its instant, or for a date or a month the start of
+/// that day in the home zone, so that a date written alone sorts with the
+/// times of its day. `None` for a time that is not known.
+pub fn sort_key(time: &ReportedTime, home: &TimeZone) -> Option<i64> {
+    match time.precision {
+        Precision::Minute | Precision::Hour => Some(time.unix_seconds()),
+        Precision::Day | Precision::Month => {
+            let start = time.local().date().to_datetime(jiff::civil::Time::midnight());
+            Some(home.to_ambiguous_timestamp(start).compatible().ok()?.as_second())
+        }
+        Precision::Unknown => None,
     }
 }
 
+/// The order to show events in: timed events by time (ties in the order
+/// written), each taking the next place held by a timed event, so events
+/// without a time keep the places the writer gave them.
+pub fn time_order<T>(times: &[Option<T>]) -> Vec<usize>
+where
+    T: Ord + Copy,
+{
+    let mut timed: Vec<(T, usize)> =
+        times.iter().enumerate().filter_map(|(index, time)| time.map(|t| (t, index))).collect();
+    timed.sort();
+    let mut sorted = timed.into_iter().map(|(_, index)| index);
+    times
+        .iter()
+        .enumerate()
+        .map(|(index, time)| if time.is_some() { sorted.next().unwrap_or(index) } else { index })
+        .collect()
+}
+
 pub fn build(fields: &IncidentFields) -> TimelineView {
-    let (zone, offset) = incident_zone(fields);
-    let entries = merge(fields);
+    let home = fields.home_zone();
+    let (entries, reordered) = merge(fields, &home);
     let mut rows = Vec::with_capacity(entries.len());
     let mut previous: Option<&ReportedTime> = None;
-    let mut previous_day: Option<String> = None;
-    for entry in &entries {
+    let mut previous_heading: Option<String> = None;
+    for (entry, key) in &entries {
         let time = entry.time();
-        let placed = entry.placed_time();
-        // A date is shown as reported: moving midnight to another zone would
-        // change the day.
-        let local = placed.map(|t| if t.precision == Precision::Day { t.at } else { format::in_offset(t.at, offset) });
-        let day_heading = match local {
-            Some(local) => {
-                let day = format::day(local);
-                (previous_day.as_ref() != Some(&day)).then(|| {
-                    previous_day = Some(day.clone());
-                    day
-                })
-            }
-            None => None,
-        };
+        let placed = time.filter(|_| key.is_some());
+        let heading = placed.map(|t| match t.precision {
+            Precision::Minute | Precision::Hour => format::day(t.in_zone(&home).date()),
+            Precision::Day => format::day(t.local().date()),
+            _ => format::month(t.local().date()),
+        });
+        let day_heading = heading.filter(|h| previous_heading.as_ref() != Some(h)).inspect(|h| {
+            previous_heading = Some(h.clone());
+        });
         let gap = match (previous, placed) {
             (Some(before), Some(now)) => {
-                elapsed(before, now).filter(|e| e.seconds >= 60).map(|e| format!("{} later", format::elapsed(&e)))
+                gap(before, now).filter(|e| e.seconds >= 60).map(|e| format!("{} later", format::elapsed(&e)))
             }
             _ => None,
         };
         if placed.is_some() {
             previous = placed;
         }
-        let precision = time.map(|t| t.precision);
-        let local_time = match (local, precision) {
-            (Some(local), Some(Precision::Minute)) => format::clock(local),
-            (Some(local), Some(Precision::Hour)) => format!("about {}", format::clock(local)),
+        let local_time = match placed {
+            Some(t) if t.precision.has_clock() => {
+                let about = if t.approximate || t.precision == Precision::Hour { "about " } else { "" };
+                format!("{about}{} {}", format::clock(t.in_zone(&home)), abbreviation_at(&home, t.at))
+            }
+            Some(t) if t.approximate => "about".to_string(),
             _ => String::new(),
         };
-        let utc_time = match (placed, precision) {
-            (Some(t), Some(Precision::Minute | Precision::Hour)) if offset != UtcOffset::UTC => {
-                Some(format!("{} UTC", format::clock(t.at.to_offset(UtcOffset::UTC))))
-            }
-            _ => None,
+        let utc_time = placed.and_then(|t| format::utc_beside(t, &home));
+        let precision_note = match (time.map(|t| (t.precision, t.approximate)), placed.is_some()) {
+            (Some((Precision::Minute, false)), true) => None,
+            (Some((Precision::Minute | Precision::Hour, _)), true) => Some("approximate"),
+            (Some((Precision::Day, _)), true) => Some("date only"),
+            (Some((Precision::Month, _)), true) => Some("month only"),
+            _ => Some("no time given"),
         };
-        let precision_note = match precision {
-            Some(Precision::Minute) => None,
-            Some(Precision::Hour) => Some("approximate"),
-            Some(Precision::Day) => Some("date only"),
-            Some(Precision::Unknown) | None => Some("time unknown"),
-        };
+        let placed_as_written = placed.is_none() && matches!(entry, Entry::Event { .. });
         rows.push(match entry {
             Entry::Event { index, kind, text, .. } => TimelineRow {
                 day_heading,
@@ -127,6 +162,7 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
                 local_time,
                 utc_time,
                 precision_note,
+                placed_as_written,
                 text_html: markdown::render_inline(text),
                 anchor: format!("event-{}", index + 1),
             },
@@ -140,57 +176,91 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
                 local_time,
                 utc_time,
                 precision_note,
+                placed_as_written,
                 text_html: phase_text(fields, name),
                 anchor: format!("phase-{name}"),
             },
         });
     }
-    let strip_svg = strip(&entries, &zone, offset);
-    TimelineView { zone, rows, strip_svg }
+    let placed: Vec<(&Entry<'_>, &ReportedTime, i64)> =
+        entries.iter().filter_map(|(entry, key)| Some((entry, entry.time()?, (*key)?))).collect();
+    TimelineView {
+        zone: fields.zone.clone(),
+        zone_note: zone_note(&home, placed.iter().map(|(_, t, _)| *t)),
+        strip_svg: strip(&placed, &home, STRIP_WIDTH),
+        strip_narrow_svg: strip(&placed, &home, NARROW_STRIP_WIDTH),
+        rows,
+        reordered,
+    }
 }
 
-/// The zone of the first key moment or timed event; UTC when none.
-fn incident_zone(fields: &IncidentFields) -> (String, UtcOffset) {
-    [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at]
-        .into_iter()
-        .flatten()
-        .chain(fields.timeline.iter().filter_map(|event| event.at.as_ref()))
-        .find(|t| t.precision != Precision::Unknown)
-        .map(|t| (t.zone.clone(), t.at.offset()))
-        .unwrap_or_else(|| ("UTC".to_string(), UtcOffset::UTC))
+/// "PDT (UTC−07:00)", or "PST (UTC−08:00), then PDT (UTC−07:00) from
+/// 10 Mar 2013" when the clocks changed during the incident.
+fn zone_note<'a>(home: &TimeZone, times: impl Iterator<Item = &'a ReportedTime>) -> String {
+    let mut seen: Vec<(String, String, jiff::civil::Date)> = Vec::new();
+    for time in times.filter(|t| t.precision.has_clock()) {
+        let abbreviation = abbreviation_at(home, time.at);
+        if seen.last().is_none_or(|(last, ..)| *last != abbreviation) {
+            let offset = offset_for_reading(home.to_offset(time.at));
+            seen.push((abbreviation, offset, time.in_zone(home).date()));
+        }
+    }
+    let describe = |(abbreviation, offset, _): &(String, String, jiff::civil::Date)| {
+        if *abbreviation == *offset || offset == "UTC" {
+            abbreviation.clone()
+        } else {
+            format!("{abbreviation} ({offset})")
+        }
+    };
+    match seen.split_first() {
+        None => abbreviation_at(home, jiff::Timestamp::now()),
+        Some((first, rest)) => {
+            let mut note = describe(first);
+            for change in rest {
+                note.push_str(&format!(", then {} from {}", describe(change), format::calendar_date(change.2)));
+            }
+            note
+        }
+    }
 }
 
-/// Events in their stored order, with each key moment placed before the
-/// first timed event that comes after it.
-fn merge(fields: &IncidentFields) -> Vec<Entry<'_>> {
+/// Events in time order, with each key moment placed before the first
+/// timed event at or after it; each entry with its sort key. Also whether
+/// the writer's order differs from time order.
+fn merge<'a>(fields: &'a IncidentFields, home: &TimeZone) -> (Vec<(Entry<'a>, Option<i64>)>, bool) {
+    let keys: Vec<Option<i64>> =
+        fields.timeline.iter().map(|event| event.at.as_ref().and_then(|t| sort_key(t, home))).collect();
+    let order = time_order(&keys);
+    let reordered = order.iter().enumerate().any(|(place, index)| place != *index);
     let moments = [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at];
-    let mut phases: Vec<Entry<'_>> = PHASES
+    let mut phases: Vec<(Entry<'_>, Option<i64>)> = PHASES
         .iter()
         .zip(moments)
-        .filter_map(|((name, label), at)| at.as_ref().map(|at| Entry::Phase { name, label, at }))
+        .filter_map(|((name, label), at)| at.as_ref().map(|at| (Entry::Phase { name, label, at }, sort_key(at, home))))
         .collect();
-    phases.sort_by_key(|phase| phase.time().map(ReportedTime::unix_seconds));
+    phases.sort_by_key(|(_, key)| key.unwrap_or(i64::MAX));
     let mut phases = phases.into_iter().peekable();
     let mut entries = Vec::new();
-    for (index, event) in fields.timeline.iter().enumerate() {
-        let entry = Entry::Event { index, kind: event.kind, at: event.at.as_ref(), text: &event.text };
-        if let Some(at) = entry.placed_time().map(ReportedTime::unix_seconds) {
-            while let Some(phase) = phases.next_if(|p| p.time().is_some_and(|t| t.unix_seconds() <= at)) {
+    for index in order {
+        let event = &fields.timeline[index];
+        let key = keys[index];
+        if let Some(key) = key {
+            while let Some(phase) = phases.next_if(|(_, phase_key)| phase_key.is_some_and(|k| k <= key)) {
                 entries.push(phase);
             }
         }
-        entries.push(entry);
+        entries.push((Entry::Event { index, kind: event.kind, at: event.at.as_ref(), text: &event.text }, key));
     }
     entries.extend(phases);
-    entries
+    (entries, reordered)
 }
 
 fn phase_text(fields: &IncidentFields, name: &str) -> String {
     let durations = fields.durations();
     let since_start = match name {
-        "detected" => durations.time_to_detect,
-        "mitigated" => durations.time_to_mitigate,
-        "resolved" => durations.time_to_resolve,
+        "detected" => durations.time_to_detect.known(),
+        "mitigated" => durations.time_to_mitigate.known(),
+        "resolved" => durations.time_to_resolve.known(),
         _ => None,
     };
     match since_start {
@@ -304,19 +374,37 @@ pub fn legend() -> Vec<(String, &'static str, String)> {
         .collect()
 }
 
+/// Escapes text for SVG and HTML content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 const STRIP_WIDTH: f64 = 1000.0;
+/// The phone strip: fewer units across, so its labels stay readable when
+/// it is drawn 340 pixels wide.
+const NARROW_STRIP_WIDTH: f64 = 420.0;
 const STRIP_MARGIN: f64 = 40.0;
 const AXIS_Y: f64 = 46.0;
-/// Without key moments, a gap longer than this many median gaps is drawn
-/// compressed.
-const COMPRESS_FACTOR: i64 = 4;
-/// With key moments, a gap outside the impact window is drawn at most this
-/// fraction of the window.
-const OUTSIDE_FRACTION: i64 = 4;
+/// A gap is cut when it is longer than all the other gaps together, so
+/// that it would take more than half the strip.
+const CUT_RATIO: f64 = 1.0;
+/// A cut gap is drawn this share of the uncut span, so the break shows.
+const CUT_SHARE: f64 = 0.12;
 const MIN_CAP_SECONDS: i64 = 3 * 60;
 
 /// Positions along the strip, proportional to time, with long gaps cut
-/// down to a cap and remembered so they can be marked as compressed.
+/// down and remembered so they can be marked as compressed.
 struct Scale {
     instants: Vec<i64>,
     positions: Vec<f64>,
@@ -326,41 +414,47 @@ struct Scale {
 
 impl Scale {
     /// `impact` is the span from the first to the last key moment: gaps
-    /// inside it are always drawn to scale, so the incident itself reads
-    /// true, and long lead-ins and follow-ups are cut short.
-    fn new(mut instants: Vec<i64>, impact: Option<(i64, i64)>) -> Option<Scale> {
+    /// inside it are always drawn to scale, so the incident itself keeps its
+    /// proportions. Any other gap, before, between or after the key
+    /// moments, is cut when it is longer than all the others together,
+    /// the longest first, until none is.
+    fn new(mut instants: Vec<i64>, impact: Option<(i64, i64)>, width: f64) -> Option<Scale> {
         instants.sort_unstable();
         instants.dedup();
         if instants.len() < 2 {
             return None;
         }
         let gaps: Vec<i64> = instants.windows(2).map(|pair| pair[1] - pair[0]).collect();
-        let drawn: Vec<i64> = match impact.filter(|(from, to)| to > from) {
-            Some((from, to)) => {
-                let cap = ((to - from) / OUTSIDE_FRACTION).max(MIN_CAP_SECONDS);
-                instants
-                    .windows(2)
-                    .zip(&gaps)
-                    .map(|(pair, gap)| if pair[0] >= from && pair[1] <= to { *gap } else { (*gap).min(cap) })
-                    .collect()
+        let protected: Vec<bool> = instants
+            .windows(2)
+            .map(|pair| impact.is_some_and(|(from, to)| to > from && pair[0] >= from && pair[1] <= to))
+            .collect();
+        let mut cut = vec![false; gaps.len()];
+        loop {
+            let kept: i64 = gaps.iter().zip(&cut).filter(|(_, cut)| !**cut).map(|(gap, _)| gap).sum();
+            let candidate = (0..gaps.len()).filter(|&i| !cut[i] && !protected[i]).max_by_key(|&i| gaps[i]);
+            let Some(candidate) = candidate else { break };
+            let rest = kept - gaps[candidate];
+            if rest > 0 && gaps[candidate] as f64 > rest.max(MIN_CAP_SECONDS) as f64 * CUT_RATIO {
+                cut[candidate] = true;
+            } else {
+                break;
             }
-            None => {
-                let mut sorted = gaps.clone();
-                sorted.sort_unstable();
-                let cap = (sorted[sorted.len() / 2] * COMPRESS_FACTOR).max(MIN_CAP_SECONDS);
-                gaps.iter().map(|gap| (*gap).min(cap)).collect()
-            }
-        };
+        }
+        let kept: i64 = gaps.iter().zip(&cut).filter(|(_, cut)| !**cut).map(|(gap, _)| gap).sum();
+        let cap = ((kept as f64 * CUT_SHARE) as i64).max(MIN_CAP_SECONDS);
+        let drawn: Vec<i64> =
+            gaps.iter().zip(&cut).map(|(gap, cut)| if *cut { (*gap).min(cap) } else { *gap }).collect();
         let total: i64 = drawn.iter().sum::<i64>().max(1);
-        let usable = STRIP_WIDTH - 2.0 * STRIP_MARGIN;
+        let usable = width - 2.0 * STRIP_MARGIN;
         let mut positions = vec![STRIP_MARGIN];
         let mut compressed = Vec::new();
         let mut run = 0;
-        for (gap, drawn_gap) in gaps.iter().zip(&drawn) {
+        for ((gap, drawn_gap), cut) in gaps.iter().zip(&drawn).zip(&cut) {
             let start = STRIP_MARGIN + usable * run as f64 / total as f64;
             run += drawn_gap;
             let end = STRIP_MARGIN + usable * run as f64 / total as f64;
-            if gap > drawn_gap {
+            if *cut {
                 compressed.push((start, end, *gap));
             }
             positions.push(end);
@@ -376,47 +470,47 @@ impl Scale {
     }
 }
 
-fn strip(entries: &[Entry<'_>], zone: &str, offset: UtcOffset) -> Option<String> {
-    let placed: Vec<(&Entry<'_>, &ReportedTime)> =
-        entries.iter().filter_map(|entry| entry.placed_time().map(|t| (entry, t))).collect();
-    let phase_instants: Vec<i64> = placed
-        .iter()
-        .filter(|(entry, _)| matches!(entry, Entry::Phase { .. }))
-        .map(|(_, t)| t.unix_seconds())
-        .collect();
-    let impact = phase_instants.iter().min().zip(phase_instants.iter().max()).map(|(a, b)| (*a, *b));
-    let scale = Scale::new(placed.iter().map(|(_, t)| t.unix_seconds()).collect(), impact)?;
-    let first = placed.iter().map(|(_, t)| *t).min_by_key(|t| t.unix_seconds())?;
-    let last = placed.iter().map(|(_, t)| *t).max_by_key(|t| t.unix_seconds())?;
-    let label = |t: &ReportedTime| {
-        if t.precision == Precision::Day {
-            return format::date(t.at);
+fn strip(placed: &[(&Entry<'_>, &ReportedTime, i64)], home: &TimeZone, width: f64) -> Option<String> {
+    let phase_keys: Vec<i64> =
+        placed.iter().filter(|(entry, ..)| matches!(entry, Entry::Phase { .. })).map(|(.., key)| *key).collect();
+    let impact = phase_keys.iter().min().zip(phase_keys.iter().max()).map(|(a, b)| (*a, *b));
+    let scale = Scale::new(placed.iter().map(|(.., key)| *key).collect(), impact, width)?;
+    let (_, first, _) = placed.iter().min_by_key(|(.., key)| *key)?;
+    let (_, last, _) = placed.iter().max_by_key(|(.., key)| *key)?;
+    let label = |t: &ReportedTime| match t.precision {
+        Precision::Day => format::calendar_date(t.local().date()),
+        Precision::Month => format::month(t.local().date()),
+        _ => {
+            let local = t.in_zone(home);
+            format!("{} {} {}", format::calendar_date(local.date()), format::clock(local), abbreviation_at(home, t.at))
         }
-        let local = format::in_offset(t.at, offset);
-        format!("{} {} {zone}", format::date(local), format::clock(local))
     };
-    let events = placed.iter().filter(|(entry, _)| matches!(entry, Entry::Event { .. })).count();
+    let narrow = width < STRIP_WIDTH;
+    let events = placed.iter().filter(|(entry, ..)| matches!(entry, Entry::Event { .. })).count();
+    let (class, id) = if narrow { ("strip strip-narrow", "strip-narrow") } else { ("strip strip-wide", "strip") };
 
     let mut svg = String::new();
+    let cuts: Vec<String> = scale.compressed.iter().map(|(.., seconds)| format::span(*seconds)).collect();
     let description = format!(
         "From {} to {}: {events} timed events{}.",
         label(first),
         label(last),
-        match scale.compressed.len() {
+        match cuts.len() {
             0 => String::new(),
-            n => format!(", with {n} long gap{} drawn shorter than scale", if n == 1 { "" } else { "s" }),
+            1 => format!(", with a long gap ({}) drawn shorter than scale", cuts[0]),
+            n => format!(", with {n} long gaps ({}) drawn shorter than scale", cuts.join(", ")),
         }
     );
     let _ = write!(
         svg,
-        r#"<svg class="strip" viewBox="0 0 {STRIP_WIDTH} 92" role="group" aria-labelledby="strip-title strip-desc"><title id="strip-title">Overview of the timeline</title><desc id="strip-desc">{}</desc>"#,
+        r#"<svg class="{class}" viewBox="0 0 {width} 92" role="group" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">Overview of the timeline</title><desc id="{id}-desc">{}</desc>"#,
         escape(&description)
     );
     // Phase bands between consecutive key moments.
     let phase_points: Vec<(&str, f64)> = placed
         .iter()
-        .filter_map(|(entry, t)| match entry {
-            Entry::Phase { name, .. } => Some((*name, scale.x(t.unix_seconds()))),
+        .filter_map(|(entry, _, key)| match entry {
+            Entry::Phase { name, .. } => Some((*name, scale.x(*key))),
             Entry::Event { .. } => None,
         })
         .collect();
@@ -434,7 +528,7 @@ fn strip(entries: &[Entry<'_>], zone: &str, offset: UtcOffset) -> Option<String>
     let _ = write!(
         svg,
         r#"<line class="axis" x1="{STRIP_MARGIN}" y1="{AXIS_Y}" x2="{:.1}" y2="{AXIS_Y}"/>"#,
-        STRIP_WIDTH - STRIP_MARGIN
+        width - STRIP_MARGIN
     );
     for (start, end, seconds) in &scale.compressed {
         let middle = (start + end) / 2.0;
@@ -458,22 +552,23 @@ fn strip(entries: &[Entry<'_>], zone: &str, offset: UtcOffset) -> Option<String>
     }
     let mut previous_x = f64::NEG_INFINITY;
     let mut lift = 0.0;
-    for (entry, t) in &placed {
-        let x = scale.x(t.unix_seconds());
+    let radius = if narrow { 7.0 } else { 6.0 };
+    for (entry, t, key) in placed {
+        let x = scale.x(*key);
         match entry {
             Entry::Phase { name, label: phase_label, .. } => {
                 let _ = write!(
                     svg,
                     r##"<a href="#phase-{name}" class="phase-{name}"><title>{}: {}</title><line class="phase-line" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}"/></a>"##,
                     escape(phase_label),
-                    escape(&format::reported(t)),
+                    escape(&format::reported(t, home)),
                     AXIS_Y - 20.0,
                     AXIS_Y + 20.0
                 );
             }
             Entry::Event { index, kind, text, .. } => {
                 // Markers closer than their own size step up and down.
-                lift = if x - previous_x < 10.0 {
+                lift = if x - previous_x < radius * 1.7 {
                     if lift == 0.0 {
                         -12.0
                     } else {
@@ -489,38 +584,35 @@ fn strip(entries: &[Entry<'_>], zone: &str, offset: UtcOffset) -> Option<String>
                     r##"<a href="#event-{}" class="kind-{}"><title>{} · {}: {}</title>{}</a>"##,
                     index + 1,
                     kind.as_str(),
-                    escape(&format::reported(t)),
+                    escape(&format::reported(t, home)),
                     kind_label(*kind),
                     escape(&summary),
-                    shape(ShapeOf::Event(*kind), x, AXIS_Y + lift, 6.0)
+                    shape(ShapeOf::Event(*kind), x, AXIS_Y + lift, radius)
                 );
             }
         }
     }
+    let (first_label, last_label) =
+        if narrow { (short_label(first, home), short_label(last, home)) } else { (label(first), label(last)) };
     let _ = write!(
         svg,
         r#"<text class="tick" x="{STRIP_MARGIN}" y="84">{}</text><text class="tick end" x="{:.1}" y="84">{}</text></svg>"#,
-        escape(&label(first)),
-        STRIP_WIDTH - STRIP_MARGIN,
-        escape(&label(last))
+        escape(&first_label),
+        width - STRIP_MARGIN,
+        escape(&last_label)
     );
     Some(svg)
 }
 
-/// Escapes text for SVG and HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// The strip's end labels on a phone: "8 Mar 12:00".
+fn short_label(time: &ReportedTime, home: &TimeZone) -> String {
+    match time.precision {
+        Precision::Day | Precision::Month => time.local().date().strftime("%-d %b").to_string(),
+        _ => {
+            let local = time.in_zone(home);
+            format!("{} {}", local.date().strftime("%-d %b"), format::clock(local))
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -530,7 +622,12 @@ mod tests {
     use crate::domain::{IncidentInput, ReportedTimeInput};
 
     fn time(at: &str, zone: &str, precision: &str) -> Option<ReportedTimeInput> {
-        Some(ReportedTimeInput { at: Some(at.into()), zone: Some(zone.into()), precision: Some(precision.into()) })
+        Some(ReportedTimeInput {
+            at: Some(at.into()),
+            zone: Some(zone.into()),
+            precision: Some(precision.into()),
+            approximate: false,
+        })
     }
 
     fn event(at: Option<ReportedTimeInput>, kind: &str, text: &str) -> TimelineEventInput {
@@ -557,6 +654,28 @@ mod tests {
         .unwrap()
     }
 
+    /// The DNSimple partial outage, written out of order across the change
+    /// to daylight saving time on 10 Mar 2013.
+    fn across_daylight_saving() -> IncidentFields {
+        IncidentInput {
+            title: "Partial DNS outage".into(),
+            zone: Some("America/Los_Angeles".into()),
+            detected_at: time("2013-03-08T12:05:00-08:00", "PST", "minute"),
+            mitigated_at: time("2013-03-11T13:00:00-07:00", "PDT", "minute"),
+            timeline: vec![
+                event(time("2013-03-08T12:05:00-08:00", "PST", "minute"), "detection", "Tweets about failures"),
+                event(time("2013-03-09T10:00:00-08:00", "PST", "minute"), "note", "New Relic suggests Google"),
+                event(time("2013-03-08T23:59:00Z", "UTC", "minute"), "communication", "First post"),
+                event(None, "note", "More spikes over the weekend"),
+                event(time("2013-03-09T22:00:00Z", "UTC", "minute"), "note", "Yahoo spike"),
+                event(time("2013-03-11T13:00:00-07:00", "PDT", "minute"), "mitigation", "Ranges whitelisted"),
+            ],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
     #[test]
     fn key_moments_are_placed_among_the_events() {
         let view = build(&incident());
@@ -575,15 +694,54 @@ mod tests {
                 "Communication"
             ]
         );
+        assert!(view.rows[0].placed_as_written);
+        assert!(!view.reordered);
     }
 
     #[test]
-    fn rows_are_grouped_by_day_in_the_incidents_zone_with_utc_beside() {
+    fn events_are_shown_in_time_order_and_untimed_ones_keep_their_place() {
+        let view = build(&across_daylight_saving());
+        let texts: Vec<&str> = view.rows.iter().filter(|r| !r.is_phase).map(|r| r.text_html.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Tweets about failures",
+                "First post",
+                "New Relic suggests Google",
+                "More spikes over the weekend",
+                "Yahoo spike",
+                "Ranges whitelisted"
+            ]
+        );
+        assert!(view.reordered);
+        let days: Vec<&str> = view.rows.iter().filter_map(|row| row.day_heading.as_deref()).collect();
+        assert_eq!(days, ["Fri 8 Mar 2013", "Sat 9 Mar 2013", "Mon 11 Mar 2013"], "one heading per day");
+        assert_eq!(time_order(&[Some(3), None, Some(1), Some(1), None, Some(2)]), [2, 1, 3, 5, 4, 0]);
+    }
+
+    #[test]
+    fn times_across_daylight_saving_carry_the_abbreviation_in_force() {
+        let view = build(&across_daylight_saving());
+        let row = |text: &str| view.rows.iter().find(|r| r.text_html == text).unwrap();
+        assert_eq!(row("Tweets about failures").local_time, "12:05 PST");
+        assert_eq!(row("Tweets about failures").utc_time.as_deref(), Some("20:05 UTC"));
+        assert_eq!(row("First post").local_time, "15:59 PST");
+        assert_eq!(row("Ranges whitelisted").local_time, "13:00 PDT");
+        assert_eq!(row("Ranges whitelisted").utc_time.as_deref(), Some("20:00 UTC"));
+        assert_eq!(row("Yahoo spike").local_time, "14:00 PST");
+        assert_eq!(view.zone, "America/Los_Angeles");
+        assert_eq!(view.zone_note, "PST (UTC−08:00), then PDT (UTC−07:00) from 11 Mar 2013");
+        let strip = view.strip_svg.unwrap();
+        assert!(strip.contains("8 Mar 2013 12:05 PST") && strip.contains("11 Mar 2013 13:00 PDT"), "{strip}");
+    }
+
+    #[test]
+    fn rows_are_grouped_by_day_in_the_home_zone_with_utc_and_its_date_beside() {
         let view = build(&incident());
-        assert_eq!(view.zone, "PDT");
+        assert_eq!(view.zone, "America/Los_Angeles");
         let detection = view.rows.iter().find(|row| row.label == "Detection").unwrap();
-        assert_eq!(detection.local_time, "23:40", "a UTC-reported event is shown in PDT");
-        assert_eq!(detection.utc_time.as_deref(), Some("06:40 UTC"));
+        assert_eq!(detection.local_time, "23:40 PDT", "a UTC-reported event is shown in the home zone");
+        assert_eq!(detection.utc_time.as_deref(), Some("06:40 UTC, Tue 21 May"));
         let days: Vec<&str> = view.rows.iter().filter_map(|row| row.day_heading.as_deref()).collect();
         assert_eq!(days, ["Mon 20 May 2013", "Tue 21 May 2013", "Fri 24 May 2013"]);
     }
@@ -594,9 +752,9 @@ mod tests {
         let row = |label: &str| view.rows.iter().find(|row| row.label == label).unwrap();
         assert_eq!(row("Detected").gap.as_deref(), Some("10 min later"));
         assert_eq!(row("Action").gap.as_deref(), Some("about 1 h 20 min later"));
-        assert_eq!(row("Action").local_time, "about 01:00");
+        assert_eq!(row("Action").local_time, "about 01:00 PDT");
         assert_eq!(row("Action").precision_note, Some("approximate"));
-        assert_eq!(row("Note").precision_note, Some("time unknown"));
+        assert_eq!(row("Note").precision_note, Some("no time given"));
         assert_eq!(row("Note").gap, None);
         assert_eq!(row("Communication").precision_note, Some("date only"));
         assert_eq!(row("Detected").text_html, "10 min after impact started");
@@ -612,29 +770,63 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_strip_is_proportional_and_marks_compressed_gaps() {
-        let scale = Scale::new(vec![0, 240, 720, 3 * 86_400], None).unwrap();
-        let (a, b, c) = (scale.x(0), scale.x(240), scale.x(720));
-        assert!(((b - a) * 2.0 - (c - b)).abs() < 0.01, "4 and 8 minutes are drawn 1:2");
-        assert_eq!(scale.compressed.len(), 1, "the 3-day gap is cut");
-        assert_eq!(scale.x(3 * 86_400), STRIP_WIDTH - STRIP_MARGIN);
+    const HOUR: i64 = 3_600;
+    const DAY: i64 = 86_400;
 
-        // A 12-hour incident with a 10-minute detection and a report published
-        // a day and a half later: the incident keeps its scale, the wait is cut.
-        let hour = 3_600;
-        let scale = Scale::new(vec![0, 600, 12 * hour, 46 * hour], Some((0, 12 * hour))).unwrap();
-        assert_eq!(scale.compressed.len(), 1);
-        let inside = scale.x(12 * hour) - scale.x(0);
-        let outside = scale.x(46 * hour) - scale.x(12 * hour);
-        assert!((inside / outside - 4.0).abs() < 0.01, "the follow-up is drawn a quarter of the incident");
+    fn cuts(scale: &Scale) -> Vec<i64> {
+        scale.compressed.iter().map(|(.., seconds)| *seconds).collect()
+    }
+
+    #[test]
+    fn the_strip_is_proportional_within_the_impact_window() {
+        // A 12-hour incident with a 10-minute detection and a report a day
+        // and a half later: the incident keeps its scale, the wait is cut.
+        let scale = Scale::new(vec![0, 600, 12 * HOUR, 46 * HOUR], Some((0, 12 * HOUR)), STRIP_WIDTH).unwrap();
+        assert_eq!(cuts(&scale), [34 * HOUR]);
+        let inside = scale.x(12 * HOUR) - scale.x(0);
         let detection = scale.x(600) - scale.x(0);
         assert!((inside / detection - 72.0).abs() < 0.1, "inside the window everything is to scale");
-        let svg = build(&incident()).strip_svg.unwrap();
+        assert_eq!(scale.x(46 * HOUR), STRIP_WIDTH - STRIP_MARGIN);
+        let outside = scale.x(46 * HOUR) - scale.x(12 * HOUR);
+        assert!(outside < inside / 5.0, "the wait is drawn short: {outside} against {inside}");
+    }
+
+    #[test]
+    fn a_long_gap_is_cut_wherever_it_falls() {
+        let window = Some((10 * DAY, 10 * DAY + 2 * HOUR));
+        // Before the key moments: a change made ten days earlier.
+        let before = Scale::new(vec![0, 10 * DAY, 10 * DAY + HOUR, 10 * DAY + 2 * HOUR], window, STRIP_WIDTH).unwrap();
+        assert_eq!(cuts(&before), [10 * DAY]);
+        // After them: the ALIAS report, whose write-up came four days later.
+        let after =
+            Scale::new(vec![10 * DAY, 10 * DAY + 2 * HOUR, 14 * DAY], Some((10 * DAY, 10 * DAY)), STRIP_WIDTH).unwrap();
+        assert_eq!(cuts(&after), [4 * DAY - 2 * HOUR]);
+        assert!(after.x(10 * DAY + 2 * HOUR) > STRIP_WIDTH * 0.6, "the incident fills most of the strip");
+        // Between two clusters with no key moments at all.
+        let between = Scale::new(vec![0, 600, 1_200, 3 * DAY, 3 * DAY + 600], None, STRIP_WIDTH).unwrap();
+        assert_eq!(cuts(&between), [3 * DAY - 1_200]);
+        // Two long gaps, both cut; a short one left alone.
+        let two = Scale::new(vec![0, 5 * DAY, 5 * DAY + 900, 9 * DAY], None, STRIP_WIDTH).unwrap();
+        assert_eq!(cuts(&two).len(), 2);
+        // Even gaps are never cut.
+        let even = Scale::new(vec![0, HOUR, 2 * HOUR, 3 * HOUR], None, STRIP_WIDTH).unwrap();
+        assert!(cuts(&even).is_empty());
+        // A gap inside the impact window is never cut, however long.
+        let long_window = Scale::new(vec![0, 60, 3 * DAY], Some((0, 3 * DAY)), STRIP_WIDTH).unwrap();
+        assert!(cuts(&long_window).is_empty());
+    }
+
+    #[test]
+    fn the_strip_draws_for_wide_screens_and_phones() {
+        let view = build(&incident());
+        let svg = view.strip_svg.unwrap();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("not drawn to scale"));
         assert!(svg.contains(r##"href="#event-2""##));
         assert!(!svg.contains("<script"), "{svg}");
+        let narrow = view.strip_narrow_svg.unwrap();
+        assert!(narrow.contains(r#"viewBox="0 0 420 92""#) && narrow.contains(r#"id="strip-narrow-title""#));
+        assert!(narrow.contains(">20 May 23:30<"), "short labels on a phone: {narrow}");
     }
 
     #[test]
@@ -647,7 +839,7 @@ mod tests {
         .validate()
         .unwrap();
         let view = build(&fields);
-        assert!(view.strip_svg.is_none());
+        assert!(view.strip_svg.is_none() && view.strip_narrow_svg.is_none());
         assert_eq!(view.zone, "UTC");
         assert_eq!(view.rows.len(), 1);
     }

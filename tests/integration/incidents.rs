@@ -273,7 +273,8 @@ async fn patching_merges_fields_and_keeps_the_rest(backend: Backend) {
     assert_eq!(incident["organization"], Value::Null);
     assert_eq!(incident["resolved_at"]["precision"], "hour");
     assert_eq!(incident["resolved_at"]["at"], "2013-05-20T12:05:00-07:00");
-    assert_eq!(incident["duration_seconds"], Value::Null, "25 minutes cannot be read off an end known to the hour");
+    assert_eq!(incident["duration_seconds"], 1500, "an end known to the hour still gives a duration");
+    assert_eq!(incident["durations"]["total"], json!({"seconds": 1500, "approximate": true}), "an approximate one");
     assert_eq!(incident["time_to_detect_seconds"], 600, "durations between exact ends stay");
     assert_eq!(incident["timeline"].as_array().unwrap().len(), 3, "untouched fields stay");
     assert_eq!(incident["title"], "Checkout writes stalled");

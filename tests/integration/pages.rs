@@ -54,7 +54,8 @@ async fn the_incident_page_shows_facts_durations_timeline_and_parts(backend: Bac
         "Time to resolve",
         "<dd>12 min</dd>",
         "Timeline",
-        "<svg class=\"strip\"",
+        "<svg class=\"strip strip-wide\"",
+        "<svg class=\"strip strip-narrow\"",
         "Impact started",
         "4 min later",
         "22:54",
@@ -66,10 +67,12 @@ async fn the_incident_page_shows_facts_durations_timeline_and_parts(backend: Bac
         assert!(page.contains(expected), "the Honeycomb page lacks {expected:?}");
     }
     let dnsimple = html(&app, "/incidents/dnsimple-dns-changes-blocked-mysql-2013-05-20").await;
-    assert!(dnsimple.contains("(PDT)"), "grouped by day in the incident's zone");
+    assert!(dnsimple.contains("11:40 PDT"), "shown in the report's zone with the abbreviation in force");
     assert!(dnsimple.contains("18:40 UTC"), "with UTC beside");
+    assert!(dnsimple.contains("06:43 UTC, Tue 21 May"), "and the UTC date when it is another day");
     assert!(dnsimple.contains("about 12 h 13 min"), "an approximate start makes the duration approximate");
-    assert!(dnsimple.contains("time unknown"));
+    assert!(dnsimple.contains("about 10 min"), "ten minutes from about 11:30 to 11:40");
+    assert!(dnsimple.contains("no time given"));
 }
 
 async fn the_list_filters_and_pages(backend: Backend) {

@@ -201,8 +201,9 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
     assert!(page.contains("Read 3 pasted lines"), "{page}");
     let fields = form_fields(&page);
     let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    assert_eq!(value("timeline[0].at"), "2019-07-09 22:50 UTC");
-    assert_eq!(value("timeline[1].at"), "2019-07-09 23:05 UTC", "no zone: the form's; no date: the line before's");
+    assert_eq!(value("timeline[0].at"), "2019-07-09 22:50", "in the report's zone, UTC, so written without it");
+    assert_eq!(value("timeline[1].at"), "2019-07-09 23:05", "no zone: the report's; no date: the line before's");
+    assert!(value("timeline[1].flag").contains("date not written"), "the carried date is flagged");
     assert_eq!(value("timeline[1].kind"), "detection");
     assert_eq!(value("timeline[2].text"), "sometime later we rolled back", "an unreadable line is kept");
     assert!(value("timeline[2].flag").contains("no time"), "and flagged");
@@ -211,7 +212,7 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
 
     // Fill in the rest and save a draft.
     let page = writer.submit("/incidents/new", &page, "add:factors", &[]).await.text().await.unwrap();
-    let saved = writer
+    let checked = writer
         .submit(
             "/incidents/new",
             &page,
@@ -237,6 +238,14 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
             ],
         )
         .await;
+    // Times written without a date are read on the first key moment's day,
+    // written out in full and shown for the writer to confirm first.
+    assert_eq!(checked.status(), 422);
+    let page = checked.text().await.unwrap();
+    assert!(page.contains("Not saved yet."), "{page}");
+    assert!(page.contains("Read as 2019-07-09 23:05: date not written: read as Tue 9 Jul 2019"), "{page}");
+    assert_eq!(form_fields(&page).iter().find(|(k, _)| k == "timeline[2].at").unwrap().1, "2019-07-09 23:40");
+    let saved = writer.submit("/incidents/new", &page, "save", &[]).await;
     assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
     assert_eq!(location(&saved), "/incidents/api-capacity-collapse?saved=1");
     let confirmed = writer.page("/incidents/api-capacity-collapse?saved=1").await;

@@ -1,0 +1,11 @@
+-- A report's home zone (an IANA name; NULL for reports stored before it
+-- existed, which take the zone of their first time), and whether each
+-- reported time was approximate ("about 09:30").
+ALTER TABLE incidents ADD COLUMN zone TEXT;
+ALTER TABLE incidents ADD COLUMN started_approximate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN detected_approximate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN mitigated_approximate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN resolved_approximate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE timeline_events ADD COLUMN occurred_approximate INTEGER NOT NULL DEFAULT 0;
+-- The recently completed action items, newest first, for /actions.
+CREATE INDEX action_items_by_completion ON action_items (completed_at) WHERE completed_at IS NOT NULL;
