@@ -60,7 +60,8 @@ pub struct End<'a> {
 pub fn measure(from: End<'_>, to: End<'_>) -> Measured {
     let known = |end: End<'_>| -> Result<(), String> {
         match end.time.map(|t| t.precision) {
-            None | Some(Precision::Unknown) => Err(format!("{} time unknown", end.name)),
+            None => Err(format!("no {} time given", end.name)),
+            Some(Precision::Unknown) => Err(format!("{} time unknown", end.name)),
             Some(Precision::Minute | Precision::Hour) => Ok(()),
             Some(coarse) => Err(format!("{} known only to the {}", end.name, coarse.as_str())),
         }
@@ -69,7 +70,7 @@ pub fn measure(from: End<'_>, to: End<'_>) -> Measured {
         return Measured::Unknown(reason);
     }
     let (Some(start), Some(end)) = (from.time, to.time) else {
-        return Measured::Unknown(format!("{} time unknown", to.name));
+        return Measured::Unknown(format!("no {} time given", to.name));
     };
     let rough = |t: &ReportedTime| t.approximate || t.precision == Precision::Hour;
     let seconds = end.unix_seconds() - start.unix_seconds();
@@ -178,8 +179,8 @@ mod tests {
             Durations::derive(KeyMoments { started: Some(&started), resolved: Some(&resolved), ..Default::default() });
         assert_eq!(durations.time_to_resolve, known(720, false));
         assert_eq!(durations.total, known(720, false));
-        assert_eq!(durations.time_to_detect, Measured::Unknown("detection time unknown".into()));
-        assert_eq!(durations.time_to_mitigate, Measured::Unknown("mitigation time unknown".into()));
+        assert_eq!(durations.time_to_detect, Measured::Unknown("no detection time given".into()));
+        assert_eq!(durations.time_to_mitigate, Measured::Unknown("no mitigation time given".into()));
     }
 
     #[test]
@@ -227,8 +228,8 @@ mod tests {
         let detected = at("2013-03-08T12:00:00Z", "UTC", "minute");
         assert_eq!(between(&unknown, &detected), Measured::Unknown("start time unknown".into()));
         let none = Durations::derive(KeyMoments { detected: Some(&detected), ..Default::default() });
-        assert_eq!(none.total, Measured::Unknown("resolution time unknown".into()));
-        assert_eq!(none.time_to_detect, Measured::Unknown("start time unknown".into()));
+        assert_eq!(none.total, Measured::Unknown("no resolution time given".into()));
+        assert_eq!(none.time_to_detect, Measured::Unknown("no start time given".into()));
     }
 
     #[test]
@@ -258,8 +259,8 @@ mod tests {
 
     #[test]
     fn durations_serialise_with_their_reasons() {
-        let json = serde_json::to_value(Measured::Unknown("resolution time unknown".into())).unwrap();
-        assert_eq!(json, serde_json::json!({"unknown": "resolution time unknown"}));
+        let json = serde_json::to_value(Measured::Unknown("no resolution time given".into())).unwrap();
+        assert_eq!(json, serde_json::json!({"unknown": "no resolution time given"}));
         let json = serde_json::to_value(known(600, true)).unwrap();
         assert_eq!(json, serde_json::json!({"seconds": 600, "approximate": true}));
     }

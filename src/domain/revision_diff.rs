@@ -78,6 +78,7 @@ fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
         ("Detection", Shape::Value, opt(&input.detection)),
         ("Source", Shape::Value, opt(&input.source_url)),
         ("Authors", Shape::Value, input.authors.join(", ")),
+        ("Time zone", Shape::Value, opt(&input.zone)),
         ("Impact started", Shape::Value, time(&input.started_at)),
         ("Detected", Shape::Value, time(&input.detected_at)),
         ("Mitigated", Shape::Value, time(&input.mitigated_at)),

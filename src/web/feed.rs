@@ -6,10 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use super::format;
 use super::WebError;
 use crate::app::AppState;
 use crate::domain::reported_time::format_rfc3339;
-use crate::domain::Incident;
+use crate::domain::{Incident, IncidentFields};
 use crate::error::AppError;
 use crate::markdown;
 
@@ -62,10 +63,37 @@ fn entry(base: &str, incident: &Incident) -> Entry {
         link: format!("{base}/incidents/{}", fields.slug),
         updated: format_rfc3339(incident.meta.updated_at),
         published: format_rfc3339(published),
-        summary_html: markdown::render(&fields.summary),
+        summary_html: format!("{}{}", markdown::render(&fields.summary), key_moments_html(fields)),
         categories: fields.tags.clone(),
         authors,
     }
+}
+
+/// The key moments as the report page states them, in the report's zone
+/// with UTC beside: "Impact started 11 Mar 2013 13:00 PDT (20:00 UTC)".
+fn key_moments_html(fields: &IncidentFields) -> String {
+    let home = fields.home_zone();
+    let moments: Vec<String> = [
+        ("Impact started", &fields.started_at),
+        ("Detected", &fields.detected_at),
+        ("Mitigated", &fields.mitigated_at),
+        ("Resolved", &fields.resolved_at),
+    ]
+    .into_iter()
+    .filter_map(|(label, time)| {
+        let time = time.as_ref()?;
+        let utc = format::utc_beside(time, &home).map(|utc| format!(" ({utc})")).unwrap_or_default();
+        Some(format!("{label} {}{utc}", format::reported(time, &home)))
+    })
+    .collect();
+    if moments.is_empty() {
+        return String::new();
+    }
+    // The text is ours, but a zone label came from a writer.
+    format!(
+        "<p>{}</p>",
+        askama::filters::escape(moments.join(" · "), askama::filters::Html).map(|e| e.to_string()).unwrap_or_default()
+    )
 }
 
 async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {

@@ -28,7 +28,9 @@ pub fn span(seconds: i64) -> String {
 /// either end is approximate.
 pub fn elapsed(elapsed: &Elapsed) -> String {
     if elapsed.approximate {
-        format!("about {}", span(elapsed.seconds))
+        // Seconds mean nothing beside an approximate end.
+        let minutes = (elapsed.seconds + 30) / 60 * 60;
+        format!("about {}", if minutes == 0 { "0 min".to_string() } else { span(minutes) })
     } else {
         span(elapsed.seconds)
     }
@@ -151,6 +153,8 @@ mod tests {
         assert_eq!(span(3 * 86_400 + 4 * 3_600 + 59), "3 d 4 h");
         assert_eq!(span(86_400), "1 d");
         assert_eq!(elapsed(&Elapsed { seconds: 10_800, approximate: true }), "about 3 h");
+        assert_eq!(elapsed(&Elapsed { seconds: 0, approximate: true }), "about 0 min");
+        assert_eq!(elapsed(&Elapsed { seconds: 0, approximate: false }), "0 s");
     }
 
     #[test]

@@ -144,8 +144,9 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
         };
         let utc_time = placed.and_then(|t| format::utc_beside(t, &home));
         let precision_note = match (time.map(|t| (t.precision, t.approximate)), placed.is_some()) {
-            (Some((Precision::Minute, false)), true) => None,
-            (Some((Precision::Minute | Precision::Hour, _)), true) => Some("approximate"),
+            // "about 11:40" says it is approximate already.
+            (Some((Precision::Minute | Precision::Hour, _)), true) => None,
+            (Some((Precision::Day, true)), true) => Some("approximate date"),
             (Some((Precision::Day, _)), true) => Some("date only"),
             (Some((Precision::Month, _)), true) => Some("month only"),
             _ => Some("no time given"),
@@ -186,7 +187,7 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
         entries.iter().filter_map(|(entry, key)| Some((entry, entry.time()?, (*key)?))).collect();
     TimelineView {
         zone: fields.zone.clone(),
-        zone_note: zone_note(&home, placed.iter().map(|(_, t, _)| *t)),
+        zone_note: zone_note(&fields.zone, &home, placed.iter().map(|(_, t, _)| *t)),
         strip_svg: strip(&placed, &home, STRIP_WIDTH),
         strip_narrow_svg: strip(&placed, &home, NARROW_STRIP_WIDTH),
         rows,
@@ -194,34 +195,35 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
     }
 }
 
-/// "PDT (UTC−07:00)", or "PST (UTC−08:00), then PDT (UTC−07:00) from
-/// 10 Mar 2013" when the clocks changed during the incident.
-fn zone_note<'a>(home: &TimeZone, times: impl Iterator<Item = &'a ReportedTime>) -> String {
-    let mut seen: Vec<(String, String, jiff::civil::Date)> = Vec::new();
+/// "Times are in UTC.", or for another zone the abbreviations it used:
+/// "Times are in America/Los_Angeles: PST (UTC−08:00), then PDT
+/// (UTC−07:00) from 10 Mar 2013; UTC beside." The date of a change is the
+/// day the clocks changed, not the day of the next event.
+fn zone_note<'a>(zone: &str, home: &TimeZone, times: impl Iterator<Item = &'a ReportedTime>) -> String {
+    let mut seen: Vec<(String, jiff::tz::Offset, jiff::Timestamp)> = Vec::new();
     for time in times.filter(|t| t.precision.has_clock()) {
         let abbreviation = abbreviation_at(home, time.at);
         if seen.last().is_none_or(|(last, ..)| *last != abbreviation) {
-            let offset = offset_for_reading(home.to_offset(time.at));
-            seen.push((abbreviation, offset, time.in_zone(home).date()));
+            let changed = home.preceding(time.at).next().map_or(time.at, |transition| transition.timestamp());
+            seen.push((abbreviation, home.to_offset(time.at), changed));
         }
     }
-    let describe = |(abbreviation, offset, _): &(String, String, jiff::civil::Date)| {
-        if *abbreviation == *offset || offset == "UTC" {
-            abbreviation.clone()
-        } else {
-            format!("{abbreviation} ({offset})")
-        }
+    if seen.iter().all(|(_, offset, _)| offset.seconds() == 0) {
+        return format!("Times are in {zone}.");
+    }
+    let describe = |(abbreviation, offset, _): &(String, jiff::tz::Offset, jiff::Timestamp)| {
+        format!("{abbreviation} ({})", offset_for_reading(*offset))
     };
-    match seen.split_first() {
-        None => abbreviation_at(home, jiff::Timestamp::now()),
-        Some((first, rest)) => {
-            let mut note = describe(first);
-            for change in rest {
-                note.push_str(&format!(", then {} from {}", describe(change), format::calendar_date(change.2)));
-            }
-            note
+    let mut note = format!("Times are in {zone}: ");
+    if let Some((first, rest)) = seen.split_first() {
+        note.push_str(&describe(first));
+        for change in rest {
+            let day = home.to_datetime(change.2).date();
+            note.push_str(&format!(", then {} from {}", describe(change), format::calendar_date(day)));
         }
     }
+    note.push_str("; UTC beside.");
+    note
 }
 
 /// Events in time order, with each key moment placed before the first
@@ -264,6 +266,8 @@ fn phase_text(fields: &IncidentFields, name: &str) -> String {
         _ => None,
     };
     match since_start {
+        Some(e) if e.seconds < 60 && e.approximate => "About when impact started".to_string(),
+        Some(e) if e.seconds < 60 => "When impact started".to_string(),
         Some(e) => format!("{} after impact started", format::elapsed(&e)),
         None if name == "started" => "Impact began".to_string(),
         None => String::new(),
@@ -396,9 +400,14 @@ const STRIP_WIDTH: f64 = 1000.0;
 const NARROW_STRIP_WIDTH: f64 = 420.0;
 const STRIP_MARGIN: f64 = 40.0;
 const AXIS_Y: f64 = 46.0;
-/// A gap is cut when it is longer than all the other gaps together, so
-/// that it would take more than half the strip.
-const CUT_RATIO: f64 = 1.0;
+/// With key moments, a gap outside them is long when it is longer than
+/// this fraction of the span they cover.
+const OUTSIDE_FRACTION: i64 = 4;
+/// Without them, a gap is long when it is this many times the typical
+/// (lower median) gap.
+const LONG_FACTOR: i64 = 8;
+/// A gap shorter than this is never cut.
+const MIN_CUT_SECONDS: i64 = 30 * 60;
 /// A cut gap is drawn this share of the uncut span, so the break shows.
 const CUT_SHARE: f64 = 0.12;
 const MIN_CAP_SECONDS: i64 = 3 * 60;
@@ -416,8 +425,9 @@ impl Scale {
     /// `impact` is the span from the first to the last key moment: gaps
     /// inside it are always drawn to scale, so the incident itself keeps its
     /// proportions. Any other gap, before, between or after the key
-    /// moments, is cut when it is longer than all the others together,
-    /// the longest first, until none is.
+    /// moments, is cut when it is long for this incident: longer than a
+    /// quarter of the key moments' span, or, when they span no time, eight
+    /// times the typical gap.
     fn new(mut instants: Vec<i64>, impact: Option<(i64, i64)>, width: f64) -> Option<Scale> {
         instants.sort_unstable();
         instants.dedup();
@@ -429,18 +439,17 @@ impl Scale {
             .windows(2)
             .map(|pair| impact.is_some_and(|(from, to)| to > from && pair[0] >= from && pair[1] <= to))
             .collect();
-        let mut cut = vec![false; gaps.len()];
-        loop {
-            let kept: i64 = gaps.iter().zip(&cut).filter(|(_, cut)| !**cut).map(|(gap, _)| gap).sum();
-            let candidate = (0..gaps.len()).filter(|&i| !cut[i] && !protected[i]).max_by_key(|&i| gaps[i]);
-            let Some(candidate) = candidate else { break };
-            let rest = kept - gaps[candidate];
-            if rest > 0 && gaps[candidate] as f64 > rest.max(MIN_CAP_SECONDS) as f64 * CUT_RATIO {
-                cut[candidate] = true;
-            } else {
-                break;
+        let threshold = match impact.filter(|(from, to)| to > from) {
+            Some((from, to)) => (to - from) / OUTSIDE_FRACTION,
+            None => {
+                let mut sorted: Vec<i64> = gaps.clone();
+                sorted.sort_unstable();
+                sorted[(sorted.len() - 1) / 2].saturating_mul(LONG_FACTOR)
             }
         }
+        .max(MIN_CUT_SECONDS);
+        let cut: Vec<bool> =
+            gaps.iter().zip(&protected).map(|(gap, protected)| !protected && *gap > threshold).collect();
         let kept: i64 = gaps.iter().zip(&cut).filter(|(_, cut)| !**cut).map(|(gap, _)| gap).sum();
         let cap = ((kept as f64 * CUT_SHARE) as i64).max(MIN_CAP_SECONDS);
         let drawn: Vec<i64> =
@@ -730,7 +739,10 @@ mod tests {
         assert_eq!(row("Ranges whitelisted").utc_time.as_deref(), Some("20:00 UTC"));
         assert_eq!(row("Yahoo spike").local_time, "14:00 PST");
         assert_eq!(view.zone, "America/Los_Angeles");
-        assert_eq!(view.zone_note, "PST (UTC−08:00), then PDT (UTC−07:00) from 11 Mar 2013");
+        assert_eq!(
+            view.zone_note,
+            "Times are in America/Los_Angeles: PST (UTC−08:00), then PDT (UTC−07:00) from 10 Mar 2013; UTC beside."
+        );
         let strip = view.strip_svg.unwrap();
         assert!(strip.contains("8 Mar 2013 12:05 PST") && strip.contains("11 Mar 2013 13:00 PDT"), "{strip}");
     }
@@ -753,7 +765,7 @@ mod tests {
         assert_eq!(row("Detected").gap.as_deref(), Some("10 min later"));
         assert_eq!(row("Action").gap.as_deref(), Some("about 1 h 20 min later"));
         assert_eq!(row("Action").local_time, "about 01:00 PDT");
-        assert_eq!(row("Action").precision_note, Some("approximate"));
+        assert_eq!(row("Action").precision_note, None, "its time says about");
         assert_eq!(row("Note").precision_note, Some("no time given"));
         assert_eq!(row("Note").gap, None);
         assert_eq!(row("Communication").precision_note, Some("date only"));
@@ -805,9 +817,14 @@ mod tests {
         // Between two clusters with no key moments at all.
         let between = Scale::new(vec![0, 600, 1_200, 3 * DAY, 3 * DAY + 600], None, STRIP_WIDTH).unwrap();
         assert_eq!(cuts(&between), [3 * DAY - 1_200]);
-        // Two long gaps, both cut; a short one left alone.
-        let two = Scale::new(vec![0, 5 * DAY, 5 * DAY + 900, 9 * DAY], None, STRIP_WIDTH).unwrap();
-        assert_eq!(cuts(&two).len(), 2);
+        // Three clusters: both long gaps cut, the short ones left alone.
+        let three =
+            Scale::new(vec![0, 600, 2 * DAY, 2 * DAY + 600, 5 * DAY, 5 * DAY + 300], None, STRIP_WIDTH).unwrap();
+        assert_eq!(cuts(&three), [2 * DAY - 600, 3 * DAY - 600]);
+        // A pasted evening: the cluster of the first hour keeps its scale.
+        let minutes = [0, 5, 30, 75, 690, 3_690].map(|m| m * 60).to_vec();
+        let evening = Scale::new(minutes, None, STRIP_WIDTH).unwrap();
+        assert_eq!(cuts(&evening), [615 * 60, 3_000 * 60]);
         // Even gaps are never cut.
         let even = Scale::new(vec![0, HOUR, 2 * HOUR, 3 * HOUR], None, STRIP_WIDTH).unwrap();
         assert!(cuts(&even).is_empty());

@@ -94,7 +94,7 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   await page.locator("[role=alert]", { hasText: "Read 3 pasted lines" }).waitFor();
   const rows = page.locator("[data-rows=timeline] [data-row-list] > fieldset");
   assert.equal(await rows.count(), 3);
-  assert.equal(await page.inputValue('[name="timeline[1].at"]'), "2024-03-05 14:09 UTC");
+  assert.equal(await page.inputValue('[name="timeline[1].at"]'), "2024-03-05 14:09", "read in the report's zone, UTC");
   assert.equal(await page.inputValue('[name="timeline[2].kind"]'), "mitigation");
   assert.equal(await page.inputValue("#title"), "Cache config rollout returned errors", "the post-back kept the form");
   const shots = process.env.HINDSIGHT_SCREENSHOTS || join(repoRoot, "docs", "screenshots");
@@ -141,6 +141,13 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   await page.fill('[name="actions[0].due_on"]', "2024-04-01");
   await page.fill("#note", "first draft");
   await assertAccessible(page, "filled-in form");
+  // Two key moments were written without a date: the form writes out the
+  // date it read and asks once before saving.
+  await button(page, "Save draft").click();
+  await page.locator("[role=alert]", { hasText: "Not saved yet" }).waitFor();
+  assert.equal(await page.inputValue("#detected_at"), "2024-03-05 14:09");
+  assert.match(await page.locator(".moment + .flag, .flag").first().innerText(), /date not written: read as Tue 5 Mar 2024/);
+  await assertAccessible(page, "form with times to confirm");
   await button(page, "Save draft").click();
   await page.waitForURL(/\/incidents\/cache-config-rollout-returned-errors\?saved=1$/);
   assert.match(await page.locator("[role=status]").first().innerText(), /Saved as version 1/);
@@ -190,6 +197,56 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   assert.match(await page.locator(".hunk ins").first().innerText(), /until it was rolled back/);
   await assertAccessible(page, "diff");
   assert.deepEqual(errors.filter((e) => !e.includes("422")), [], "no script error or CSP report");
+  await context.close();
+});
+
+test("a writer pastes a timeline across the change to daylight saving time and reads it in time order", async () => {
+  const { context, page, errors } = await signIn("wren");
+  await page.goto(`${server.address}/incidents/new?template=blank`);
+  await page.fill("#title", "Partial DNS outage across the clock change");
+  await page.fill("#zone", "America/Los_Angeles");
+  await page.fill("#detected_at", "2013-03-08 12:05");
+  await page.fill(
+    "#paste",
+    [
+      "12:30 tweets say names fail to resolve",
+      "20:00 UTC east coast fine, west coast failing",
+      "~13:15 Boundary shows a flood of queries from Google",
+      "23:30 reports keep coming from New Relic users",
+      "Mar 11 1 PM Google and Yahoo ranges whitelisted",
+    ].join("\n"),
+  );
+  await button(page, "Read pasted lines into the timeline").click();
+  await page.locator("[role=alert]", { hasText: "Read 5 pasted lines" }).waitFor();
+  // Every inferred date is written into its row and flagged.
+  assert.equal(await page.inputValue('[name="timeline[1].at"]'), "2013-03-08 20:00 UTC", "the 8th, not the 9th");
+  assert.match(await page.locator("[data-rows=timeline] fieldset .flag").nth(1).innerText(), /earlier than that line/);
+  assert.equal(await page.inputValue('[name="timeline[4].at"]'), "2013-03-11 13:00");
+  assert.match(await page.locator("#timeline-order").innerText(), /not in time order/);
+  await assertAccessible(page, "pasted rows with flags and the order notice");
+  await button(page, "Sort the events by time").click();
+  await page.waitForLoadState();
+  assert.equal(await page.inputValue('[name="timeline[0].text"]'), "east coast fine, west coast failing");
+  assert.equal(await page.locator("#timeline-order").count(), 0);
+  await button(page, "Save draft").click();
+  await page.waitForURL(/partial-dns-outage-across-the-clock-change\?saved=1$/);
+
+  const local = await page.locator("ol.events li.event .local").allInnerTexts();
+  assert.deepEqual(local, ["12:00 PST", "12:30 PST", "about 13:15 PST", "23:30 PST", "13:00 PDT"]);
+  const utc = await page.locator("ol.events li.event .utc").allInnerTexts();
+  assert.deepEqual(utc, ["20:00 UTC", "20:30 UTC", "21:15 UTC", "07:30 UTC, Sat 9 Mar", "20:00 UTC"]);
+  assert.deepEqual(await page.locator("ol.events li.day h3").allInnerTexts(), ["Fri 8 Mar 2013", "Mon 11 Mar 2013"]);
+  assert.match(await page.locator(".zone-note").innerText(), /PST \(UTC−08:00\), then PDT \(UTC−07:00\) from 10 Mar 2013/);
+  await assertAccessible(page, "report across daylight saving time");
+  // On a phone the strip's labels stay readable.
+  await page.setViewportSize({ width: 375, height: 800 });
+  assert.equal(await page.locator("svg.strip-wide").isVisible(), false);
+  const label = page.locator("svg.strip-narrow text.tick").first();
+  const height = (await label.boundingBox()).height;
+  assert.ok(height >= 11, `the strip's labels are ${height}px tall on a phone`);
+  const shots = process.env.HINDSIGHT_SCREENSHOTS || join(repoRoot, "docs", "screenshots");
+  await page.locator("section.timeline").screenshot({ path: join(shots, "timeline-phone.png") });
+  assert.deepEqual(errors.filter((e) => !e.includes("422")), []);
   await context.close();
 });
 

@@ -339,7 +339,7 @@ pub fn full_incident(title: &str) -> Value {
         "resolved_at": {"at": "2013-05-20T12:05:00-07:00", "zone": "PDT"},
         "timeline": [
             {"at": {"at": "2013-05-20T11:40:00-07:00", "zone": "PDT"}, "kind": "trigger", "text": "Primary disk filled."},
-            {"at": {"at": "2013-05-20T11:50:00-07:00", "zone": "PDT"}, "kind": "detection", "text": "Alert fired."},
+            {"at": {"at": "2013-05-20T11:50:00-07:00", "zone": "PDT", "approximate": true}, "kind": "detection", "text": "Alert fired."},
             {"kind": "note", "text": "Someone noticed the backlog (time unknown)."}
         ],
         "factors": [

@@ -14,4 +14,5 @@ mod pages;
 mod search;
 mod seeds;
 mod sign_in;
+mod times;
 mod writing;

@@ -26,6 +26,7 @@ on_both_backends!(
     a_save_with_lines_left_in_the_paste_box_is_refused,
     edits_restores_and_history_are_for_writers_only,
     a_writer_whose_session_ended_keeps_everything_typed,
+    a_pasted_timeline_across_daylight_saving_is_read_flagged_and_sorted,
 );
 
 /// A browser signed in as one user: its session cookie, no redirects
@@ -767,4 +768,67 @@ async fn a_writer_whose_session_ended_keeps_everything_typed(backend: Backend) {
     let saved = again.submit("/incidents/new", &page, "save", &[]).await;
     assert_eq!(saved.status(), 303);
     assert_eq!(incident_json(&app, "written-late").await["body"], narrative);
+}
+
+/// The DNSimple partial outage typed as a writer would, across the change
+/// to daylight saving time: every inferred date is written out and flagged,
+/// a timeline out of order is offered a sort, and a zone that is not one is
+/// refused beside its field.
+async fn a_pasted_timeline_across_daylight_saving_is_read_flagged_and_sorted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new?template=blank").await;
+    assert!(page.contains("<datalist id=\"zone-names\">") && page.contains("<option value=\"America/Los_Angeles\">"));
+    let paste = "12:30 tweets say names fail to resolve\n\
+                 20:00 UTC east coast fine, west coast failing\n\
+                 ~13:15 Boundary shows a flood of queries from Google\n\
+                 Mar 11 1 PM Google and Yahoo ranges whitelisted";
+    let fields = [
+        ("title", "Partial DNS outage"),
+        ("zone", "America/Los_Angeles"),
+        ("detected_at", "2013-03-08 12:05"),
+        ("paste", paste),
+    ];
+    let pasted = writer.submit("/incidents/new", &page, "paste", &fields).await;
+    assert_eq!(pasted.status(), 200);
+    let page = pasted.text().await.unwrap();
+    let value = |page: &str, name: &str| {
+        form_fields(page).into_iter().find(|(k, _)| k == name).map(|(_, v)| v).unwrap_or_default()
+    };
+    assert_eq!(
+        value(&page, "timeline[0].at"),
+        "2013-03-08 12:30",
+        "no zone: the report's; no date: the first key moment's"
+    );
+    assert!(value(&page, "timeline[0].flag").contains("date not written: read as Fri 8 Mar 2013"));
+    assert_eq!(value(&page, "timeline[1].at"), "2013-03-08 20:00 UTC", "not moved to the 9th");
+    assert!(value(&page, "timeline[1].flag").contains("earlier than that line"));
+    assert_eq!(value(&page, "timeline[2].at"), "about 2013-03-08 13:15");
+    assert_eq!(value(&page, "timeline[3].at"), "2013-03-11 13:00", "after the change, still the report's zone");
+    assert!(value(&page, "timeline[3].flag").contains("year not written"));
+    assert!(page.contains("These events are not in time order."), "12:00 PST is written after 12:30 PST");
+
+    let sorted = writer.submit("/incidents/new", &page, "sort:timeline", &[]).await.text().await.unwrap();
+    let texts: Vec<String> = (0..4).map(|i| value(&sorted, &format!("timeline[{i}].text"))).collect();
+    assert_eq!(texts[0], "east coast fine, west coast failing");
+    assert_eq!(texts[1], "tweets say names fail to resolve");
+    assert!(!sorted.contains("These events are not in time order."));
+
+    let refused = writer.submit("/incidents/new", &sorted, "save", &[("zone", "Mars/Olympus")]).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("id=\"zone-error\">`Mars/Olympus` is not a time zone we know"), "{page}");
+
+    let saved = writer.submit("/incidents/new", &page, "save", &[("zone", "America/Los_Angeles")]).await;
+    assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+    let incident = incident_json(&app, "partial-dns-outage").await;
+    let at: Vec<&str> =
+        incident["timeline"].as_array().unwrap().iter().map(|e| e["at"]["at"].as_str().unwrap()).collect();
+    assert_eq!(
+        at,
+        ["2013-03-08T20:00:00Z", "2013-03-08T12:30:00-08:00", "2013-03-08T13:15:00-08:00", "2013-03-11T13:00:00-07:00"]
+    );
+    assert_eq!(incident["timeline"][2]["at"]["approximate"], true);
+    let report = writer.page("/incidents/partial-dns-outage").await;
+    assert!(report.contains("12:00 PST") && report.contains("13:00 PDT") && report.contains("20:00 UTC"));
 }
