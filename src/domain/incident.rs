@@ -255,6 +255,17 @@ impl IncidentFields {
         Durations::derive(self.key_moments())
     }
 
+    /// The four key moments in order, each with its short name and its
+    /// name for people: `("started", "Impact started", time)`.
+    pub fn named_key_moments(&self) -> [(&'static str, &'static str, Option<&ReportedTime>); 4] {
+        [
+            ("started", "Impact started", self.started_at.as_ref()),
+            ("detected", "Detected", self.detected_at.as_ref()),
+            ("mitigated", "Mitigated", self.mitigated_at.as_ref()),
+            ("resolved", "Resolved", self.resolved_at.as_ref()),
+        ]
+    }
+
     /// The home zone's rules.
     pub fn home_zone(&self) -> TimeZone {
         zones::home_zone(&self.zone)

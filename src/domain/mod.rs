@@ -24,3 +24,23 @@ pub use taxonomy::{
     ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Role, Scope, Severity, Status,
 };
 pub use validation::{FieldError, ValidationErrors};
+
+/// A small deterministic source of random numbers for the randomised tests
+/// of the parsers: the same run every time, no dependency.
+#[cfg(test)]
+pub(crate) struct TestRandom(u64);
+
+#[cfg(test)]
+impl TestRandom {
+    pub(crate) fn new(seed: u64) -> TestRandom {
+        TestRandom(seed.max(1))
+    }
+
+    /// A number below `bound` (xorshift64).
+    pub(crate) fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound.max(1) as u64) as usize
+    }
+}

@@ -324,20 +324,11 @@ mod tests {
             "noon",
             "America/Los_Angeles",
         ];
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut random = crate::domain::TestRandom::new(0x2545_f491_4f6c_dd1d);
         for _ in 0..500 {
-            let lines: Vec<String> = (0..1 + next() % 8)
+            let lines: Vec<String> = (0..1 + random.below(8))
                 .map(|_| {
-                    (0..1 + next() % 6)
-                        .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    (0..1 + random.below(6)).map(|_| PIECES[random.below(PIECES.len())]).collect::<Vec<_>>().join(" ")
                 })
                 .collect();
             let rows = parse(&lines.join("\n"), &defaults("America/Los_Angeles", "2013-03-08"), None).unwrap();

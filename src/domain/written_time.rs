@@ -848,22 +848,16 @@ mod tests {
             "approx",
             "12",
         ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut random = crate::domain::TestRandom::new(0x9e37_79b9_7f4a_7c15);
         let home = defaults("America/Los_Angeles", "2013-03-08");
         let mut read = 0;
         for _ in 0..30_000 {
-            let count = 1 + next() % 6;
+            let count = 1 + random.below(6);
             let text: String = (0..count)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .map(|_| PIECES[random.below(PIECES.len())])
                 .collect::<Vec<_>>()
-                .join(if next() % 3 == 0 { "" } else { " " });
-            let precision = Precision::ALL.get((next() % 6) as usize).copied();
+                .join(if random.below(3) == 0 { "" } else { " " });
+            let precision = Precision::ALL.get(random.below(6)).copied();
             if let Ok(written) = parse_written(&text, precision, &home) {
                 let time = written.time;
                 let again = format_written(&time, home.zone.as_deref());

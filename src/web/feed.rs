@@ -73,19 +73,15 @@ fn entry(base: &str, incident: &Incident) -> Entry {
 /// with UTC beside: "Impact started 11 Mar 2013 13:00 PDT (20:00 UTC)".
 fn key_moments_html(fields: &IncidentFields) -> String {
     let home = fields.home_zone();
-    let moments: Vec<String> = [
-        ("Impact started", &fields.started_at),
-        ("Detected", &fields.detected_at),
-        ("Mitigated", &fields.mitigated_at),
-        ("Resolved", &fields.resolved_at),
-    ]
-    .into_iter()
-    .filter_map(|(label, time)| {
-        let time = time.as_ref()?;
-        let utc = format::utc_beside(time, &home).map(|utc| format!(" ({utc})")).unwrap_or_default();
-        Some(format!("{label} {}{utc}", format::reported(time, &home)))
-    })
-    .collect();
+    let moments: Vec<String> = fields
+        .named_key_moments()
+        .into_iter()
+        .filter_map(|(_, label, time)| {
+            let time = time?;
+            let utc = format::utc_beside(time, &home).map(|utc| format!(" ({utc})")).unwrap_or_default();
+            Some(format!("{label} {}{utc}", format::reported(time, &home)))
+        })
+        .collect();
     if moments.is_empty() {
         return String::new();
     }

@@ -347,12 +347,6 @@ async fn show(
     let related_slugs: Vec<String> = fields.related.iter().map(|link| link.slug.clone()).collect();
     let titles = state.store.published_titles(&related_slugs).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    let moments = [
-        ("Impact started", &fields.started_at),
-        ("Detected", &fields.detected_at),
-        ("Mitigated", &fields.mitigated_at),
-        ("Resolved", &fields.resolved_at),
-    ];
     let show_page = ShowPage {
         layout: Layout::new(fields.title.clone(), "incidents"),
         severity: fields.severity.map(Severity::as_str),
@@ -363,14 +357,11 @@ async fn show(
             fact("Time to resolve", &durations.time_to_resolve),
             fact("Total duration", &durations.total),
         ],
-        key_moments: moments
-            .iter()
-            .filter_map(|(label, time)| {
-                time.as_ref().map(|t| MomentView {
-                    label,
-                    when: format::reported(t, &home),
-                    utc: format::utc_beside(t, &home),
-                })
+        key_moments: fields
+            .named_key_moments()
+            .into_iter()
+            .filter_map(|(_, label, time)| {
+                time.map(|t| MomentView { label, when: format::reported(t, &home), utc: format::utc_beside(t, &home) })
             })
             .collect(),
         legend: timeline::legend(),

@@ -991,13 +991,8 @@ mod tests {
         ];
         const OPS: &[&str] =
             &["add:timeline", "remove:timeline:0", "up:factors:1", "down:actions:0", "remove:related:9"];
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
+        let mut random = crate::domain::TestRandom::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |bound: usize| random.below(bound);
         for _ in 0..3_000 {
             let pairs: Vec<(String, String)> = (0..next(12))
                 .map(|_| (NAMES[next(NAMES.len())].to_string(), VALUES[next(VALUES.len())].to_string()))

@@ -58,9 +58,6 @@ pub struct TimelineView {
     pub reordered: bool,
 }
 
-const PHASES: [(&str, &str); 4] =
-    [("started", "Impact started"), ("detected", "Detected"), ("mitigated", "Mitigated"), ("resolved", "Resolved")];
-
 /// What each row is before it is laid out.
 enum Entry<'a> {
     Event { index: usize, kind: EventKind, at: Option<&'a ReportedTime>, text: &'a str },
@@ -234,11 +231,10 @@ fn merge<'a>(fields: &'a IncidentFields, home: &TimeZone) -> (Vec<(Entry<'a>, Op
         fields.timeline.iter().map(|event| event.at.as_ref().and_then(|t| sort_key(t, home))).collect();
     let order = time_order(&keys);
     let reordered = order.iter().enumerate().any(|(place, index)| place != *index);
-    let moments = [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at];
-    let mut phases: Vec<(Entry<'_>, Option<i64>)> = PHASES
-        .iter()
-        .zip(moments)
-        .filter_map(|((name, label), at)| at.as_ref().map(|at| (Entry::Phase { name, label, at }, sort_key(at, home))))
+    let mut phases: Vec<(Entry<'_>, Option<i64>)> = fields
+        .named_key_moments()
+        .into_iter()
+        .filter_map(|(name, label, at)| at.map(|at| (Entry::Phase { name, label, at }, sort_key(at, home))))
         .collect();
     phases.sort_by_key(|(_, key)| key.unwrap_or(i64::MAX));
     let mut phases = phases.into_iter().peekable();
