@@ -127,14 +127,15 @@ impl ReportedTime {
 
         // A date or a month alone: midnight in the zone given, else UTC.
         if let Some((date, implied)) = parse_calendar(raw) {
-            let (offset, label) = match &spec {
+            let midnight = date.to_datetime(jiff::civil::Time::midnight());
+            let (offset, civil, label) = match &spec {
                 Some(spec) => {
-                    let resolved = spec.resolve(date.to_datetime(jiff::civil::Time::midnight()), home);
-                    (resolved.offset, resolved.label)
+                    let resolved = spec.resolve(midnight, home);
+                    (resolved.offset, resolved.civil, resolved.label)
                 }
-                None => (Offset::UTC, zone_text.unwrap_or("UTC").to_string()),
+                None => (Offset::UTC, midnight, zone_text.unwrap_or("UTC").to_string()),
             };
-            let at = offset.to_timestamp(date.to_datetime(jiff::civil::Time::midnight())).map_err(|_| not_a_time())?;
+            let at = offset.to_timestamp(civil).map_err(|_| not_a_time())?;
             return Ok(Self {
                 at,
                 offset,

@@ -240,6 +240,26 @@ mod tests {
         assert!(rows[4].at.as_ref().unwrap().approximate && rows[4].notes[0].contains("Sun 10 Mar 2013"));
         assert_eq!(at[5], "2013-03-11T13:00:00-07:00", "after the change to daylight saving time");
         assert_eq!(rows[5].text, "Google and Yahoo ranges whitelisted");
+        // A zone word then a date, in a pasted line.
+        let later = parse(
+            "a few minutes after noon Pacific - tweets\n1PM Pacific on March 11th - whitelisted\nnoon Pacific on Friday March 8 - again",
+            &defaults("America/Los_Angeles", "2013-03-08"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            times(&later),
+            ["2013-03-08T12:00:00-08:00", "2013-03-11T13:00:00-07:00", "2013-03-08T12:00:00-08:00"]
+        );
+        assert_eq!(later[1].text, "whitelisted");
+        assert!(later[0].at.as_ref().unwrap().approximate);
+        assert!(later[1].notes[0].contains("year not written"), "{:?}", later[1].notes);
+        // A word that names a region's clocks is text when it reads as text.
+        let text = parse("10:00 central database failed over", &defaults("UTC", "2020-01-01"), None).unwrap();
+        assert_eq!(
+            (times(&text)[0].as_str(), text[0].text.as_str()),
+            ("2020-01-01T10:00:00Z", "central database failed over")
+        );
         assert!(rows[5].notes[0].contains("Mon 11 Mar 2013"), "{:?}", rows[5].notes);
     }
 

@@ -94,6 +94,19 @@ pub(super) struct Reading {
 
 const APPROXIMATE_WORDS: &[&str] =
     &["about", "around", "approx", "approx.", "approximately", "roughly", "circa", "ca.", "c.", "~", "maybe"];
+/// Phrases before a time that make it approximate: "a few minutes past
+/// noon", "shortly after 9".
+const APPROXIMATE_PHRASES: &[&[&str]] = &[
+    &["a", "few", "minutes", "after"],
+    &["a", "few", "minutes", "past"],
+    &["a", "few", "minutes", "before"],
+    &["shortly", "after"],
+    &["shortly", "before"],
+    &["just", "after"],
+    &["just", "before"],
+    &["soon", "after"],
+    &["some", "time", "around"],
+];
 const APPROXIMATE_SUFFIXES: &[&[&str]] = &[
     &["approx"],
     &["approx."],
@@ -155,7 +168,8 @@ const REGION_WORDS: &[&str] = &["pacific", "mountain", "central", "eastern", "pt
 fn closes_zone(words: &[String], at: usize) -> bool {
     let word = &words[at];
     word.ends_with([',', ':', ')', ';'])
-        || words.get(at + 1).is_none_or(|next| matches!(next.as_str(), "-" | "–" | "—" | ":" | "|"))
+        || words.get(at + 1).is_none_or(|next| matches!(next.as_str(), "-" | "–" | "—" | ":" | "|" | "on"))
+        || matches!(read_date(words, at + 1), Ok(Some(_)))
 }
 
 fn month_of(word: &str) -> Option<i8> {
@@ -353,9 +367,15 @@ pub(super) fn words_of(text: &str) -> Vec<String> {
 pub(super) fn read(words: &[String], whole: bool) -> Result<Reading, String> {
     let mut at = 0;
     let mut approximate = false;
-    while words.get(at).is_some_and(|w| APPROXIMATE_WORDS.contains(&bare(w).as_str())) {
+    loop {
+        if words.get(at).is_some_and(|w| APPROXIMATE_WORDS.contains(&bare(w).as_str())) {
+            at += 1;
+        } else if let Some(phrase) = APPROXIMATE_PHRASES.iter().find(|phrase| matches_phrase(words, at, phrase)) {
+            at += phrase.len();
+        } else {
+            break;
+        }
         approximate = true;
-        at += 1;
     }
     let mut date = DateWritten::Nothing;
     let mut clock = None;
@@ -569,7 +589,7 @@ pub(super) fn complete(
     let civil = DateTime::from_parts(date, clock.unwrap_or(Time::midnight()));
     let resolved = spec.resolve(civil, defaults.home().as_ref());
     notes.extend(resolved.note);
-    let at = resolved.offset.to_timestamp(civil).map_err(|_| "that time is out of range".to_string())?;
+    let at = resolved.offset.to_timestamp(resolved.civil).map_err(|_| "that time is out of range".to_string())?;
     Ok(Written {
         time: ReportedTime {
             at,
@@ -689,6 +709,11 @@ mod tests {
             assert_eq!(time.local().strftime("%H:%M").to_string(), "13:15", "{text}");
         }
         assert!(!read("13:15", &home).time.approximate);
+        for text in ["a few minutes past noon Pacific", "shortly after noon", "a few minutes after 12 PM"] {
+            let time = read(text, &home).time;
+            assert!(time.approximate, "{text}");
+            assert_eq!(time.at_rfc3339(), "2013-03-08T12:00:00-08:00", "{text}");
+        }
         assert!(parse_written("13 PM", None, &home).unwrap_err().contains("12-hour"));
     }
 
@@ -725,6 +750,14 @@ mod tests {
         assert!(summer_pst.notes[0].contains("read as PDT"));
         assert!(read("2013-03-08 12:30", &home).notes.is_empty());
         assert!(read("2013-03-08 12:30 America/Los_Angeles", &home).notes.is_empty());
+    }
+
+    #[test]
+    fn a_time_skipped_by_daylight_saving_reads_as_the_clocks_showed_it() {
+        let skipped = read("2013-03-10 02:30", &pacific());
+        assert_eq!(skipped.time.at_rfc3339(), "2013-03-10T03:30:00-07:00");
+        assert!(skipped.notes[0].contains("did not happen"), "{:?}", skipped.notes);
+        assert_eq!(format_written(&skipped.time, Some("America/Los_Angeles")), "2013-03-10 03:30");
     }
 
     #[test]

@@ -141,6 +141,9 @@ pub enum ZoneSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
     pub offset: Offset,
+    /// The wall-clock time as read: the one written, or for a time that
+    /// daylight saving skipped, the time the clocks showed instead.
+    pub civil: DateTime,
     pub label: String,
     pub note: Option<String>,
 }
@@ -256,10 +259,13 @@ pub fn offset_for_reading(offset: Offset) -> String {
 
 /// The offset `zone` gives a civil time, with a note when that time did not
 /// exist (clocks went forward) or happened twice (clocks went back).
-fn zone_offset(zone: &TimeZone, name: &str, civil: DateTime) -> (Offset, Option<String>) {
+fn zone_offset(zone: &TimeZone, name: &str, civil: DateTime) -> (Offset, DateTime, Option<String>) {
     match zone.to_ambiguous_timestamp(civil).offset() {
-        AmbiguousOffset::Unambiguous { offset } => (offset, None),
+        AmbiguousOffset::Unambiguous { offset } => (offset, civil, None),
         AmbiguousOffset::Gap { before, after } => {
+            // 02:30 on the morning clocks jumped from 02:00 to 03:00 is read
+            // as the instant it would have been, which the clocks showed as
+            // 03:30.
             let moved = before.to_timestamp(civil).map(|at| after.to_datetime(at)).ok();
             let note = format!(
                 "{} did not happen in {name} on {}: clocks went forward from {} to {}; read as {}",
@@ -269,7 +275,10 @@ fn zone_offset(zone: &TimeZone, name: &str, civil: DateTime) -> (Offset, Option<
                 offset_for_reading(after),
                 moved.map(|m| m.strftime("%H:%M").to_string()).unwrap_or_default(),
             );
-            (before, Some(note))
+            match moved {
+                Some(moved) => (after, moved, Some(note)),
+                None => (before, civil, Some(note)),
+            }
         }
         AmbiguousOffset::Fold { before, after } => {
             let note = format!(
@@ -280,7 +289,7 @@ fn zone_offset(zone: &TimeZone, name: &str, civil: DateTime) -> (Offset, Option<
                 offset_for_reading(before),
                 offset_text(after),
             );
-            (before, Some(note))
+            (before, civil, Some(note))
         }
     }
 }
@@ -300,11 +309,12 @@ impl ZoneSpec {
     pub fn resolve(&self, civil: DateTime, home: Option<&TimeZone>) -> Resolved {
         match self {
             ZoneSpec::Named { zone, name } => {
-                let (offset, note) = zone_offset(zone, name, civil);
-                Resolved { offset, label: name.clone(), note }
+                let (offset, civil, note) = zone_offset(zone, name, civil);
+                Resolved { offset, civil, label: name.clone(), note }
             }
             ZoneSpec::Fixed { offset, name } => Resolved {
                 offset: *offset,
+                civil,
                 label: name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| offset_label(*offset)),
                 note: None,
             },
@@ -317,20 +327,21 @@ fn resolve_abbreviation(abbreviation: &Abbreviation, civil: DateTime, home: Opti
     let fixed = Offset::from_seconds(abbreviation.offset_minutes * 60).unwrap_or(Offset::UTC);
     let label = if abbreviation.name == "Z" { "UTC" } else { abbreviation.name };
     if let Some(home) = home {
-        let (offset, _) = zone_offset(home, "", civil);
+        let (offset, _, _) = zone_offset(home, "", civil);
         if abbreviation_in_force(home, offset, civil).as_deref() == Some(label) {
-            return Resolved { offset, label: label.to_string(), note: None };
+            return Resolved { offset, civil, label: label.to_string(), note: None };
         }
     }
     let Some((zone, zone_name)) = abbreviation.zone.and_then(named_zone) else {
-        return Resolved { offset: fixed, label: label.to_string(), note: None };
+        return Resolved { offset: fixed, civil, label: label.to_string(), note: None };
     };
-    let (offset, _) = zone_offset(&zone, &zone_name, civil);
+    let (offset, _, _) = zone_offset(&zone, &zone_name, civil);
     let in_force = abbreviation_in_force(&zone, offset, civil).unwrap_or_default();
     let same_clocks = ABBREVIATIONS.iter().any(|other| other.name == in_force && other.zone == abbreviation.zone);
     if in_force != label && same_clocks {
         return Resolved {
             offset,
+            civil,
             label: in_force.clone(),
             note: Some(format!(
                 "{label} was written for {}, when {} was on {in_force} ({}): read as {in_force}; \
@@ -349,7 +360,7 @@ fn resolve_abbreviation(abbreviation: &Abbreviation, civil: DateTime, home: Opti
             offset_for_reading(fixed),
         )
     });
-    Resolved { offset: fixed, label: label.to_string(), note }
+    Resolved { offset: fixed, civil, label: label.to_string(), note }
 }
 
 /// A report's home zone from what a writer typed in its zone field: an IANA
@@ -497,7 +508,8 @@ mod tests {
     #[test]
     fn times_in_a_daylight_saving_gap_or_fold_are_flagged() {
         let gap = spec("America/Los_Angeles").resolve(at(2013, 3, 10, 2, 30), None);
-        assert_eq!(gap.offset.seconds(), -8 * 3600);
+        assert_eq!(gap.offset.seconds(), -7 * 3600, "read as the clocks showed it: 03:30 PDT");
+        assert_eq!(gap.civil, at(2013, 3, 10, 3, 30));
         assert!(gap.note.unwrap().contains("did not happen"));
         let fold = spec("America/Los_Angeles").resolve(at(2013, 11, 3, 1, 30), None);
         assert_eq!(fold.offset.seconds(), -7 * 3600, "the first 01:30 is PDT");

@@ -34,8 +34,12 @@ pub struct EventRow {
     pub at: TimeField,
     pub kind: String,
     pub text: String,
-    /// Why a pasted line could not be read, until the writer saves.
+    /// Why a pasted line could not be read, or what was assumed about its
+    /// time, until the writer saves or changes the time.
     pub flag: String,
+    /// The time as it read when it was flagged: a flag about a time the
+    /// writer has since changed no longer holds.
+    pub flagged_at: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -310,6 +314,7 @@ impl ReportForm {
                     kind: event.kind.as_str().to_string(),
                     text: event.text.clone(),
                     flag: String::new(),
+                    flagged_at: String::new(),
                 })
                 .collect(),
             factors: fields
@@ -366,6 +371,7 @@ impl ReportForm {
                             "kind" => row.kind = value,
                             "text" => row.text = value,
                             "flag" => row.flag = value,
+                            "flagged_at" => row.flagged_at = value,
                             _ => {}
                         }
                     }
@@ -436,6 +442,9 @@ impl ReportForm {
             *slot = value;
         }
         form.timeline = timeline.into_values().collect();
+        for row in form.timeline.iter_mut().filter(|row| row.flagged_at.trim() != row.at.text.trim()) {
+            row.flag.clear();
+        }
         form.factors = factors.into_values().collect();
         form.actions = actions.into_values().collect();
         form.related = related.into_values().collect();
@@ -493,7 +502,7 @@ impl ReportForm {
     pub fn timeline_time_order(&self) -> Vec<usize> {
         let defaults = self.time_defaults();
         let home = zones::home_zone(&self.home_zone());
-        let keys: Vec<Option<i64>> = self
+        let keys: Vec<Option<super::timeline::SortKey>> = self
             .timeline
             .iter()
             .map(|row| {
@@ -558,8 +567,10 @@ impl ReportForm {
                 (None, false) => format!("Line {}: {}.", row.line, row.notes.join("; ")),
                 (None, true) => String::new(),
             };
+            let at = TimeField::from_time(row.at.as_ref(), &home);
             self.timeline.push(EventRow {
-                at: TimeField::from_time(row.at.as_ref(), &home),
+                flagged_at: at.text.clone(),
+                at,
                 kind: row.kind.as_str().to_string(),
                 text: row.text,
                 flag,
@@ -600,6 +611,7 @@ impl ReportForm {
         for row in &mut self.timeline {
             if let Some(note) = settle(&mut row.at) {
                 row.flag = note;
+                row.flagged_at = row.at.text.clone();
             }
         }
         for (index, row) in self.actions.iter_mut().enumerate() {
@@ -858,6 +870,20 @@ mod tests {
         assert_eq!(texts, ["first", "second"]);
         assert!(form.factors[0].primary);
         assert_eq!(form.timeline[0].at.text, "22:50 UTC");
+    }
+
+    #[test]
+    fn a_flag_about_a_time_is_dropped_once_the_writer_changes_that_time() {
+        let form = ReportForm::from_pairs(&pairs(&[
+            ("timeline[0].at", "2013-03-08 20:00 UTC"),
+            ("timeline[0].flag", "Line 2: date not written"),
+            ("timeline[0].flagged_at", "2013-03-08 20:00 UTC"),
+            ("timeline[1].at", "2013-03-09 20:00 UTC"),
+            ("timeline[1].flag", "Line 3: date not written"),
+            ("timeline[1].flagged_at", "2013-03-08 21:00 UTC"),
+        ]));
+        assert_eq!(form.timeline[0].flag, "Line 2: date not written", "the time it speaks of is still there");
+        assert_eq!(form.timeline[1].flag, "", "the writer changed the time");
     }
 
     #[test]

@@ -73,36 +73,71 @@ impl Entry<'_> {
     }
 }
 
-/// Where a time sorts: its instant, or for a date or a month the start of
-/// that day in the home zone, so that a date written alone sorts with the
-/// times of its day. `None` for a time that is not known.
-pub fn sort_key(time: &ReportedTime, home: &TimeZone) -> Option<i64> {
-    match time.precision {
-        Precision::Minute | Precision::Hour => Some(time.unix_seconds()),
-        Precision::Day | Precision::Month => {
-            let start = time.local().date().to_datetime(jiff::civil::Time::midnight());
-            Some(home.to_ambiguous_timestamp(start).compatible().ok()?.as_second())
-        }
-        Precision::Unknown => None,
+/// Where a time sorts: the start of its day in the home zone, and within
+/// the day its instant when it has a clock. A date written alone belongs to
+/// its day but not to a moment in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SortKey {
+    pub day: i64,
+    pub at: Option<i64>,
+}
+
+impl SortKey {
+    /// A key moment with this key comes before an event with `event`.
+    fn precedes(self, event: SortKey) -> bool {
+        self.day < event.day
+            || (self.day == event.day
+                && match (self.at, event.at) {
+                    (Some(moment), Some(event)) => moment <= event,
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                })
+    }
+
+    /// Where the strip draws it.
+    fn instant(self) -> i64 {
+        self.at.unwrap_or(self.day)
     }
 }
 
-/// The order to show events in: timed events by time (ties in the order
-/// written), each taking the next place held by a timed event, so events
-/// without a time keep the places the writer gave them.
-pub fn time_order<T>(times: &[Option<T>]) -> Vec<usize>
-where
-    T: Ord + Copy,
-{
-    let mut timed: Vec<(T, usize)> =
-        times.iter().enumerate().filter_map(|(index, time)| time.map(|t| (t, index))).collect();
-    timed.sort();
-    let mut sorted = timed.into_iter().map(|(_, index)| index);
-    times
-        .iter()
-        .enumerate()
-        .map(|(index, time)| if time.is_some() { sorted.next().unwrap_or(index) } else { index })
-        .collect()
+/// `None` for a time that is not known.
+pub fn sort_key(time: &ReportedTime, home: &TimeZone) -> Option<SortKey> {
+    let (date, at) = match time.precision {
+        Precision::Minute | Precision::Hour => (time.in_zone(home).date(), Some(time.unix_seconds())),
+        Precision::Day => (time.local().date(), None),
+        Precision::Month => (time.local().date().first_of_month(), None),
+        Precision::Unknown => return None,
+    };
+    let start = date.to_datetime(jiff::civil::Time::midnight());
+    let day = home.to_ambiguous_timestamp(start).compatible().ok()?.as_second();
+    Some(SortKey { day, at })
+}
+
+/// The order to show events in. Dated events go day by day, each taking
+/// the next place held by a dated event; within a day, events with a clock
+/// go by time (ties in the order written) and those with a date alone keep
+/// their places among them. Events without a time keep the places the
+/// writer gave them.
+pub fn time_order(keys: &[Option<SortKey>]) -> Vec<usize> {
+    let dated: Vec<usize> = (0..keys.len()).filter(|&index| keys[index].is_some()).collect();
+    let day = |index: usize| keys[index].map_or(0, |key| key.day);
+    let mut by_day = dated.clone();
+    by_day.sort_by_key(|&index| day(index));
+    for run in by_day.chunk_by_mut(|a, b| day(*a) == day(*b)) {
+        let slots: Vec<usize> =
+            (0..run.len()).filter(|&slot| keys[run[slot]].is_some_and(|k| k.at.is_some())).collect();
+        let mut timed: Vec<(Option<i64>, usize)> =
+            slots.iter().map(|&slot| (keys[run[slot]].and_then(|k| k.at), run[slot])).collect();
+        timed.sort();
+        for (slot, (_, index)) in slots.into_iter().zip(timed) {
+            run[slot] = index;
+        }
+    }
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    for (slot, index) in dated.into_iter().zip(by_day) {
+        order[slot] = index;
+    }
+    order
 }
 
 pub fn build(fields: &IncidentFields) -> TimelineView {
@@ -180,8 +215,16 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
             },
         });
     }
-    let placed: Vec<(&Entry<'_>, &ReportedTime, i64)> =
-        entries.iter().filter_map(|(entry, key)| Some((entry, entry.time()?, (*key)?))).collect();
+    // The strip draws times with a clock, and a date alone only on a day
+    // that has none: where in its day it fell is not known.
+    let clocked_days: Vec<i64> =
+        entries.iter().filter_map(|(_, key)| key.filter(|k| k.at.is_some()).map(|k| k.day)).collect();
+    let placed: Vec<(&Entry<'_>, &ReportedTime, i64)> = entries
+        .iter()
+        .filter_map(|(entry, key)| Some((entry, entry.time()?, (*key)?)))
+        .filter(|(_, _, key)| key.at.is_some() || !clocked_days.contains(&key.day))
+        .map(|(entry, time, key)| (entry, time, key.instant()))
+        .collect();
     TimelineView {
         zone: fields.zone.clone(),
         zone_note: zone_note(&fields.zone, &home, placed.iter().map(|(_, t, _)| *t)),
@@ -226,24 +269,24 @@ fn zone_note<'a>(zone: &str, home: &TimeZone, times: impl Iterator<Item = &'a Re
 /// Events in time order, with each key moment placed before the first
 /// timed event at or after it; each entry with its sort key. Also whether
 /// the writer's order differs from time order.
-fn merge<'a>(fields: &'a IncidentFields, home: &TimeZone) -> (Vec<(Entry<'a>, Option<i64>)>, bool) {
-    let keys: Vec<Option<i64>> =
+fn merge<'a>(fields: &'a IncidentFields, home: &TimeZone) -> (Vec<(Entry<'a>, Option<SortKey>)>, bool) {
+    let keys: Vec<Option<SortKey>> =
         fields.timeline.iter().map(|event| event.at.as_ref().and_then(|t| sort_key(t, home))).collect();
     let order = time_order(&keys);
     let reordered = order.iter().enumerate().any(|(place, index)| place != *index);
-    let mut phases: Vec<(Entry<'_>, Option<i64>)> = fields
+    let mut phases: Vec<(Entry<'_>, Option<SortKey>)> = fields
         .named_key_moments()
         .into_iter()
         .filter_map(|(name, label, at)| at.map(|at| (Entry::Phase { name, label, at }, sort_key(at, home))))
         .collect();
-    phases.sort_by_key(|(_, key)| key.unwrap_or(i64::MAX));
+    phases.sort_by_key(|(_, key)| key.map_or((1, None), |key| (0, Some(key))));
     let mut phases = phases.into_iter().peekable();
     let mut entries = Vec::new();
     for index in order {
         let event = &fields.timeline[index];
         let key = keys[index];
         if let Some(key) = key {
-            while let Some(phase) = phases.next_if(|(_, phase_key)| phase_key.is_some_and(|k| k <= key)) {
+            while let Some(phase) = phases.next_if(|(_, phase_key)| phase_key.is_some_and(|k| k.precedes(key))) {
                 entries.push(phase);
             }
         }
@@ -609,13 +652,13 @@ fn strip(placed: &[(&Entry<'_>, &ReportedTime, i64)], home: &TimeZone, width: f6
     Some(svg)
 }
 
-/// The strip's end labels on a phone: "8 Mar 12:00".
+/// The strip's end labels on a phone: "8 Mar 12:00 PST".
 fn short_label(time: &ReportedTime, home: &TimeZone) -> String {
     match time.precision {
         Precision::Day | Precision::Month => time.local().date().strftime("%-d %b").to_string(),
         _ => {
             let local = time.in_zone(home);
-            format!("{} {}", local.date().strftime("%-d %b"), format::clock(local))
+            format!("{} {} {}", local.date().strftime("%-d %b"), format::clock(local), abbreviation_at(home, time.at))
         }
     }
 }
@@ -721,7 +764,13 @@ mod tests {
         assert!(view.reordered);
         let days: Vec<&str> = view.rows.iter().filter_map(|row| row.day_heading.as_deref()).collect();
         assert_eq!(days, ["Fri 8 Mar 2013", "Sat 9 Mar 2013", "Mon 11 Mar 2013"], "one heading per day");
-        assert_eq!(time_order(&[Some(3), None, Some(1), Some(1), None, Some(2)]), [2, 1, 3, 5, 4, 0]);
+        let at = |day: i64, at: Option<i64>| Some(SortKey { day, at });
+        let keys = [at(0, Some(3)), None, at(0, Some(1)), at(0, Some(1)), None, at(0, Some(2))];
+        assert_eq!(time_order(&keys), [2, 1, 3, 5, 4, 0]);
+        // Within a day, a date written alone keeps its place among the
+        // events with a clock; the days themselves go in order.
+        let keys = [at(1, Some(10)), at(0, None), at(1, None), at(1, Some(5)), at(0, Some(7))];
+        assert_eq!(time_order(&keys), [1, 4, 3, 2, 0]);
     }
 
     #[test]
@@ -839,7 +888,7 @@ mod tests {
         assert!(!svg.contains("<script"), "{svg}");
         let narrow = view.strip_narrow_svg.unwrap();
         assert!(narrow.contains(r#"viewBox="0 0 420 92""#) && narrow.contains(r#"id="strip-narrow-title""#));
-        assert!(narrow.contains(">20 May 23:30<"), "short labels on a phone: {narrow}");
+        assert!(narrow.contains(">20 May 23:30 PDT<"), "short labels on a phone: {narrow}");
     }
 
     #[test]
