@@ -7,5 +7,12 @@ ALTER TABLE incidents ADD COLUMN detected_approximate INTEGER NOT NULL DEFAULT 0
 ALTER TABLE incidents ADD COLUMN mitigated_approximate INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN resolved_approximate INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE timeline_events ADD COLUMN occurred_approximate INTEGER NOT NULL DEFAULT 0;
+-- When an action item was done is a reported time like the others: its
+-- offset, zone, precision and whether it was approximate. NULL zone: stored
+-- before, as a UTC instant.
+ALTER TABLE action_items ADD COLUMN completed_offset INTEGER;
+ALTER TABLE action_items ADD COLUMN completed_zone TEXT;
+ALTER TABLE action_items ADD COLUMN completed_precision TEXT;
+ALTER TABLE action_items ADD COLUMN completed_approximate INTEGER NOT NULL DEFAULT 0;
 -- The recently completed action items, newest first, for /actions.
 CREATE INDEX action_items_by_completion ON action_items (completed_at) WHERE completed_at IS NOT NULL;

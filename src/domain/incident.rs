@@ -4,7 +4,6 @@
 //! importer all go through `IncidentInput::validate`.
 
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -138,7 +137,16 @@ pub struct ActionInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracker_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<String>,
+    pub completed_at: Option<CompletionInput>,
+}
+
+/// When an action was done, as a client sends it: written like any other
+/// time (`2013-03-11 13:00 PDT`, RFC 3339) or as a reported time object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CompletionInput {
+    Written(String),
+    Reported(ReportedTimeInput),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -203,10 +211,6 @@ pub struct Factor {
     pub primary: bool,
 }
 
-fn serialize_timestamp<S: serde::Serializer>(at: &Option<Timestamp>, serializer: S) -> Result<S::Ok, S::Error> {
-    at.map(|at| at.to_string()).serialize(serializer)
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionItem {
     pub text: String,
@@ -216,8 +220,7 @@ pub struct ActionItem {
     #[serde(serialize_with = "serialize_date")]
     pub due_on: Option<Date>,
     pub tracker_url: Option<String>,
-    #[serde(serialize_with = "serialize_timestamp")]
-    pub completed_at: Option<Timestamp>,
+    pub completed_at: Option<ReportedTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -343,7 +346,7 @@ impl IncidentFields {
                     priority: action.priority.map(|p| p.as_str().into()),
                     due_on: action.due_on.map(format_date),
                     tracker_url: action.tracker_url.clone(),
-                    completed_at: action.completed_at.map(|at| at.to_string()),
+                    completed_at: action.completed_at.as_ref().map(|at| CompletionInput::Reported(at.to_input())),
                 })
                 .collect(),
             related: self
@@ -406,7 +409,7 @@ impl IncidentInput {
 
         let timeline = self.validate_timeline(&mut errors, &home);
         let factors = self.validate_factors(&mut errors);
-        let actions = self.validate_actions(&mut errors, &zone);
+        let actions = self.validate_actions(&mut errors, &zone, &home);
         let related = self.validate_related(&mut errors, slug.as_deref());
 
         match slug {
@@ -497,7 +500,7 @@ impl IncidentInput {
         factors
     }
 
-    fn validate_actions(&self, errors: &mut ValidationErrors, zone: &str) -> Vec<ActionItem> {
+    fn validate_actions(&self, errors: &mut ValidationErrors, zone: &str, home: &TimeZone) -> Vec<ActionItem> {
         if self.actions.len() > MAX_ACTIONS {
             errors.add("actions", format!("at most {MAX_ACTIONS} action items"));
             return Vec::new();
@@ -523,12 +526,18 @@ impl IncidentInput {
                 }),
             };
             let tracker_url = optional_url(errors, &field("tracker_url"), action.tracker_url.as_deref());
-            let completed_at = match action.completed_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let completed_at = match &action.completed_at {
                 None => None,
-                Some(text) => completion_time(text, zone).map(Some).unwrap_or_else(|message| {
-                    errors.add(field("completed_at"), message);
-                    None
-                }),
+                Some(CompletionInput::Written(text)) if text.trim().is_empty() => None,
+                Some(CompletionInput::Written(text)) => {
+                    completion_time(text, zone).map(Some).unwrap_or_else(|message| {
+                        errors.add(field("completed_at"), message);
+                        None
+                    })
+                }
+                Some(CompletionInput::Reported(time)) => {
+                    reported_time(errors, &field("completed_at"), Some(time), home)
+                }
             };
             actions.push(ActionItem { text, owner, status, priority, due_on, tracker_url, completed_at });
         }
@@ -692,12 +701,12 @@ fn reported_time(
 /// When an action was done: RFC 3339, or written as other times are
 /// (`2013-03-11 13:00 PDT`, in the home zone without one). A time that
 /// would need a guess is refused: the form settles guesses before it saves.
-fn completion_time(text: &str, zone: &str) -> Result<Timestamp, String> {
+fn completion_time(text: &str, zone: &str) -> Result<ReportedTime, String> {
     let defaults = TimeDefaults { zone: Some(zone.to_string()), ..TimeDefaults::default() };
     let written = parse_written(text, None, &defaults)?;
     match written.notes.first() {
         Some(note) => Err(format!("{note}: write the time with its date and zone")),
-        None => Ok(written.time.at),
+        None => Ok(written.time),
     }
 }
 

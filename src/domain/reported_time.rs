@@ -124,16 +124,40 @@ impl ReportedTime {
             })?),
         };
         let not_a_time = || format!("`{}` is not {EXAMPLE}", truncate_for_message(raw));
+        let unknown_zone = |zone: &str| {
+            format!(
+                "`{}` is not a zone we know: send an IANA name such as America/Los_Angeles, an abbreviation such \
+                 as PDT, or the offset in `at`",
+                truncate_for_message(zone)
+            )
+        };
+        // Without an offset, the zone decides the instant, so it must be one
+        // we know; the report's home zone serves when none is sent.
+        let reading_zone = |written_offset: bool| -> Result<Option<ZoneSpec>, String> {
+            match (&spec, zone_text) {
+                (Some(spec), _) => Ok(Some(spec.clone())),
+                (None, Some(zone)) if !written_offset => Err(unknown_zone(zone)),
+                (None, _) => Ok(home.map(|home| ZoneSpec::Named {
+                    zone: home.clone(),
+                    name: home.iana_name().unwrap_or("UTC").to_string(),
+                })),
+            }
+        };
+        let resolve = |spec: &ZoneSpec, civil: DateTime| -> Result<(Offset, DateTime, String), String> {
+            let resolved = spec.resolve(civil, home);
+            match resolved.note {
+                Some(note) => Err(format!("{note}; send `at` with its offset to say which")),
+                None => Ok((resolved.offset, resolved.civil, resolved.label)),
+            }
+        };
 
-        // A date or a month alone: midnight in the zone given, else UTC.
+        // A date or a month alone: midnight in the zone given, else in the
+        // report's zone, else UTC.
         if let Some((date, implied)) = parse_calendar(raw) {
             let midnight = date.to_datetime(jiff::civil::Time::midnight());
-            let (offset, civil, label) = match &spec {
-                Some(spec) => {
-                    let resolved = spec.resolve(midnight, home);
-                    (resolved.offset, resolved.civil, resolved.label)
-                }
-                None => (Offset::UTC, midnight, zone_text.unwrap_or("UTC").to_string()),
+            let (offset, civil, label) = match reading_zone(false)? {
+                Some(spec) => resolve(&spec, midnight)?,
+                None => (Offset::UTC, midnight, "UTC".to_string()),
             };
             let at = offset.to_timestamp(civil).map_err(|_| not_a_time())?;
             return Ok(Self {
@@ -154,32 +178,14 @@ impl ReportedTime {
             Some(_) | None => None,
         };
         let (offset, zone) = match (written_offset, &spec) {
+            // A label that is not a zone we know ("Pacific time, roughly") is
+            // kept beside an offset, which alone decides the instant.
             (Some(offset), None) => (offset, zone_text.map_or_else(|| offset_label(offset), str::to_string)),
-            (Some(offset), Some(spec)) => {
-                check_zone_agrees(spec, offset, civil, home)?;
-                let label = match spec {
-                    ZoneSpec::Named { name, .. } => name.clone(),
-                    ZoneSpec::Abbreviation(abbreviation) if abbreviation.name == "Z" => "UTC".to_string(),
-                    ZoneSpec::Abbreviation(abbreviation) => abbreviation.name.to_string(),
-                    ZoneSpec::Fixed { offset, name } => name.clone().unwrap_or_else(|| offset_label(*offset)),
-                };
-                (offset, label)
-            }
-            (None, Some(spec)) => {
-                let resolved = spec.resolve(civil, home);
-                if let Some(note) = resolved.note {
-                    return Err(format!("{note}; send `at` with its offset to say which"));
-                }
-                (resolved.offset, resolved.label)
-            }
-            (None, None) => match home {
-                Some(home) => {
-                    let name = home.iana_name().unwrap_or("UTC").to_string();
-                    let resolved = ZoneSpec::Named { zone: home.clone(), name }.resolve(civil, None);
-                    if let Some(note) = resolved.note {
-                        return Err(format!("{note}; send `at` with its offset to say which"));
-                    }
-                    (resolved.offset, resolved.label)
+            (Some(offset), Some(spec)) => (offset, label_agreeing(spec, offset, civil, home)?),
+            (None, _) => match reading_zone(false)? {
+                Some(spec) => {
+                    let (offset, _, label) = resolve(&spec, civil)?;
+                    (offset, label)
                 }
                 None => return Err(format!("`{}` has no offset: {EXAMPLE}", truncate_for_message(raw))),
             },
@@ -241,41 +247,53 @@ impl ReportedTime {
 }
 
 /// A zone sent beside an offset must agree with it: an IANA zone's rules or
-/// an abbreviation's meaning on that date. Labels that are not zones we
-/// know ("Pacific time (approx.)") are kept as written.
-fn check_zone_agrees(spec: &ZoneSpec, offset: Offset, civil: DateTime, home: Option<&TimeZone>) -> Result<(), String> {
-    let expected = match spec {
+/// an abbreviation's meaning on that date. Returns the label to keep: for
+/// an abbreviation out of season (PST with -07:00 in July), the one the
+/// offset stood for (PDT).
+pub(crate) fn label_agreeing(
+    spec: &ZoneSpec,
+    offset: Offset,
+    civil: DateTime,
+    home: Option<&TimeZone>,
+) -> Result<String, String> {
+    let disagree = |expected: Offset| {
+        format!(
+            "the zone says {} but the offset is {}: send one that agrees with the other",
+            offset_text(expected),
+            offset_text(offset)
+        )
+    };
+    match spec {
         ZoneSpec::Named { zone, name } => {
             let at = offset.to_timestamp(civil).map_err(|e| e.to_string())?;
             let expected = zone.to_offset(at);
             if expected == offset {
-                return Ok(());
+                return Ok(name.clone());
             }
-            return Err(format!(
+            Err(format!(
                 "the offset {} is not {name}'s on {} ({}, {}): send the offset in force, or the zone it belongs to",
                 offset_text(offset),
                 civil.strftime("%-d %b %Y"),
                 zones::abbreviation_at(zone, at),
                 offset_text(expected)
-            ));
+            ))
         }
-        ZoneSpec::Fixed { offset: fixed, .. } => *fixed,
+        ZoneSpec::Fixed { offset: fixed, name } if *fixed == offset => {
+            Ok(name.clone().unwrap_or_else(|| offset_label(offset)))
+        }
+        ZoneSpec::Fixed { offset: fixed, .. } => Err(disagree(*fixed)),
         ZoneSpec::Abbreviation(abbreviation) => {
             let literal = Offset::from_seconds(abbreviation.offset_minutes * 60).unwrap_or(Offset::UTC);
-            if literal == offset || spec.resolve(civil, home).offset == offset {
-                return Ok(());
+            let label = if abbreviation.name == "Z" { "UTC" } else { abbreviation.name };
+            if literal == offset {
+                return Ok(label.to_string());
             }
-            literal
+            let resolved = spec.resolve(civil, home);
+            if resolved.offset == offset {
+                return Ok(resolved.label);
+            }
+            Err(disagree(literal))
         }
-    };
-    if expected == offset {
-        Ok(())
-    } else {
-        Err(format!(
-            "the zone says {} but the offset is {}: send one that agrees with the other",
-            offset_text(expected),
-            offset_text(offset)
-        ))
     }
 }
 
@@ -378,6 +396,10 @@ mod tests {
         assert!(parse("2013-03-11T13:00:00-08:00", Some("PST")).is_ok(), "PST as written is -08:00");
         assert!(parse("2013-03-11T13:00:00", Some("PST")).unwrap_err().contains("read as PDT"));
         assert!(parse("2020-03-01T10:00:00+01:00", Some("Pacific time, roughly")).is_ok(), "a free label");
+        assert_eq!(parse("2013-07-01T10:00:00-07:00", Some("PST")).unwrap().zone, "PDT", "relabelled as meant");
+        let unknown = parse("2013-05-20T11:40:00", Some("Europe/Berln")).unwrap_err();
+        assert!(unknown.contains("`Europe/Berln` is not a zone we know"), "{unknown}");
+        assert!(parse("2013-07-01", Some("PST")).unwrap_err().contains("read as PDT"), "a date needs no guess either");
     }
 
     #[test]
@@ -388,6 +410,12 @@ mod tests {
         assert_eq!((month.precision, month.at_rfc3339()), (Precision::Month, "2013-02-01T00:00:00Z".to_string()));
         let local_day = parse("2013-03-11", Some("America/Los_Angeles")).unwrap();
         assert_eq!(local_day.at_rfc3339(), "2013-03-11T00:00:00-07:00");
+        let home = zones::home_zone("America/Los_Angeles");
+        let home_day = ReportedTime::parse(&input("2013-03-11", None, None), Some(&home)).unwrap();
+        assert_eq!(
+            (home_day.at_rfc3339(), home_day.zone.as_str()),
+            ("2013-03-11T00:00:00-07:00".into(), "America/Los_Angeles")
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use similar::{ChangeTag, TextDiff};
 
-use super::incident::IncidentInput;
+use super::incident::{CompletionInput, IncidentInput};
 use super::reported_time::{ReportedTime, ReportedTimeInput};
 use super::written_time::format_written;
 
@@ -106,18 +106,17 @@ fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
             "Action items",
             Shape::Lines,
             lines(input.actions.iter().map(|action| {
-                let details: Vec<String> = [
-                    &action.owner,
-                    &action.status,
-                    &action.priority,
-                    &action.due_on,
-                    &action.tracker_url,
-                    &action.completed_at,
-                ]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect();
+                let mut details: Vec<String> =
+                    [&action.owner, &action.status, &action.priority, &action.due_on, &action.tracker_url]
+                        .into_iter()
+                        .flatten()
+                        .cloned()
+                        .collect();
+                match &action.completed_at {
+                    Some(CompletionInput::Written(text)) => details.push(format!("done {text}")),
+                    Some(CompletionInput::Reported(time)) => details.push(format!("done {}", written(time))),
+                    None => {}
+                }
                 format!("{} [{}]", one_line(&action.text), details.join(", "))
             })),
         ),

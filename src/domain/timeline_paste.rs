@@ -108,15 +108,17 @@ fn read_line(line: usize, source: &str, defaults: &TimeDefaults, previous: &mut 
     let base = previous.as_ref().map(|p| p.local().date()).or(defaults.date);
     let from = if previous.is_some() { "the line before" } else { defaults.date_from };
     let line_defaults = TimeDefaults { zone: defaults.zone.clone(), date: base, date_from: from };
+    // A clock after a line with a clock may have passed midnight; after a
+    // line with a date alone it is on that date.
     let written = match (&reading.date, previous.as_ref(), reading.clock) {
-        (DateWritten::Nothing, Some(before), Some(_)) => carry_date(&reading, before, &line_defaults),
+        (DateWritten::Nothing, Some(before), Some(_)) if before.precision.has_clock() => {
+            carry_date(&reading, before, &line_defaults)
+        }
         _ => complete(&reading, None, &line_defaults),
     };
     match written {
         Ok(written) => {
-            if written.time.precision.has_clock() || previous.is_none() {
-                *previous = Some(written.time.clone());
-            }
+            *previous = Some(written.time.clone());
             PastedRow {
                 line,
                 source: source.to_string(),
@@ -236,10 +238,32 @@ mod tests {
         assert_eq!(at[2], "2013-03-08T13:00:00-08:00", "two hours behind: the same day, flagged");
         assert_eq!(at[3], "2013-03-09T10:00:00-08:00");
         assert!(rows[3].notes[0].contains("year not written"));
-        assert_eq!(at[4], "2013-03-10T00:00:00Z", "a day, approximate");
+        assert_eq!(at[4], "2013-03-10T00:00:00-08:00", "a day in the report's zone, approximate");
         assert!(rows[4].at.as_ref().unwrap().approximate && rows[4].notes[0].contains("Sun 10 Mar 2013"));
         assert_eq!(at[5], "2013-03-11T13:00:00-07:00", "after the change to daylight saving time");
         assert_eq!(rows[5].text, "Google and Yahoo ranges whitelisted");
+        // A clock after a line with a date alone is on that date.
+        let after_day = parse(
+            "15:00 deploy\nthe next morning: whitelisted\n10:00 more spikes",
+            &defaults("UTC", "2013-03-08"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(times(&after_day)[2], "2013-03-09T10:00:00Z");
+        assert!(
+            after_day[2].notes[0].contains("Sat 9 Mar 2013, the date of the line before"),
+            "{:?}",
+            after_day[2].notes
+        );
+        // A 24-hour clock without its colon, before a zone; a colon after a zone.
+        let compact = parse(
+            "Mar 9 2230 UTC: deploy\n22:50 UTC: capacity fell",
+            &defaults("America/Los_Angeles", "2013-03-08"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(times(&compact), ["2013-03-09T22:30:00Z", "2013-03-09T22:50:00Z"]);
+        assert_eq!((compact[0].text.as_str(), compact[1].text.as_str()), ("deploy", "capacity fell"));
         // A zone word then a date, in a pasted line.
         let later = parse(
             "a few minutes after noon Pacific - tweets\n1PM Pacific on March 11th - whitelisted\nnoon Pacific on Friday March 8 - again",

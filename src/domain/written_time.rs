@@ -11,7 +11,7 @@ use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::ToSpan;
 
-use super::reported_time::{parse_calendar, truncate_for_message, Precision, ReportedTime};
+use super::reported_time::{label_agreeing, parse_calendar, truncate_for_message, Precision, ReportedTime};
 use super::zones::{self, offset_label, offset_text, ZoneSpec};
 
 /// What a reader assumes where a written time is silent.
@@ -198,16 +198,25 @@ fn day_of(word: &str) -> Option<i8> {
     digits.parse().ok().filter(|day| (1..=31).contains(day))
 }
 
+/// A year written after a day and month. Four digits outside 1900–2199
+/// are more likely a 24-hour clock without its colon (`2230`).
 fn year_of(word: &str) -> Option<i16> {
     let word = bare(word);
     let word = word.trim_end_matches('.');
-    (word.len() == 4 && word.chars().all(|c| c.is_ascii_digit())).then(|| word.parse().ok()).flatten()
+    let year: i16 = (word.len() == 4 && word.chars().all(|c| c.is_ascii_digit())).then(|| word.parse().ok())??;
+    (1900..2200).contains(&year).then_some(year)
 }
 
 /// `11:40`, `23:59:59`; `None` when it is not shaped like a clock, an error
 /// when it is shaped like one but is not a time of day (`25:99`).
 fn parse_clock_digits(text: &str) -> Option<Result<(i8, i8, i8), String>> {
-    let parts: Vec<&str> = text.split(':').collect();
+    // Fractions of a second (`11:40:00.5`) are dropped: times are kept to
+    // the second.
+    let whole = match text.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() && fraction.chars().all(|c| c.is_ascii_digit()) => whole,
+        _ => text,
+    };
+    let parts: Vec<&str> = whole.split(':').collect();
     if !(2..=3).contains(&parts.len())
         || parts.iter().any(|p| p.is_empty() || p.len() > 2 || !p.chars().all(|c| c.is_ascii_digit()))
     {
@@ -253,6 +262,21 @@ fn read_clock(words: &[String], at: usize) -> Result<Option<(Time, usize)>, Stri
     match text.trim_end_matches('.') {
         "noon" | "midday" => return Ok(Some((make(12, 0, 0)?, 1))),
         "midnight" => return Ok(Some((make(0, 0, 0)?, 1))),
+        "12" if words.get(at + 1).is_some_and(|next| matches!(bare(next).trim_end_matches('.'), "noon" | "midday")) => {
+            return Ok(Some((make(12, 0, 0)?, 2)))
+        }
+        "12" if words.get(at + 1).is_some_and(|next| bare(next).trim_end_matches('.') == "midnight") => {
+            return Ok(Some((make(0, 0, 0)?, 2)))
+        }
+        // `2230 UTC`: a 24-hour clock without its colon, before a zone.
+        hhmm if hhmm.len() == 4 && hhmm.chars().all(|c| c.is_ascii_digit()) => {
+            let rest: Vec<&str> = words[at + 1..].iter().map(String::as_str).collect();
+            let (hour, minute) = (hhmm[..2].parse().unwrap_or(99), hhmm[2..].parse().unwrap_or(99));
+            if hour < 24 && minute < 60 && zones::read_zone(&rest).is_some() {
+                return Ok(Some((make(hour, minute, 0)?, 1)));
+            }
+            return Ok(None);
+        }
         _ => {}
     }
     let next = words.get(at + 1).map(|w| bare(w));
@@ -425,7 +449,7 @@ pub(super) fn read(words: &[String], whole: bool) -> Result<Reading, String> {
             at += skip + taken;
         }
     }
-    if clock.is_some() && zone.is_none() {
+    if (clock.is_some() || !matches!(date, DateWritten::Nothing | DateWritten::Relative { .. })) && zone.is_none() {
         let rest: Vec<&str> = words[at..].iter().map(String::as_str).collect();
         if let Some((spec, taken)) = zones::read_zone(&rest) {
             let ordinary_word = taken == 1
@@ -438,11 +462,17 @@ pub(super) fn read(words: &[String], whole: bool) -> Result<Reading, String> {
             }
         }
     }
-    // A name after an offset, in a form field: `+01:00 Europe/Berlin`.
+    // A name after an offset, in a form field: `+01:00 Europe/Berlin`. A
+    // name holds no date, clock or second offset.
     if let (true, Some(ZoneSpec::Fixed { offset, name: None })) = (whole, &zone) {
         let rest = words[at..].join(" ");
         let (suffix_words, _) = approximate_suffix(words, at);
-        if !rest.is_empty() && suffix_words == 0 && !looks_like_date(words, at) {
+        let timelike = (at..words.len()).any(|i| {
+            looks_like_date(words, i)
+                || !matches!(read_clock(words, i), Ok(None))
+                || zones::parse_offset(words[i].trim_matches(['(', ')', ','])).is_some()
+        });
+        if !rest.is_empty() && suffix_words == 0 && !timelike {
             zone = Some(ZoneSpec::Fixed { offset: *offset, name: Some(rest) });
             at = words.len();
         }
@@ -527,14 +557,16 @@ pub(super) fn complete(
 ) -> Result<Written, String> {
     let mut notes = Vec::new();
     // A clock without a zone needs the default one, before anything else;
-    // a date without a clock is kept as written, at midnight UTC, unless a
-    // zone was written with it.
+    // a date without a clock is the day in the report's zone, or in UTC
+    // when there is none.
     let spec = match (&reading.zone, reading.clock) {
         (Some(zone), _) => zone.clone(),
         (None, Some(_)) => defaults
             .parsed_zone()?
             .ok_or_else(|| "no time zone: add one such as UTC or PDT, or choose the report's zone".to_string())?,
-        (None, None) => ZoneSpec::Fixed { offset: jiff::tz::Offset::UTC, name: Some("UTC".into()) },
+        (None, None) => defaults
+            .parsed_zone()?
+            .unwrap_or(ZoneSpec::Fixed { offset: jiff::tz::Offset::UTC, name: Some("UTC".into()) }),
     };
     let base = defaults.date;
     let from = if defaults.date_from.is_empty() { "the report's date" } else { defaults.date_from };
@@ -551,11 +583,14 @@ pub(super) fn complete(
         }
         DateWritten::NoYear { month, day } => {
             let base = need_base("year")?;
-            let mut date = Date::new(base.year(), month, day).map_err(|_| format!("{month}/{day} is not a date"))?;
-            // Half a year before the date it goes by is more likely next year.
-            if date < base.checked_sub(183.days()).unwrap_or(base) {
-                date = Date::new(base.year() + 1, month, day).map_err(|e| e.to_string())?;
-            }
+            // The year that puts the date nearest the date it goes by:
+            // `Dec 31` after 1 Jan 2014 is 31 Dec 2013.
+            let distance = |date: &Date| date.since(base).map_or(i64::MAX, |span| i64::from(span.get_days()).abs());
+            let date = [base.year() - 1, base.year(), base.year() + 1]
+                .into_iter()
+                .filter_map(|year| Date::new(year, month, day).ok())
+                .min_by_key(distance)
+                .ok_or_else(|| format!("{month}/{day} is not a date"))?;
             notes.push(format!("year not written: read as {}", day_text(date)));
             (date, Precision::Day)
         }
@@ -587,7 +622,19 @@ pub(super) fn complete(
     let clock = reading.clock;
     let precision = precision.unwrap_or(if clock.is_some() { Precision::Minute } else { implied });
     let civil = DateTime::from_parts(date, clock.unwrap_or(Time::midnight()));
-    let resolved = spec.resolve(civil, defaults.home().as_ref());
+    let home = defaults.home();
+    // A zone named after an offset (`-08:00 PST`, `+01:00 Europe/Berlin`)
+    // must agree with it.
+    let spec = match spec {
+        ZoneSpec::Fixed { offset, name: Some(name) } => match zones::parse_zone(&name) {
+            Some(named) => {
+                ZoneSpec::Fixed { offset, name: Some(label_agreeing(&named, offset, civil, home.as_ref())?) }
+            }
+            None => ZoneSpec::Fixed { offset, name: Some(name) },
+        },
+        spec => spec,
+    };
+    let resolved = spec.resolve(civil, home.as_ref());
     notes.extend(resolved.note);
     let at = resolved.offset.to_timestamp(resolved.civil).map_err(|_| "that time is out of range".to_string())?;
     Ok(Written {
@@ -616,43 +663,46 @@ pub fn parse_written(text: &str, precision: Option<Precision>, defaults: &TimeDe
 }
 
 /// A stored time as `parse_written` reads it back to the same value, given
-/// the report's `home` zone: `2013-05-20 11:40 PDT`, `about 2023-01-25
-/// 09:30 UTC`, `2013-03-11 13:00` (in the home zone), `2013-04-06`,
-/// `2013-02`.
+/// the report's `home` zone: the shortest of `2013-03-11` (a date in the
+/// home zone), `2013-04-06 UTC`, `2013-03-11 13:00` (in the home zone),
+/// `2013-05-20 11:40 PDT`, `about 2023-01-25 09:30 UTC`, or with the offset
+/// written out (`2013-11-03 01:30 -08:00 America/Los_Angeles`). Each
+/// candidate is read back, so what the form shows is what it saves.
 pub fn format_written(time: &ReportedTime, home: Option<&str>) -> String {
     let about = if time.approximate { "about " } else { "" };
     let local = time.local();
-    let midnight_utc = local.time() == Time::midnight() && time.offset.seconds() == 0 && time.zone == "UTC";
-    if midnight_utc && time.precision == Precision::Month && local.day() == 1 {
-        return format!("{about}{}", local.strftime("%Y-%m"));
-    }
-    if midnight_utc && time.precision == Precision::Day {
-        return format!("{about}{}", local.strftime("%Y-%m-%d"));
-    }
-    let clock = if local.second() == 0 { local.strftime("%H:%M") } else { local.strftime("%H:%M:%S") };
-    let written = format!("{about}{} {clock}", local.strftime("%Y-%m-%d"));
-    let home_zone = home.map(zones::home_zone);
-    let reads_back = |zone_text: Option<&str>| {
-        let defaults = TimeDefaults { zone: home.map(str::to_string), ..TimeDefaults::default() };
-        let spec = match zone_text {
-            Some(text) => zones::parse_zone(text),
-            None => defaults.parsed_zone().ok().flatten(),
-        };
-        spec.map(|spec| spec.resolve(local, home_zone.as_ref()))
-            .is_some_and(|r| r.offset == time.offset && r.label == time.zone && r.note.is_none())
-    };
-    if home == Some(time.zone.as_str()) && reads_back(None) {
-        return written;
-    }
-    if !time.zone.contains(char::is_whitespace) && reads_back(Some(&time.zone)) {
-        return format!("{written} {}", time.zone);
-    }
-    let name = time.zone.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name == offset_label(time.offset) {
-        format!("{written} {}", offset_text(time.offset))
+    let date = if time.precision == Precision::Month && local.day() == 1 {
+        local.strftime("%Y-%m").to_string()
     } else {
-        format!("{written} {} {name}", offset_text(time.offset))
+        local.strftime("%Y-%m-%d").to_string()
+    };
+    let clock = if local.second() == 0 { local.strftime("%H:%M") } else { local.strftime("%H:%M:%S") };
+    let single_word_zone = !time.zone.contains(char::is_whitespace);
+    let name = time.zone.split_whitespace().collect::<Vec<_>>().join(" ");
+    let numeric = if name.is_empty() || name == offset_label(time.offset) {
+        format!("{about}{} {clock} {}", local.strftime("%Y-%m-%d"), offset_text(time.offset))
+    } else {
+        format!("{about}{} {clock} {} {name}", local.strftime("%Y-%m-%d"), offset_text(time.offset))
+    };
+    let mut candidates = Vec::new();
+    if local.time() == Time::midnight() && matches!(time.precision, Precision::Day | Precision::Month) {
+        candidates.push(format!("{about}{date}"));
+        if single_word_zone {
+            candidates.push(format!("{about}{date} {}", time.zone));
+        }
     }
+    candidates.push(format!("{about}{} {clock}", local.strftime("%Y-%m-%d")));
+    if single_word_zone {
+        candidates.push(format!("{about}{} {clock} {}", local.strftime("%Y-%m-%d"), time.zone));
+    }
+    let defaults = TimeDefaults { zone: home.map(str::to_string), ..TimeDefaults::default() };
+    candidates
+        .into_iter()
+        .find(|text| {
+            parse_written(text, Some(time.precision), &defaults)
+                .is_ok_and(|written| written.notes.is_empty() && written.time == *time)
+        })
+        .unwrap_or(numeric)
 }
 
 #[cfg(test)]
@@ -685,7 +735,9 @@ mod tests {
         assert_eq!(read("2019-07-09T22:50Z", &pdt).time.at_rfc3339(), "2019-07-09T22:50:00Z");
         assert_eq!(read("2013-05-20T11:40:00-07:00", &pdt).time.zone, "UTC-07:00");
         let day = read("2013-04-06", &pdt).time;
-        assert_eq!((day.precision, day.at_rfc3339()), (Precision::Day, "2013-04-06T00:00:00Z".to_string()));
+        assert_eq!((day.precision, day.at_rfc3339()), (Precision::Day, "2013-04-06T00:00:00-07:00".to_string()));
+        let utc_day = read("2013-04-06 UTC", &pdt).time;
+        assert_eq!((utc_day.zone.as_str(), utc_day.at_rfc3339()), ("UTC", "2013-04-06T00:00:00Z".to_string()));
         let named = read("2020-03-01 10:00 +01:00 Europe/Berlin", &pdt).time;
         assert_eq!((named.zone.as_str(), named.offset_seconds()), ("Europe/Berlin", 3600));
         assert_eq!(
@@ -715,6 +767,8 @@ mod tests {
             assert_eq!(time.at_rfc3339(), "2013-03-08T12:00:00-08:00", "{text}");
         }
         assert!(parse_written("13 PM", None, &home).unwrap_err().contains("12-hour"));
+        assert_eq!(at("12 noon"), "2013-03-08 12:00");
+        assert_eq!(read("2013-05-20T11:40:00.5Z", &home).time.at_rfc3339(), "2013-05-20T11:40:00Z");
     }
 
     #[test]
@@ -732,7 +786,7 @@ mod tests {
         assert!(parse_written("Sat 8 Mar 2013", None, &home).unwrap_err().contains("was a Friday"));
         let month = read("early February 2013", &home).time;
         assert_eq!((month.precision, month.approximate), (Precision::Month, true));
-        assert_eq!(month.at_rfc3339(), "2013-02-01T00:00:00Z");
+        assert_eq!(month.at_rfc3339(), "2013-02-01T00:00:00-08:00", "the month in the report's zone");
         let next = read("the next morning", &home);
         assert_eq!((next.time.precision, next.time.approximate), (Precision::Day, true));
         assert!(next.notes[0].contains("Sat 9 Mar 2013"), "{:?}", next.notes);
@@ -744,6 +798,8 @@ mod tests {
         let no_date = read("12:30", &home);
         assert_eq!(no_date.notes, ["date not written: read as Fri 8 Mar 2013, the date of the first key moment"]);
         assert!(read("Mar 9", &home).notes[0].contains("year not written"));
+        let new_year = defaults("UTC", "2014-01-01");
+        assert_eq!(read("Dec 31 23:50", &new_year).time.at_rfc3339(), "2013-12-31T23:50:00Z", "the nearest year");
         let summer_pst = read("2013-03-11 13:00 PST", &home);
         assert_eq!(summer_pst.time.at_rfc3339(), "2013-03-11T13:00:00-07:00");
         assert_eq!(summer_pst.time.zone, "PDT");
@@ -779,6 +835,8 @@ mod tests {
         }
         assert!(parse_written("25:00 UTC", None, &home).unwrap_err().contains("`25:00` is not a time of day"));
         assert!(parse_written("10:00 UTC and more", None, &home).unwrap_err().contains("`and more`"));
+        let contradiction = parse_written("2013-05-20 11:40 -07:00 CST", None, &home).unwrap_err();
+        assert!(contradiction.contains("the zone says -06:00 but the offset is -07:00"), "{contradiction}");
         assert!(parse_written("10:00", None, &TimeDefaults::default()).unwrap_err().contains("zone"));
         assert!(parse_written("10:00 UTC", None, &TimeDefaults::default()).unwrap_err().contains("date"));
         assert!(parse_written(&"1".repeat(10_000), None, &home).is_err());
@@ -893,6 +951,16 @@ mod tests {
             let precision = Precision::ALL.get(random.below(6)).copied();
             if let Ok(written) = parse_written(&text, precision, &home) {
                 let time = written.time;
+                // An abbreviation kept as the label means the offset kept:
+                // literally, or as the clocks it names read that day.
+                if let Some(label @ ZoneSpec::Abbreviation(abbreviation)) = zones::parse_zone(&time.zone) {
+                    let literal = abbreviation.offset_minutes * 60;
+                    let resolved = label.resolve(time.local(), home.home().as_ref());
+                    assert!(
+                        time.offset.seconds() == literal || resolved.offset == time.offset,
+                        "{text:?} was stored as {time:?}"
+                    );
+                }
                 let again = format_written(&time, home.zone.as_deref());
                 let back = parse_written(&again, Some(time.precision), &TimeDefaults { date: None, ..home.clone() });
                 assert_eq!(back.map(|w| w.time).as_ref(), Ok(&time), "{text:?} was written as {again:?}");

@@ -197,7 +197,7 @@ pub fn parse_offset(text: &str) -> Option<Offset> {
 /// returning it and how many words it took. Surrounding parentheses and a
 /// trailing comma are allowed: `(PDT)`, `UTC,`.
 pub fn read_zone(words: &[&str]) -> Option<(ZoneSpec, usize)> {
-    let clean = |word: &str| word.trim_start_matches('(').trim_end_matches([')', ',', ';', '.']).to_string();
+    let clean = |word: &str| word.trim_start_matches('(').trim_end_matches([')', ',', ';', ':', '.']).to_string();
     // Long names and words first, longest first.
     for take in (1..=3).rev() {
         if words.len() < take {
@@ -326,22 +326,49 @@ impl ZoneSpec {
 fn resolve_abbreviation(abbreviation: &Abbreviation, civil: DateTime, home: Option<&TimeZone>) -> Resolved {
     let fixed = Offset::from_seconds(abbreviation.offset_minutes * 60).unwrap_or(Offset::UTC);
     let label = if abbreviation.name == "Z" { "UTC" } else { abbreviation.name };
+    let exactly = |note: Option<String>| Resolved { offset: fixed, civil, label: label.to_string(), note };
+    // Read literally, the abbreviation names an instant; when a place's
+    // clocks showed that abbreviation then, it means exactly that. This
+    // tells the two 01:30s of a night the clocks went back apart.
+    let literal = fixed.to_timestamp(civil).ok();
+    let shown_by = |zone: &TimeZone| {
+        literal.is_some_and(|at| zone.to_offset(at) == fixed && zone.to_offset_info(at).abbreviation() == label)
+    };
     if let Some(home) = home {
-        let (offset, _, _) = zone_offset(home, "", civil);
-        if abbreviation_in_force(home, offset, civil).as_deref() == Some(label) {
-            return Resolved { offset, civil, label: label.to_string(), note: None };
+        if shown_by(home) {
+            return exactly(None);
+        }
+        // The report's own place may use the abbreviation for other clocks:
+        // CST in Shanghai.
+        let (offset, moved, _) = zone_offset(home, "", civil);
+        if abbreviation_in_force(home, offset, moved).as_deref() == Some(label) {
+            return Resolved { offset, civil: moved, label: label.to_string(), note: None };
         }
     }
-    let Some((zone, zone_name)) = abbreviation.zone.and_then(named_zone) else {
-        return Resolved { offset: fixed, civil, label: label.to_string(), note: None };
+    let also = || {
+        abbreviation.also.map(|also| {
+            format!(
+                "{label} can also mean {also}: read as {} ({}); set the report's zone to read it otherwise",
+                abbreviation.clocks,
+                offset_for_reading(fixed),
+            )
+        })
     };
-    let (offset, _, _) = zone_offset(&zone, &zone_name, civil);
-    let in_force = abbreviation_in_force(&zone, offset, civil).unwrap_or_default();
+    let Some((zone, zone_name)) = abbreviation.zone.and_then(named_zone) else {
+        return exactly(None);
+    };
+    if shown_by(&zone) {
+        return exactly(also());
+    }
+    // Out of season (PST written for a summer date): read as the clocks in
+    // force that day, and say so.
+    let (offset, moved, _) = zone_offset(&zone, &zone_name, civil);
+    let in_force = abbreviation_in_force(&zone, offset, moved).unwrap_or_default();
     let same_clocks = ABBREVIATIONS.iter().any(|other| other.name == in_force && other.zone == abbreviation.zone);
     if in_force != label && same_clocks {
         return Resolved {
             offset,
-            civil,
+            civil: moved,
             label: in_force.clone(),
             note: Some(format!(
                 "{label} was written for {}, when {} was on {in_force} ({}): read as {in_force}; \
@@ -353,14 +380,7 @@ fn resolve_abbreviation(abbreviation: &Abbreviation, civil: DateTime, home: Opti
             )),
         };
     }
-    let note = abbreviation.also.map(|also| {
-        format!(
-            "{label} can also mean {also}: read as {} ({}); set the report's zone to read it otherwise",
-            abbreviation.clocks,
-            offset_for_reading(fixed),
-        )
-    });
-    Resolved { offset: fixed, civil, label: label.to_string(), note }
+    exactly(also())
 }
 
 /// A report's home zone from what a writer typed in its zone field: an IANA
@@ -368,6 +388,13 @@ fn resolve_abbreviation(abbreviation: &Abbreviation, civil: DateTime, home: Opti
 /// clocks it names). Offsets are refused: they know nothing of daylight
 /// saving.
 pub fn parse_home_zone(text: &str) -> Result<String, String> {
+    home_zone_named(text, false)
+}
+
+/// `ambiguous_allowed`: an abbreviation with more than one meaning (CST)
+/// is read as its usual place, as for a zone derived from the times; a
+/// writer choosing the report's zone is asked to name the place.
+fn home_zone_named(text: &str, ambiguous_allowed: bool) -> Result<String, String> {
     let text = text.trim();
     let refusal = || {
         format!(
@@ -377,6 +404,9 @@ pub fn parse_home_zone(text: &str) -> Result<String, String> {
     };
     match parse_zone(text).ok_or_else(refusal)? {
         ZoneSpec::Named { name, .. } => Ok(name),
+        ZoneSpec::Abbreviation(Abbreviation { name, also: Some(also), zone: Some(zone), .. }) if !ambiguous_allowed => {
+            Err(format!("{name} can mean {zone} or {also}: choose the zone by its name, such as {zone}"))
+        }
         ZoneSpec::Abbreviation(abbreviation) => Ok(match (abbreviation.zone, abbreviation.name) {
             (Some(zone), _) => zone.to_string(),
             (None, "Z") => "UTC".to_string(),
@@ -393,7 +423,7 @@ pub fn parse_home_zone(text: &str) -> Result<String, String> {
 /// The home zone a time's label suggests: `PDT` → `America/Los_Angeles`,
 /// `UTC` → `UTC`; `None` for an offset.
 pub fn home_zone_for_label(label: &str) -> Option<String> {
-    parse_home_zone(label).ok()
+    home_zone_named(label, true).ok()
 }
 
 /// The home zone the first time written with a zone suggests, or UTC.
@@ -473,7 +503,7 @@ mod tests {
 
     #[test]
     fn words_name_a_places_clocks() {
-        for word in ["Pacific", "pacific time", "PT", "(Pacific)"] {
+        for word in ["Pacific", "pacific time", "PT", "(Pacific)", "Pacific:"] {
             let resolved = spec(word).resolve(at(2013, 3, 11, 13, 0), None);
             assert_eq!(resolved.offset.seconds(), -7 * 3600, "{word}");
         }
@@ -514,6 +544,19 @@ mod tests {
         let fold = spec("America/Los_Angeles").resolve(at(2013, 11, 3, 1, 30), None);
         assert_eq!(fold.offset.seconds(), -7 * 3600, "the first 01:30 is PDT");
         assert!(fold.note.unwrap().contains("happened twice"));
+        // An abbreviation names which of the two 01:30s was meant.
+        let la = la();
+        let second = spec("PST").resolve(at(2013, 11, 3, 1, 30), Some(&la));
+        assert_eq!((second.offset.seconds(), second.label.as_str(), second.note), (-8 * 3600, "PST", None));
+        let first = spec("PDT").resolve(at(2013, 11, 3, 1, 30), None);
+        assert_eq!((first.offset.seconds(), first.note), (-7 * 3600, None));
+        // 02:30 PST on the morning of the change is 03:30 PDT, and said.
+        let skipped = spec("PST").resolve(at(2013, 3, 10, 2, 30), Some(&la));
+        assert_eq!(
+            (skipped.offset.seconds(), skipped.civil, skipped.label.as_str()),
+            (-7 * 3600, at(2013, 3, 10, 3, 30), "PDT")
+        );
+        assert!(skipped.note.is_some());
     }
 
     #[test]
@@ -538,6 +581,8 @@ mod tests {
         assert_eq!(parse_home_zone("Z").unwrap(), "UTC");
         assert_eq!(parse_home_zone("GMT").unwrap(), "GMT");
         assert!(parse_home_zone("+02:00").unwrap_err().contains("offset"));
+        assert!(parse_home_zone("CST").unwrap_err().contains("China Standard Time"), "ambiguous: name the place");
+        assert_eq!(home_zone_for_label("CST").as_deref(), Some("America/Chicago"), "derived from times: the usual");
         assert!(parse_home_zone("Nowhere/City").unwrap_err().contains("not a time zone"));
         let names = home_zone_names();
         assert!(names.iter().any(|n| n == "America/Los_Angeles") && names.iter().any(|n| n == "UTC"));

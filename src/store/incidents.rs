@@ -503,13 +503,18 @@ async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &Inci
             optional(action.priority.map(Priority::as_str)),
             Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
             optional(action.tracker_url.as_deref()),
-            Param::OptInt(action.completed_at.map(jiff::Timestamp::as_second)),
+            Param::OptInt(action.completed_at.as_ref().map(ReportedTime::unix_seconds)),
+            Param::OptInt(action.completed_at.as_ref().map(ReportedTime::offset_seconds)),
+            optional(action.completed_at.as_ref().map(|t| t.zone.as_str())),
+            optional(action.completed_at.as_ref().map(|t| t.precision.as_str())),
+            Param::Int(i64::from(action.completed_at.as_ref().is_some_and(|t| t.approximate))),
         ]
     });
     insert_rows(
         tx,
         "action_items",
-        "incident_id, position, text, owner, status, priority, due_on, tracker_url, completed_at",
+        "incident_id, position, text, owner, status, priority, due_on, tracker_url, \
+         completed_at, completed_offset, completed_zone, completed_precision, completed_approximate",
         actions.collect(),
     )
     .await?;
@@ -663,13 +668,17 @@ pub(super) fn action_from_row(row: &AnyRow) -> Result<ActionItem, StoreError> {
             .map(|text| parse_date(&text).ok_or_else(|| StoreError::Corrupt(format!("due_on `{text}` is not a date"))))
             .transpose()?,
         tracker_url: row.try_get("tracker_url")?,
-        completed_at: row
-            .try_get::<Option<i64>, _>("completed_at")?
-            .map(|at| {
-                jiff::Timestamp::from_second(at)
-                    .map_err(|_| StoreError::Corrupt(format!("completed_at {at} is not a valid instant")))
-            })
-            .transpose()?,
+        completed_at: match row.try_get::<Option<String>, _>("completed_zone")? {
+            Some(_) => time_from_row(row, "completed")?,
+            // Stored before completion times kept their zone: a UTC instant.
+            None => row
+                .try_get::<Option<i64>, _>("completed_at")?
+                .map(|at| {
+                    ReportedTime::from_parts(at, 0, "UTC".into(), "minute", false)
+                        .ok_or_else(|| StoreError::Corrupt(format!("completed_at {at} is not a valid instant")))
+                })
+                .transpose()?,
+        },
     })
 }
 

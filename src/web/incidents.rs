@@ -275,7 +275,7 @@ impl ActionView {
             overdue: matches!(action.status, ActionStatus::Open | ActionStatus::InProgress)
                 && action.due_on.is_some_and(|due| due < today),
             tracker_url: action.tracker_url.clone(),
-            completed: action.completed_at.map(|at| format::instant(at, home)),
+            completed: action.completed_at.as_ref().map(|at| format::reported(at, home)),
         }
     }
 }

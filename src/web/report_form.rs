@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::incidents::Choice;
-use crate::domain::incident::{ActionInput, FactorInput, RelatedInput, TimelineEventInput};
+use crate::domain::incident::{ActionInput, CompletionInput, FactorInput, RelatedInput, TimelineEventInput};
 use crate::domain::timeline_paste;
 use crate::domain::written_time::{format_written, parse_written, TimeDefaults, Written};
 use crate::domain::zones;
@@ -281,13 +281,6 @@ impl ReportForm {
     /// The form for editing a stored report.
     pub fn from_fields(fields: &IncidentFields) -> ReportForm {
         let zone = fields.zone.as_str();
-        let home = fields.home_zone();
-        let completion = |at: jiff::Timestamp| {
-            let offset = home.to_offset(at);
-            let time =
-                ReportedTime { at, offset, zone: zone.to_string(), precision: Precision::Minute, approximate: false };
-            format_written(&time, Some(zone))
-        };
         ReportForm {
             title: fields.title.clone(),
             slug: fields.slug.clone(),
@@ -336,7 +329,11 @@ impl ReportForm {
                     priority: action.priority.map(|p| p.as_str().to_string()).unwrap_or_default(),
                     due_on: action.due_on.map(crate::domain::incident::format_date).unwrap_or_default(),
                     tracker_url: action.tracker_url.clone().unwrap_or_default(),
-                    completed_at: action.completed_at.map(completion).unwrap_or_default(),
+                    completed_at: action
+                        .completed_at
+                        .as_ref()
+                        .map(|at| format_written(at, Some(zone)))
+                        .unwrap_or_default(),
                 })
                 .collect(),
             related: fields
@@ -668,13 +665,13 @@ impl ReportForm {
                 text: row.text.clone(),
             })
             .collect();
-        let completed: Vec<Option<String>> = self
+        let completed: Vec<Option<CompletionInput>> = self
             .actions
             .iter()
             .enumerate()
             .map(|(index, row)| {
                 let field = TimeField { text: row.completed_at.clone(), precision: String::new() };
-                time(&format!("actions[{index}].completed_at"), &field).and_then(|t| t.at)
+                time(&format!("actions[{index}].completed_at"), &field).map(CompletionInput::Reported)
             })
             .collect();
         let mut completed = completed.into_iter();

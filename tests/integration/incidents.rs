@@ -86,7 +86,10 @@ async fn a_created_incident_reads_back_field_by_field(backend: Backend) {
         json!({"text": "Alert at 80% disk.", "owner": "ops", "status": "open", "priority": "high",
                "due_on": "2013-06-01", "tracker_url": "https://tracker.example.com/1", "completed_at": null})
     );
-    assert_eq!(got["actions"][1]["completed_at"], "2013-05-21T10:00:00Z");
+    assert_eq!(
+        got["actions"][1]["completed_at"],
+        json!({"at": "2013-05-21T10:00:00Z", "zone": "UTC", "precision": "minute"})
+    );
 }
 
 async fn a_title_alone_files_a_draft_with_a_slug_from_the_title(backend: Backend) {
