@@ -133,10 +133,10 @@ impl ReportedTime {
         };
         // Without an offset, the zone decides the instant, so it must be one
         // we know; the report's home zone serves when none is sent.
-        let reading_zone = |written_offset: bool| -> Result<Option<ZoneSpec>, String> {
+        let reading_zone = || -> Result<Option<ZoneSpec>, String> {
             match (&spec, zone_text) {
                 (Some(spec), _) => Ok(Some(spec.clone())),
-                (None, Some(zone)) if !written_offset => Err(unknown_zone(zone)),
+                (None, Some(zone)) => Err(unknown_zone(zone)),
                 (None, _) => Ok(home.map(|home| ZoneSpec::Named {
                     zone: home.clone(),
                     name: home.iana_name().unwrap_or("UTC").to_string(),
@@ -155,7 +155,7 @@ impl ReportedTime {
         // report's zone, else UTC.
         if let Some((date, implied)) = parse_calendar(raw) {
             let midnight = date.to_datetime(jiff::civil::Time::midnight());
-            let (offset, civil, label) = match reading_zone(false)? {
+            let (offset, civil, label) = match reading_zone()? {
                 Some(spec) => resolve(&spec, midnight)?,
                 None => (Offset::UTC, midnight, "UTC".to_string()),
             };
@@ -182,7 +182,7 @@ impl ReportedTime {
             // kept beside an offset, which alone decides the instant.
             (Some(offset), None) => (offset, zone_text.map_or_else(|| offset_label(offset), str::to_string)),
             (Some(offset), Some(spec)) => (offset, label_agreeing(spec, offset, civil, home)?),
-            (None, _) => match reading_zone(false)? {
+            (None, _) => match reading_zone()? {
                 Some(spec) => {
                     let (offset, _, label) = resolve(&spec, civil)?;
                     (offset, label)

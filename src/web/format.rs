@@ -105,12 +105,6 @@ pub fn reported_date(time: &ReportedTime, home: &TimeZone) -> String {
     }
 }
 
-/// An instant in the home zone: "11 Mar 2013 13:00 PDT".
-pub fn instant(at: jiff::Timestamp, home: &TimeZone) -> String {
-    let local = home.to_datetime(at);
-    format!("{} {} {}", calendar_date(local.date()), clock(local), abbreviation_at(home, at))
-}
-
 /// The same instant in UTC, for a time shown in another zone: "06:43 UTC",
 /// with the UTC date when it is not the local one: "06:43 UTC, Tue 21 May".
 pub fn utc_beside(time: &ReportedTime, home: &TimeZone) -> Option<String> {
