@@ -491,8 +491,9 @@ pub(super) fn read(words: &[String], whole: bool) -> Result<Reading, String> {
     at += suffix;
 
     if date == DateWritten::Nothing && clock.is_none() {
-        let first = words.first().map(String::as_str).unwrap_or_default();
-        return Err(format!("`{}` is not a time", truncate_for_message(first)));
+        // Name the word the reading stopped at, past "about" and the like.
+        let stopped = words.get(at).or(words.first()).map(String::as_str).unwrap_or_default();
+        return Err(format!("`{}` is not a time", truncate_for_message(stopped)));
     }
     if whole && at < words.len() {
         return Err(format!("`{}` is not part of a time", truncate_for_message(&words[at..].join(" "))));
@@ -835,6 +836,7 @@ mod tests {
         }
         assert!(parse_written("25:00 UTC", None, &home).unwrap_err().contains("`25:00` is not a time of day"));
         assert!(parse_written("10:00 UTC and more", None, &home).unwrap_err().contains("`and more`"));
+        assert!(parse_written("about yesterday", None, &home).unwrap_err().contains("`yesterday` is not a time"));
         let contradiction = parse_written("2013-05-20 11:40 -07:00 CST", None, &home).unwrap_err();
         assert!(contradiction.contains("the zone says -06:00 but the offset is -07:00"), "{contradiction}");
         assert!(parse_written("10:00", None, &TimeDefaults::default()).unwrap_err().contains("zone"));
