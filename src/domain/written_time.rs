@@ -583,15 +583,27 @@ pub(super) fn complete(
             (date, Precision::Day)
         }
         DateWritten::NoYear { month, day } => {
-            let base = need_base("year")?;
-            // The year that puts the date nearest the date it goes by:
-            // `Dec 31` after 1 Jan 2014 is 31 Dec 2013.
-            let distance = |date: &Date| date.since(base).map_or(i64::MAX, |span| i64::from(span.get_days()).abs());
-            let date = [base.year() - 1, base.year(), base.year() + 1]
-                .into_iter()
-                .filter_map(|year| Date::new(year, month, day).ok())
-                .min_by_key(distance)
-                .ok_or_else(|| format!("{month}/{day} is not a date"))?;
+            let candidates = |base: Date| {
+                [base.year() - 1, base.year(), base.year() + 1]
+                    .into_iter()
+                    .filter_map(move |year| Date::new(year, month, day).ok())
+            };
+            let date = match base {
+                // The year that puts the date nearest the date it goes by:
+                // `Dec 31` after 1 Jan 2014 is 31 Dec 2013.
+                Some(base) => {
+                    let distance =
+                        |date: &Date| date.since(base).map_or(i64::MAX, |span| i64::from(span.get_days()).abs());
+                    candidates(base).min_by_key(distance)
+                }
+                // Nothing to go by: an incident is in the past, so the last
+                // such day up to today.
+                None => {
+                    let today = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date();
+                    candidates(today).filter(|date| *date <= today).max()
+                }
+            }
+            .ok_or_else(|| format!("{month}/{day} is not a date"))?;
             notes.push(format!("year not written: read as {}", day_text(date)));
             (date, Precision::Day)
         }
@@ -841,6 +853,12 @@ mod tests {
         assert!(contradiction.contains("the zone says -06:00 but the offset is -07:00"), "{contradiction}");
         assert!(parse_written("10:00", None, &TimeDefaults::default()).unwrap_err().contains("zone"));
         assert!(parse_written("10:00 UTC", None, &TimeDefaults::default()).unwrap_err().contains("date"));
+        // With nothing to go by, a day without its year is the last one up
+        // to today, and said.
+        let undated = TimeDefaults { zone: Some("UTC".into()), ..TimeDefaults::default() };
+        let last = parse_written("Mar 8 12:05", None, &undated).unwrap();
+        assert!(last.time.local().date() <= jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date());
+        assert!(last.notes[0].contains("year not written"), "{:?}", last.notes);
         assert!(parse_written(&"1".repeat(10_000), None, &home).is_err());
     }
 
