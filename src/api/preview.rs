@@ -26,6 +26,7 @@ async fn preview(ApiJson(request): ApiJson<PreviewRequest>) -> Result<Response, 
     if request.markdown.len() > MAX_BODY_BYTES {
         return Err(AppError::validation("markdown", format!("at most {} KiB", MAX_BODY_BYTES / 1024)));
     }
+    markdown::check_nesting(&request.markdown).map_err(|message| AppError::validation("markdown", message))?;
     let html = markdown::render(&request.markdown);
     Ok(Json(serde_json::json!({ "html": html })).into_response())
 }

@@ -377,8 +377,11 @@ impl IncidentInput {
             },
         };
         let summary = bounded_chars(&mut errors, "summary", &self.summary, MAX_SUMMARY_CHARS);
+        let summary = markdown(&mut errors, "summary", summary);
         let body = bounded_bytes(&mut errors, "body", &self.body, MAX_BODY_BYTES);
+        let body = markdown(&mut errors, "body", body);
         let impact = bounded_bytes(&mut errors, "impact", &self.impact, MAX_IMPACT_BYTES);
+        let impact = markdown(&mut errors, "impact", impact);
         let status = choice(&mut errors, "status", self.status.as_deref(), Status::parse, Status::choices)
             .unwrap_or(Status::Draft);
         let severity = choice(&mut errors, "severity", self.severity.as_deref(), Severity::parse, Severity::choices);
@@ -469,6 +472,7 @@ impl IncidentInput {
             let kind = choice(errors, &field("kind"), event.kind.as_deref(), EventKind::parse, EventKind::choices)
                 .unwrap_or(EventKind::Note);
             let text = required_text(errors, &field("text"), &event.text, MAX_ITEM_TEXT_CHARS);
+            let text = markdown(errors, &field("text"), text);
             events.push(TimelineEvent { at, kind, text });
         }
         events
@@ -493,6 +497,7 @@ impl IncidentInput {
                 errors.add(field("category"), format!("choose a category: {}", FactorCategory::choices()));
             }
             let text = required_text(errors, &field("text"), &factor.text, MAX_ITEM_TEXT_CHARS);
+            let text = markdown(errors, &field("text"), text);
             if let Some(category) = category {
                 factors.push(Factor { category, text, primary: factor.primary });
             }
@@ -509,6 +514,7 @@ impl IncidentInput {
         for (index, action) in self.actions.iter().enumerate() {
             let field = |name: &str| format!("actions[{index}].{name}");
             let text = required_text(errors, &field("text"), &action.text, MAX_ITEM_TEXT_CHARS);
+            let text = markdown(errors, &field("text"), text);
             let owner = optional_text(errors, &field("owner"), action.owner.as_deref(), MAX_NAME_CHARS);
             let status =
                 choice(errors, &field("status"), action.status.as_deref(), ActionStatus::parse, ActionStatus::choices)
@@ -567,6 +573,15 @@ impl IncidentInput {
         }
         links
     }
+}
+
+/// Markdown that nests deeper than the sanitiser can afford is refused on
+/// write, so no reader ever waits for it.
+fn markdown(errors: &mut ValidationErrors, field: &str, text: String) -> String {
+    if let Err(message) = crate::markdown::check_nesting(&text) {
+        errors.add(field, message);
+    }
+    text
 }
 
 fn has_control_chars(text: &str) -> bool {
