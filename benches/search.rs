@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hindsight::app::{self, AppState};
-use hindsight::import::IncidentDocument;
 use hindsight::markdown::plain_text;
 use hindsight::search::{schema, tokenizer, SearchIndex, SearchRequest};
 use hindsight::store::Store;
@@ -22,10 +21,34 @@ use tantivy::collector::TopDocs;
 use tantivy::query::QueryParser;
 use tantivy::Index;
 
-const SEED: u64 = 0x5eed;
 /// Each query of the mix runs this many times per engine.
 const ROUNDS: usize = 20;
 const WRITE_PROBES: usize = 20;
+
+/// The fixed query mix: single words, pairs, phrases, dotted and CamelCase
+/// names, a field query and a negation.
+pub const QUERIES: &[&str] = &[
+    "dns",
+    "database failover",
+    "\"connection pool\"",
+    "certificate expired",
+    "memory",
+    "rollback deploy",
+    "static.example.net",
+    "BinaryPack",
+    "ns2",
+    "rate limit",
+    "\"load balancer\" timed",
+    "kubernetes",
+    "quorum",
+    "tag:terraform",
+    "disk -replica",
+    "retry storm",
+    "heap",
+    "gateway errors",
+    "autoscaler",
+    "BGP session flapped",
+];
 
 /// The same mix in FTS5's syntax: phrases for dotted names, a column filter
 /// for the field query, NOT for the negation.
@@ -110,19 +133,7 @@ async fn run(size: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(None, dir.path()).await?;
 
-    // The corpus as the Markdown files `hindsight import` reads.
-    let files = dir.path().join("corpus");
-    std::fs::create_dir_all(&files)?;
-    let mut rng = corpus::Rng::new(SEED);
-    for n in 0..size {
-        let document = IncidentDocument { incident: corpus::incident(&mut rng, n), ..Default::default() };
-        let text = hindsight::import::markdown::render(&document).map_err(anyhow::Error::msg)?;
-        std::fs::write(files.join(format!("bench-{n:06}.md")), text)?;
-    }
-    let started = Instant::now();
-    let report = hindsight::import::import_path(&store, &files, "bench", |_, _, _| {}).await?;
-    let import = started.elapsed();
-    anyhow::ensure!(report.imported == size, "imported {} of {size}: {:?}", report.imported, report.failed.first());
+    let import = corpus::load(&store, dir.path(), size).await?;
     println!(
         "- imported from Markdown files (`hindsight import`): {:.1} s ({:.0} incidents/s)",
         import.as_secs_f64(),
@@ -167,7 +178,7 @@ async fn run(size: usize) -> anyhow::Result<()> {
         let mut latencies = Vec::new();
         let started = Instant::now();
         for _ in 0..ROUNDS {
-            for q in corpus::QUERIES {
+            for q in QUERIES {
                 let one = Instant::now();
                 let (query, _) = parser.parse_query_lenient(q);
                 let top = searcher.search(&query, &TopDocs::with_limit(10).order_by_score())?;
@@ -183,7 +194,7 @@ async fn run(size: usize) -> anyhow::Result<()> {
         let mut latencies = Vec::new();
         let started = Instant::now();
         for _ in 0..ROUNDS {
-            for q in corpus::QUERIES {
+            for q in QUERIES {
                 let one = Instant::now();
                 let request = SearchRequest { q: q.to_string(), limit: 10, ..Default::default() };
                 std::hint::black_box(search.search(&request)?);
@@ -208,7 +219,7 @@ async fn run(size: usize) -> anyhow::Result<()> {
         let mut latencies = Vec::new();
         let started = Instant::now();
         for _ in 0..ROUNDS {
-            for q in corpus::QUERIES {
+            for q in QUERIES {
                 let one = Instant::now();
                 let response = client.get(format!("{address}/api/v1/search?q={}&limit=10", encode(q))).send().await?;
                 anyhow::ensure!(response.status() == 200, "search {q:?} answered {}", response.status());
@@ -227,7 +238,7 @@ async fn run(size: usize) -> anyhow::Result<()> {
                 tokio::spawn(async move {
                     let mut latencies = Vec::new();
                     for _ in 0..ROUNDS / 2 {
-                        for q in corpus::QUERIES {
+                        for q in QUERIES {
                             let one = Instant::now();
                             let body = client
                                 .get(format!("{address}/api/v1/search?q={}&limit=10", encode(q)))
@@ -258,7 +269,7 @@ async fn run(size: usize) -> anyhow::Result<()> {
             .execute(&pool)
             .await?;
         let started = Instant::now();
-        let mut rng = corpus::Rng::new(SEED);
+        let mut rng = corpus::Rng::new(corpus::SEED);
         let mut tx = pool.begin().await?;
         for n in 0..size {
             let input = corpus::incident(&mut rng, n);
@@ -357,7 +368,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     println!(
         "# Search benchmark\n\nSizes: {sizes:?}; each query of a {}-query mix runs {ROUNDS} times per engine.",
-        corpus::QUERIES.len()
+        QUERIES.len()
     );
     for size in sizes {
         runtime.block_on(run(size))?;

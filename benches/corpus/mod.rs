@@ -2,8 +2,36 @@
 //! (the same seed gives the same corpus), about 700 words of narrative and
 //! ten timeline events each, with the names engineers search for.
 
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use hindsight::domain::incident::{ActionInput, FactorInput, TimelineEventInput};
 use hindsight::domain::{IncidentInput, ReportedTimeInput};
+use hindsight::import::IncidentDocument;
+use hindsight::store::Store;
+
+/// The seed every benchmark's corpus grows from.
+pub const SEED: u64 = 0x5eed;
+
+/// Writes `size` reports as the Markdown files `hindsight import` reads into
+/// `dir`/corpus, imports them into `store`, and returns how long the import
+/// took.
+pub async fn load(store: &Store, dir: &Path, size: usize) -> anyhow::Result<Duration> {
+    let files = dir.join("corpus");
+    std::fs::create_dir_all(&files)?;
+    let mut rng = Rng::new(SEED);
+    for n in 0..size {
+        let document = IncidentDocument { incident: incident(&mut rng, n), ..Default::default() };
+        let text = hindsight::import::markdown::render(&document).map_err(anyhow::Error::msg)?;
+        std::fs::write(files.join(format!("bench-{n:06}.md")), text)?;
+    }
+    let started = Instant::now();
+    let report = hindsight::import::import_path(store, &files, "bench", |_, _, _| {}).await?;
+    let took = started.elapsed();
+    anyhow::ensure!(report.imported == size, "imported {} of {size}: {:?}", report.imported, report.failed.first());
+    std::fs::remove_dir_all(&files)?;
+    Ok(took)
+}
 
 /// xorshift64*: small, fast and good enough to vary text.
 pub struct Rng(u64);
@@ -274,28 +302,3 @@ pub fn incident(rng: &mut Rng, n: usize) -> IncidentInput {
         ..Default::default()
     }
 }
-
-/// The fixed query mix: single words, pairs, phrases, dotted and CamelCase
-/// names, a field query and a negation.
-pub const QUERIES: &[&str] = &[
-    "dns",
-    "database failover",
-    "\"connection pool\"",
-    "certificate expired",
-    "memory",
-    "rollback deploy",
-    "static.example.net",
-    "BinaryPack",
-    "ns2",
-    "rate limit",
-    "\"load balancer\" timed",
-    "kubernetes",
-    "quorum",
-    "tag:terraform",
-    "disk -replica",
-    "retry storm",
-    "heap",
-    "gateway errors",
-    "autoscaler",
-    "BGP session flapped",
-];

@@ -143,9 +143,8 @@ async fn markdown_nested_past_the_limit_is_refused_on_write_and_never_stalls_a_r
     assert_eq!(fine.status(), 200);
 
     // A deep text stored before the limit existed, written past validation.
-    let mut fields = hindsight::domain::IncidentInput { title: "Stored deep".into(), ..Default::default() }
-        .validate()
-        .unwrap();
+    let mut fields =
+        hindsight::domain::IncidentInput { title: "Stored deep".into(), ..Default::default() }.validate().unwrap();
     fields.status = hindsight::domain::Status::Published;
     fields.summary = quotes.clone();
     app.store.create_incident(&fields, "test", None).await.unwrap();

@@ -1,0 +1,202 @@
+//! Reading-path benchmark: builds a generated base of reports at each size,
+//! serves it with the real router on 127.0.0.1, and loads each common page
+//! with `wrk` (Debian's package), side by side in one run with a bare axum
+//! server answering a static 8 KB page. Prints throughput and p50/p99 per
+//! page, and each page's throughput as a share of the static page's.
+//!
+//! cargo bench --bench pages                                   # 1k and 10k on SQLite
+//! cargo bench --bench pages -- --sizes 1000,10000,100000
+//! cargo bench --bench pages -- --sizes 100000 --postgres postgres://…
+//! cargo bench --bench pages -- --sizes 10000 --keep /tmp/base   # keep the base to click through
+
+mod corpus;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use hindsight::app::{self, AppState};
+use hindsight::search::SearchIndex;
+use hindsight::store::Store;
+
+/// How long `wrk` loads each page, with how many connections.
+const SECONDS: u32 = 5;
+const CONNECTIONS: u32 = 16;
+
+struct Options {
+    sizes: Vec<usize>,
+    postgres: Option<String>,
+    keep: Option<PathBuf>,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str| args.iter().position(|arg| arg == name).and_then(|at| args.get(at + 1)).cloned();
+    Options {
+        sizes: value("--sizes")
+            .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+            .unwrap_or_else(|| vec![1_000, 10_000]),
+        postgres: value("--postgres"),
+        keep: value("--keep").map(PathBuf::from),
+    }
+}
+
+/// What `wrk` measured for one URL.
+struct Measured {
+    requests_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: bool,
+}
+
+/// `wrk --latency` prints "50%  1.23ms" lines and "Requests/sec: 1234.5".
+fn wrk(url: &str) -> anyhow::Result<Measured> {
+    let output = Command::new("wrk")
+        .args(["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{SECONDS}s"), "--timeout", "30s", "--latency", url])
+        .output()
+        .map_err(|error| anyhow::anyhow!("wrk could not be run ({error}): install it with `apt-get install wrk`"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let duration = |line: &str| -> Option<Duration> {
+        let value = line.split_whitespace().nth(1)?;
+        let (number, unit) = value.split_at(value.find(|c: char| c.is_ascii_alphabetic())?);
+        let number: f64 = number.parse().ok()?;
+        let seconds = match unit {
+            "us" => number / 1e6,
+            "ms" => number / 1e3,
+            "s" => number,
+            "m" => number * 60.0,
+            _ => return None,
+        };
+        Some(Duration::from_secs_f64(seconds))
+    };
+    let find = |prefix: &str| text.lines().map(str::trim).find(|line| line.starts_with(prefix));
+    Ok(Measured {
+        requests_per_second: find("Requests/sec:")
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0),
+        p50: find("50%").and_then(duration).unwrap_or_default(),
+        p99: find("99%").and_then(duration).unwrap_or_default(),
+        errors: text.contains("Non-2xx") || text.contains("Socket errors"),
+    })
+}
+
+/// A bare axum server answering an 8 KB static page: the yardstick.
+async fn static_server() -> anyhow::Result<String> {
+    let page: &'static str = Box::leak("<p>static page</p>\n".repeat(8 * 1024 / 19).into_boxed_str());
+    let router = axum::Router::new().route("/", get(move || async move { axum::response::Html(page) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = format!("http://{}/", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(address)
+}
+
+/// A published report's slug and a tag it carries, from the base.
+async fn samples(store: &Store) -> anyhow::Result<(String, String)> {
+    let page = store
+        .list_incidents(
+            &hindsight::store::IncidentFilter {
+                status: Some(hindsight::domain::Status::Published),
+                ..Default::default()
+            },
+            None,
+            1,
+        )
+        .await?;
+    let incident = page.items.first().ok_or_else(|| anyhow::anyhow!("the base has no published report"))?;
+    Ok((incident.fields.slug.clone(), incident.fields.tags.first().cloned().unwrap_or_else(|| "dns".into())))
+}
+
+async fn run(size: usize, options: &Options) -> anyhow::Result<()> {
+    let backend = if options.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!("\n## {size} reports on {backend}\n");
+    let temporary = tempfile::tempdir()?;
+    let dir: &Path = options.keep.as_deref().unwrap_or(temporary.path());
+    std::fs::create_dir_all(dir)?;
+    let store = Store::open(options.postgres.as_deref(), dir).await?;
+    anyhow::ensure!(
+        store.count_all_incidents().await? == 0,
+        "the database already holds reports: give the benchmark an empty one"
+    );
+    let started = Instant::now();
+    let import = corpus::load(&store, dir, size).await?;
+    let index_dir = hindsight::search::index_dir(dir);
+    let (search, indexer) = SearchIndex::open(&index_dir, &store, |_, _| {}).await?;
+    let _indexer = indexer.spawn();
+    println!(
+        "Imported in {:.1} s, imported and indexed in {:.1} s.\n",
+        import.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let router = app::router(AppState::new(store.clone(), Arc::clone(&search)));
+    tokio::spawn(async move { app::serve(listener, router, std::future::pending()).await });
+    let static_page = static_server().await?;
+    let (slug, tag) = samples(&store).await?;
+
+    let pages = [
+        ("static 8 KB page (bare axum)", static_page),
+        ("`/`", format!("{base}/")),
+        ("`/incidents`", format!("{base}/incidents")),
+        ("`/incidents?tag=…`", format!("{base}/incidents?tag={tag}")),
+        ("`/tags/{tag}`", format!("{base}/tags/{tag}")),
+        ("`/actions`", format!("{base}/actions")),
+        ("`/incidents/{slug}`", format!("{base}/incidents/{slug}")),
+        ("`/api/v1/incidents/{slug}`", format!("{base}/api/v1/incidents/{slug}")),
+        ("`/feed.atom`", format!("{base}/feed.atom")),
+        ("`/search?q=dns`", format!("{base}/search?q=dns")),
+    ];
+    println!("| page | requests/s | share of static | p50 | p99 |");
+    println!("|---|---|---|---|---|");
+    let mut yardstick = 0.0;
+    for (name, url) in &pages {
+        // Warm the caches a reader would find warm.
+        let _ = reqwest::get(url).await;
+        let url = url.clone();
+        let measured = tokio::task::spawn_blocking(move || wrk(&url)).await??;
+        if yardstick == 0.0 {
+            yardstick = measured.requests_per_second;
+        }
+        println!(
+            "| {name} | {:.0} | {:.1}% | {:.1} ms | {:.1} ms |{}",
+            measured.requests_per_second,
+            100.0 * measured.requests_per_second / yardstick.max(1.0),
+            measured.p50.as_secs_f64() * 1e3,
+            measured.p99.as_secs_f64() * 1e3,
+            if measured.errors { " errors or non-2xx answers" } else { "" }
+        );
+    }
+    println!("\nResident memory: {}.", memory());
+    Ok(())
+}
+
+/// The process's own memory and the file pages it maps (index, database).
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|line| line.starts_with(name))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
+    };
+    format!("{:.0} MiB anonymous (RssAnon), {:.0} MiB mapped files (RssFile)", field("RssAnon:"), field("RssFile:"))
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    println!(
+        "# Reading-path benchmark\n\nSizes: {:?}; `wrk -t2 -c{CONNECTIONS} -d{SECONDS}s` per page, the bare static page first.",
+        options.sizes
+    );
+    for size in &options.sizes {
+        runtime.block_on(run(*size, &options))?;
+    }
+    Ok(())
+}
