@@ -135,48 +135,47 @@ impl Store {
             .collect()
     }
 
-    /// Tags or services of published incidents, most used first.
+    /// The tags or services of published incidents, with how many carry
+    /// each, most first: read from the counts kept on write.
     pub async fn label_counts(&self, label: Label) -> Result<Vec<LabelCount>, StoreError> {
-        let table = match label {
-            Label::Tag => "incident_tags",
-            Label::Service => "incident_services",
+        let kind = match label {
+            Label::Tag => "tag",
+            Label::Service => "service",
         };
-        let sql = format!(
-            "SELECT l.name, COUNT(*) AS n FROM {table} l JOIN incidents ON incidents.id = l.incident_id \
-             WHERE {PUBLISHED} GROUP BY l.name ORDER BY n DESC, l.name"
-        );
-        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
-        rows.iter().map(|row| Ok(LabelCount { name: row.try_get("name")?, count: row.try_get("n")? })).collect()
+        Ok(self.counts_of(kind).await?.into_iter().map(|(name, count)| LabelCount { name, count }).collect())
+    }
+
+    /// How many published incidents carry this tag or service.
+    pub async fn label_count(&self, label: Label, name: &str) -> Result<i64, StoreError> {
+        let kind = match label {
+            Label::Tag => "tag",
+            Label::Service => "service",
+        };
+        self.count_of(kind, name).await
     }
 
     /// Organizations of published incidents, with counts, by name.
     pub async fn organizations(&self) -> Result<Vec<LabelCount>, StoreError> {
-        let sql = format!(
-            "SELECT organization, COUNT(*) AS n FROM incidents WHERE {PUBLISHED} AND organization IS NOT NULL \
-             GROUP BY organization ORDER BY organization"
-        );
-        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
-        rows.iter().map(|row| Ok(LabelCount { name: row.try_get("organization")?, count: row.try_get("n")? })).collect()
+        let mut organizations: Vec<LabelCount> =
+            self.counts_of("organization").await?.into_iter().map(|(name, count)| LabelCount { name, count }).collect();
+        organizations.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(organizations)
+    }
+
+    /// How many published incidents have a contributing factor of each
+    /// category.
+    pub async fn category_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.counts_of("category").await
     }
 
     /// Counts for the home page; an action is overdue when its due date is
     /// before `today`.
     pub async fn stats(&self, today: Date) -> Result<Stats, StoreError> {
-        let sql = format!(
-            "SELECT \
-               (SELECT COUNT(*) FROM incidents WHERE {PUBLISHED}) AS published, \
-               (SELECT COUNT(DISTINCT organization) FROM incidents WHERE {PUBLISHED}) AS organizations, \
-               (SELECT COUNT(*) FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
-                  WHERE {PUBLISHED} AND a.status IN ('open', 'in_progress')) AS open_actions, \
-               (SELECT COUNT(*) FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
-                  WHERE {PUBLISHED} AND a.status IN ('open', 'in_progress') AND a.due_on < $1) AS overdue_actions"
-        );
-        let row = sqlx::query(&sql).bind(format_date(today)).fetch_one(&self.read).await?;
         Ok(Stats {
-            published: row.try_get("published")?,
-            organizations: row.try_get("organizations")?,
-            open_actions: row.try_get("open_actions")?,
-            overdue_actions: row.try_get("overdue_actions")?,
+            published: self.count_of("all", "").await?,
+            organizations: self.counts_of("organization").await?.len() as i64,
+            open_actions: self.count_of("open_actions", "").await?,
+            overdue_actions: self.open_actions_due_before(&format_date(today)).await?,
         })
     }
 

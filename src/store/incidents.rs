@@ -9,7 +9,9 @@ use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
-use super::{audit, change_log, is_unique_violation, revisions, workflow, Param, QueryBuilder, Store, StoreError};
+use super::{
+    audit, change_log, counts, is_unique_violation, revisions, workflow, Param, QueryBuilder, Store, StoreError,
+};
 use crate::domain::incident::parse_date;
 use crate::domain::reported_time::now_to_the_second;
 use crate::domain::{
@@ -171,6 +173,9 @@ impl Store {
         if current.version != expected_version {
             return Err(StoreError::StaleVersion { current: current.version });
         }
+        // What the report counted for before this write changes it.
+        let before = load_incidents(&mut tx, &format!("{SELECT_INCIDENTS} WHERE id = $1"), current.id).await?;
+        let before = before.first().map(|incident| counts::contribution(&incident.fields)).unwrap_or_default();
         let now = now_to_the_second();
         let published_at = match (current.published_at, fields.status) {
             (Some(at), _) => Some(instant(at)?),
@@ -200,6 +205,7 @@ impl Store {
             Err(error) if is_unique_violation(&error) => return Err(StoreError::DuplicateSlug(fields.slug.clone())),
             Err(error) => return Err(error.into()),
         }
+        counts::apply(&mut tx, &before, &counts::contribution(fields)).await?;
         delete_parts(&mut tx, current.id).await?;
         insert_parts(&mut tx, current.id, fields).await?;
         let meta = IncidentMeta {
@@ -248,6 +254,7 @@ impl Store {
         .await?;
         let mut incidents = load_incidents(&mut tx, &format!("{SELECT_INCIDENTS} WHERE id = $1"), current.id).await?;
         let incident = incidents.pop().ok_or(StoreError::NotFound)?;
+        counts::apply(&mut tx, &counts::contribution(&incident.fields), &counts::Contribution::new()).await?;
         revisions::record(&mut tx, &incident, Some("deleted")).await?;
         audit::record(&mut tx, actor, "incident.delete", slug, "").await?;
         change_log::record(&mut tx, current.id, "delete", now.unix_timestamp()).await?;
@@ -392,6 +399,7 @@ async fn insert_in(
         Err(error) => return Err(error.into()),
     };
     insert_parts(tx, id, fields).await?;
+    counts::apply(tx, &counts::Contribution::new(), &counts::contribution(fields)).await?;
     let incident = Incident { id, fields: fields.clone(), meta };
     revisions::record(tx, &incident, note).await?;
     let entered_at = match incident.fields.status {

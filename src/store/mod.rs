@@ -7,6 +7,7 @@
 mod audit;
 mod browse;
 mod change_log;
+mod counts;
 mod incidents;
 mod revisions;
 mod sessions;

@@ -1,16 +1,18 @@
 //! Pages that gather incidents by what they share: a tag, a service, or a
 //! category of contributing factor, so recurring causes become visible.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use serde::Deserialize;
 
 use super::incidents::{IncidentCard, PAGE_SIZE};
 use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::{FactorCategory, Status};
-use crate::store::{IncidentFilter, PageCursor};
+use crate::store::{IncidentFilter, Label, PageCursor};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,61 +49,106 @@ struct GroupPage {
     layout: Layout,
     kind: &'static str,
     name: String,
+    /// How many published incidents share it, from the counts kept on write.
+    total: i64,
     matches: Vec<Match>,
-    truncated: bool,
+    next_href: Option<String>,
+    first_href: Option<String>,
 }
 
-/// All published incidents matching `filter`, up to a bound.
-async fn gather(state: &AppState, filter: IncidentFilter) -> Result<(Vec<crate::domain::Incident>, bool), WebError> {
-    const MOST: usize = 500;
-    let mut incidents = Vec::new();
-    let mut cursor: Option<PageCursor> = None;
-    loop {
-        let page = state.store.list_incidents(&filter, cursor, PAGE_SIZE * 5).await?;
-        incidents.extend(page.items);
-        match page.next_cursor {
-            Some(next) if incidents.len() < MOST => cursor = Some(next),
-            Some(_) => return Ok((incidents, true)),
-            None => return Ok((incidents, false)),
-        }
-    }
+#[derive(Debug, Default, Deserialize)]
+struct GroupParams {
+    #[serde(default)]
+    cursor: String,
+}
+
+/// One page of the published incidents matching `filter`, newest first,
+/// and the links to the next and first pages of `path`.
+async fn one_page(
+    state: &AppState,
+    filter: IncidentFilter,
+    path: &str,
+    params: Result<Query<GroupParams>, QueryRejection>,
+) -> Result<(Vec<crate::domain::Incident>, Option<String>, Option<String>), WebError> {
+    let cursor = params.ok().and_then(|Query(params)| PageCursor::decode(&params.cursor));
+    let page = state.store.list_incidents(&filter, cursor, PAGE_SIZE).await?;
+    let next = page.next_cursor.map(|next| format!("{path}?cursor={}", next.encode()));
+    let first = cursor.map(|_| path.to_string());
+    Ok((page.items, next, first))
 }
 
 fn published() -> IncidentFilter {
     IncidentFilter { status: Some(Status::Published), ..Default::default() }
 }
 
-async fn tag(State(state): State<AppState>, Path(tag): Path<String>) -> Result<Response, WebError> {
-    let tag = tag.trim().to_lowercase();
-    let (incidents, truncated) = gather(&state, IncidentFilter { tag: Some(tag.clone()), ..published() }).await?;
-    let matches = incidents
-        .iter()
-        .map(|i| Match { card: IncidentCard::new(i, &state.renders), reasons_html: Vec::new() })
-        .collect();
-    page(&GroupPage { layout: Layout::new(format!("Tag: {tag}"), "tags"), kind: "Tag", name: tag, matches, truncated })
+fn cards(state: &AppState, incidents: &[crate::domain::Incident]) -> Vec<Match> {
+    incidents.iter().map(|i| Match { card: IncidentCard::new(i, &state.renders), reasons_html: Vec::new() }).collect()
 }
 
-async fn service(State(state): State<AppState>, Path(service): Path<String>) -> Result<Response, WebError> {
+async fn tag(
+    State(state): State<AppState>,
+    Path(tag): Path<String>,
+    params: Result<Query<GroupParams>, QueryRejection>,
+) -> Result<Response, WebError> {
+    let tag = tag.trim().to_lowercase();
+    let total = state.store.label_count(Label::Tag, &tag).await?;
+    if total == 0 {
+        return Err(missing("tag"));
+    }
+    let path = format!("/tags/{tag}");
+    let filter = IncidentFilter { tag: Some(tag.clone()), ..published() };
+    let (incidents, next_href, first_href) = one_page(&state, filter, &path, params).await?;
+    page(&GroupPage {
+        layout: Layout::new(format!("Tag: {tag}"), "tags"),
+        kind: "Tag",
+        name: tag,
+        total,
+        matches: cards(&state, &incidents),
+        next_href,
+        first_href,
+    })
+}
+
+async fn service(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    params: Result<Query<GroupParams>, QueryRejection>,
+) -> Result<Response, WebError> {
     let service = service.trim().to_lowercase();
-    let (incidents, truncated) =
-        gather(&state, IncidentFilter { service: Some(service.clone()), ..published() }).await?;
-    let matches = incidents
-        .iter()
-        .map(|i| Match { card: IncidentCard::new(i, &state.renders), reasons_html: Vec::new() })
-        .collect();
+    let total = state.store.label_count(Label::Service, &service).await?;
+    if total == 0 {
+        return Err(missing("service"));
+    }
+    let path = format!("/services/{service}");
+    let filter = IncidentFilter { service: Some(service.clone()), ..published() };
+    let (incidents, next_href, first_href) = one_page(&state, filter, &path, params).await?;
     page(&GroupPage {
         layout: Layout::new(format!("Service: {service}"), "services"),
         kind: "Service",
         name: service,
-        matches,
-        truncated,
+        total,
+        matches: cards(&state, &incidents),
+        next_href,
+        first_href,
     })
 }
 
-async fn category(State(state): State<AppState>, Path(category): Path<String>) -> Result<Response, WebError> {
+async fn category(
+    State(state): State<AppState>,
+    Path(category): Path<String>,
+    params: Result<Query<GroupParams>, QueryRejection>,
+) -> Result<Response, WebError> {
     let category = FactorCategory::parse(&category).ok_or_else(|| missing("factor category"))?;
-    let (incidents, truncated) =
-        gather(&state, IncidentFilter { factor_category: Some(category), ..published() }).await?;
+    let total = state
+        .store
+        .category_counts()
+        .await?
+        .into_iter()
+        .find(|(name, _)| name == category.as_str())
+        .map_or(0, |(_, n)| n);
+    let path = format!("/factors/{}", category.as_str());
+    let filter = IncidentFilter { factor_category: Some(category), ..published() };
+    let (incidents, next_href, first_href) = one_page(&state, filter, &path, params).await?;
     let matches = incidents
         .iter()
         .map(|incident| {
@@ -123,8 +170,10 @@ async fn category(State(state): State<AppState>, Path(category): Path<String>) -
         layout: Layout::new(format!("Contributing factor: {}", category_label(category)), "factors"),
         kind: "Contributing factor",
         name: category_label(category).to_string(),
+        total,
         matches,
-        truncated,
+        next_href,
+        first_href,
     })
 }
 
@@ -142,13 +191,13 @@ struct CategoriesPage {
 }
 
 async fn categories(State(state): State<AppState>) -> Result<Response, WebError> {
-    let (incidents, _) = gather(&state, published()).await?;
+    let counts = state.store.category_counts().await?;
     let categories = FactorCategory::ALL
         .iter()
         .map(|category| CategoryCount {
             slug: category.as_str(),
             label: category_label(*category),
-            incidents: incidents.iter().filter(|i| i.fields.factors.iter().any(|f| f.category == *category)).count(),
+            incidents: counts.iter().find(|(name, _)| name == category.as_str()).map_or(0, |(_, n)| *n as usize),
         })
         .collect();
     page(&CategoriesPage { layout: Layout::new("Contributing factors", "factors"), categories })

@@ -54,7 +54,8 @@ impl IncidentCard {
         IncidentCard {
             slug: fields.slug.clone(),
             title: fields.title.clone(),
-            summary_html: renders.get(incident).summary_html.clone(),
+            // Only the summary: a list must not render every report whole.
+            summary_html: renders.summary(incident),
             severity: fields.severity.map(Severity::as_str),
             organization: fields.organization.clone(),
             when,

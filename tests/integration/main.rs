@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod cli;
 mod concurrency;
+mod counts;
 mod hostile_input;
 mod import_export;
 mod incidents;

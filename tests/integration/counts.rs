@@ -1,0 +1,158 @@
+//! The counts pages show (tags, services, organizations, factor categories,
+//! open and overdue actions) are kept on write, and always equal a count
+//! made directly over the published reports, through every kind of write.
+//! The pages that list by them are paginated.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+use hindsight::store::Label;
+
+on_both_backends!(
+    counts_kept_on_write_equal_a_direct_count_after_every_kind_of_write,
+    pages_that_gather_incidents_go_page_by_page_and_unknown_names_are_not_found,
+);
+
+/// Counts made directly over every published report the API lists.
+fn direct(incidents: &[Value], field: &str) -> Vec<(String, i64)> {
+    let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
+    for incident in incidents.iter().filter(|i| i["status"] == "published") {
+        match &incident[field] {
+            Value::Array(names) => {
+                for name in names {
+                    *counts.entry(name.as_str().unwrap().to_string()).or_default() += 1;
+                }
+            }
+            Value::String(name) => *counts.entry(name.clone()).or_default() += 1,
+            _ => {}
+        }
+    }
+    counts.into_iter().collect()
+}
+
+async fn assert_counts_agree(app: &TestApp, step: &str) {
+    let incidents = app.all_incidents("").await;
+    let sorted = |mut list: Vec<(String, i64)>| {
+        list.sort();
+        list
+    };
+    let kept = |label| async move {
+        app.store.label_counts(label).await.unwrap().into_iter().map(|c| (c.name, c.count)).collect::<Vec<_>>()
+    };
+    assert_eq!(sorted(kept(Label::Tag).await), direct(&incidents, "tags"), "tags after {step}");
+    assert_eq!(sorted(kept(Label::Service).await), direct(&incidents, "services"), "services after {step}");
+    let organizations: Vec<(String, i64)> =
+        app.store.organizations().await.unwrap().into_iter().map(|c| (c.name, c.count)).collect();
+    assert_eq!(organizations, direct(&incidents, "organization"), "organizations after {step}");
+
+    let published: Vec<&Value> = incidents.iter().filter(|i| i["status"] == "published").collect();
+    let mut categories: std::collections::BTreeMap<String, i64> = Default::default();
+    for incident in &published {
+        let mut seen: Vec<&str> =
+            incident["factors"].as_array().unwrap().iter().map(|f| f["category"].as_str().unwrap()).collect();
+        seen.sort();
+        seen.dedup();
+        for category in seen {
+            *categories.entry(category.to_string()).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        sorted(app.store.category_counts().await.unwrap()),
+        categories.into_iter().collect::<Vec<_>>(),
+        "categories after {step}"
+    );
+
+    let today = time::Date::from_calendar_date(2013, time::Month::June, 1).unwrap();
+    let open: Vec<&Value> = published
+        .iter()
+        .flat_map(|i| i["actions"].as_array().unwrap())
+        .filter(|a| a["status"] == "open" || a["status"] == "in_progress")
+        .collect();
+    let overdue = open.iter().filter(|a| a["due_on"].as_str().is_some_and(|due| due < "2013-06-01")).count();
+    let stats = app.store.stats(today).await.unwrap();
+    assert_eq!(
+        (stats.published, stats.open_actions, stats.overdue_actions, stats.organizations),
+        (published.len() as i64, open.len() as i64, overdue as i64, direct(&incidents, "organization").len() as i64),
+        "stats after {step}"
+    );
+}
+
+fn report(title: &str, status: &str, tags: &[&str], organization: Option<&str>) -> Value {
+    json!({
+        "title": title,
+        "status": status,
+        "tags": tags,
+        "services": ["api"],
+        "organization": organization,
+        "factors": [{"category": "capacity", "text": "No headroom."}, {"category": "capacity", "text": "Again."}],
+        "actions": [
+            {"text": "Add headroom", "status": "open", "due_on": "2013-05-01"},
+            {"text": "Alert earlier", "status": "in_progress", "due_on": "2013-07-01"},
+            {"text": "Write it up", "status": "done"}
+        ]
+    })
+}
+
+async fn counts_kept_on_write_equal_a_direct_count_after_every_kind_of_write(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    assert_counts_agree(&app, "the seeds").await;
+    app.create(report("Draft only", "draft", &["dns", "secret-draft"], Some("Acme"))).await;
+    assert_counts_agree(&app, "a draft").await;
+    app.create(report("Published one", "published", &["dns", "fresh"], Some("Acme"))).await;
+    assert_counts_agree(&app, "a publication").await;
+
+    // An edit that changes tags, organization, factors and actions.
+    let edit = json!({"tags": ["fresh", "other"], "organization": "Globex",
+                      "factors": [{"category": "change", "text": "A deploy."}],
+                      "actions": [{"text": "Only one", "status": "open", "due_on": "2013-01-01"}]});
+    assert_eq!(app.patch_json("/api/v1/incidents/published-one", Some("\"1\""), &edit).await.status(), 200);
+    assert_counts_agree(&app, "an edit").await;
+
+    // Publishing the draft, then sending it back.
+    let publish = json!({"status": "published"});
+    assert_eq!(app.patch_json("/api/v1/incidents/draft-only", Some("\"1\""), &publish).await.status(), 200);
+    assert_counts_agree(&app, "publishing a draft").await;
+    let unpublish = json!({"status": "draft"});
+    assert_eq!(app.patch_json("/api/v1/incidents/draft-only", Some("\"2\""), &unpublish).await.status(), 200);
+    assert_counts_agree(&app, "unpublishing").await;
+
+    // Deleting removes what it counted, and a name nothing carries is gone.
+    assert_eq!(app.delete("/api/v1/incidents/published-one", Some("\"2\"")).await.status(), 204);
+    assert_counts_agree(&app, "a deletion").await;
+    assert_eq!(app.store.label_count(Label::Tag, "fresh").await.unwrap(), 0);
+
+    // An import batch counts as the API's writes do.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("imported.md"),
+        "+++\ntitle = \"Imported\"\nstatus = \"published\"\ntags = [\"dns\", \"imported\"]\norganization = \"Initech\"\n+++\n",
+    )
+    .unwrap();
+    hindsight::import::import_path(&app.store, dir.path(), "import", |_, _, _| {}).await.unwrap();
+    assert_counts_agree(&app, "an import").await;
+}
+
+async fn pages_that_gather_incidents_go_page_by_page_and_unknown_names_are_not_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for n in 0..25 {
+        app.create(report(&format!("Shared tag {n:02}"), "published", &["shared"], None)).await;
+    }
+    let first = app.get("/tags/shared").await;
+    assert_eq!(first.status(), 200);
+    let first = first.text().await.unwrap();
+    assert!(first.contains("25 published incidents, newest first."));
+    assert_eq!(first.matches("<article class=\"card\"").count(), 20, "one bounded page");
+    let next = first.split("rel=\"next\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let second = app.get(&next).await.text().await.unwrap();
+    assert_eq!(second.matches("<article class=\"card\"").count(), 5);
+    assert!(second.contains("← First page") && !second.contains("rel=\"next\""));
+    for missing in ["/tags/doesnotexist", "/services/x~", "/services/nothing-here"] {
+        assert_eq!(app.get(missing).await.status(), 404, "{missing}");
+    }
+    let factors = app.get("/factors/capacity").await.text().await.unwrap();
+    assert!(factors.contains("25 published incidents"));
+    assert_eq!(factors.matches("<article class=\"card\"").count(), 20);
+    let index = app.get("/factors").await.text().await.unwrap();
+    assert!(index.contains("25"), "the categories page counts from the kept counts");
+}
