@@ -63,6 +63,28 @@ pub struct Stats {
     pub organizations: i64,
 }
 
+/// Where a page of open actions resumes: just after this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionCursor {
+    pub open_due: String,
+    pub incident_id: i64,
+    pub position: i64,
+}
+
+impl ActionCursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}_{}", self.open_due, self.incident_id, self.position)
+    }
+
+    pub fn decode(text: &str) -> Option<ActionCursor> {
+        let mut parts = text.splitn(3, '_');
+        let open_due = parts.next()?.to_string();
+        let valid = open_due.len() == 10 && open_due.chars().all(|c| c.is_ascii_digit() || c == '-');
+        Some(ActionCursor { open_due, incident_id: parts.next()?.parse().ok()?, position: parts.next()?.parse().ok()? })
+            .filter(|_| valid)
+    }
+}
+
 /// Which label table to count.
 #[derive(Debug, Clone, Copy)]
 pub enum Label {
@@ -71,18 +93,41 @@ pub enum Label {
 }
 
 impl Store {
-    /// Open and in-progress action items of published incidents: those with
-    /// the earliest due date first, undated ones last.
-    pub async fn open_actions(&self, limit: u32) -> Result<Vec<OpenAction>, StoreError> {
-        let sql = format!(
-            "SELECT a.*, {ACTION_INCIDENT} \
-             FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
-             WHERE {PUBLISHED} AND a.status IN ('open', 'in_progress') \
-             ORDER BY CASE WHEN a.due_on IS NULL THEN 1 ELSE 0 END, a.due_on, incidents.occurred_at DESC, a.position \
-             LIMIT $1"
-        );
-        let rows = sqlx::query(&sql).bind(i64::from(limit)).fetch_all(&self.read).await?;
-        rows.iter().map(action_with_incident).collect()
+    /// Open and in-progress action items of published incidents, `limit`
+    /// at a time: the earliest due date first (so overdue ones lead),
+    /// undated ones last, then the newest report first. Read in the order
+    /// of an index, so a page costs the same whatever the base holds.
+    pub async fn open_actions(
+        &self,
+        after: Option<&ActionCursor>,
+        limit: u32,
+    ) -> Result<(Vec<OpenAction>, Option<ActionCursor>), StoreError> {
+        let mut query = QueryBuilder::new(&format!(
+            "SELECT a.*, {ACTION_INCIDENT} FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
+             WHERE a.open_due IS NOT NULL"
+        ));
+        if let Some(cursor) = after {
+            query.push(" AND (a.open_due > ").bind(Param::Text(cursor.open_due.clone()));
+            query.push(" OR (a.open_due = ").bind(Param::Text(cursor.open_due.clone()));
+            query.push(" AND (a.incident_id < ").bind(Param::Int(cursor.incident_id));
+            query.push(" OR (a.incident_id = ").bind(Param::Int(cursor.incident_id));
+            query.push(" AND a.position > ").bind(Param::Int(cursor.position)).push("))))");
+        }
+        query
+            .push(" ORDER BY a.open_due, a.incident_id DESC, a.position LIMIT ")
+            .bind(Param::Int(i64::from(limit) + 1));
+        let mut rows = query.build().fetch_all(&self.read).await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = match (more, rows.last()) {
+            (true, Some(last)) => Some(ActionCursor {
+                open_due: last.try_get("open_due")?,
+                incident_id: last.try_get("incident_id")?,
+                position: last.try_get("position")?,
+            }),
+            _ => None,
+        };
+        Ok((rows.iter().map(action_with_incident).collect::<Result<_, _>>()?, next))
     }
 
     /// Action items of published incidents that were done at a known time,

@@ -255,6 +255,10 @@ impl Store {
         let mut incidents = load_incidents(&mut tx, &format!("{SELECT_INCIDENTS} WHERE id = $1"), current.id).await?;
         let incident = incidents.pop().ok_or(StoreError::NotFound)?;
         counts::apply(&mut tx, &counts::contribution(&incident.fields), &counts::Contribution::new()).await?;
+        sqlx::query("UPDATE action_items SET open_due = NULL WHERE incident_id = $1")
+            .bind(current.id)
+            .execute(&mut *tx)
+            .await?;
         revisions::record(&mut tx, &incident, Some("deleted")).await?;
         audit::record(&mut tx, actor, "incident.delete", slug, "").await?;
         change_log::record(&mut tx, current.id, "delete", now.unix_timestamp()).await?;
@@ -290,7 +294,9 @@ impl Store {
         let mut query = QueryBuilder::new(SELECT_INCIDENTS);
         query.push(" WHERE deleted_at IS NULL");
         if let Some(status) = filter.status {
-            query.push(" AND status = ").bind(Param::Text(status.as_str().into()));
+            // Written out rather than bound, so the planner can use the
+            // index of published reports (a status is one of four words).
+            query.push(&format!(" AND status = '{}'", status.as_str()));
         }
         if let Some(severity) = filter.severity {
             query.push(" AND severity = ").bind(Param::Text(severity.as_str().into()));
@@ -511,6 +517,7 @@ async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &Inci
             optional(action.priority.map(Priority::as_str)),
             Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
             optional(action.tracker_url.as_deref()),
+            Param::OptText(open_due(fields, action)),
             Param::OptInt(action.completed_at.as_ref().map(ReportedTime::unix_seconds)),
             Param::OptInt(action.completed_at.as_ref().map(ReportedTime::offset_seconds)),
             optional(action.completed_at.as_ref().map(|t| t.zone.as_str())),
@@ -521,7 +528,7 @@ async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &Inci
     insert_rows(
         tx,
         "action_items",
-        "incident_id, position, text, owner, status, priority, due_on, tracker_url, \
+        "incident_id, position, text, owner, status, priority, due_on, tracker_url, open_due, \
          completed_at, completed_offset, completed_zone, completed_precision, completed_approximate",
         actions.collect(),
     )
@@ -530,6 +537,15 @@ async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &Inci
         .zip(&fields.related)
         .map(|(position, link)| vec![Param::Int(id), Param::Int(position), text(&link.slug), text(link.kind.as_str())]);
     insert_rows(tx, "related_incidents", "incident_id, position, related_slug, kind", related.collect()).await
+}
+
+/// An action's place among the open actions of published reports (see
+/// migration 0009): its due date, undated ones last; `None` when it is not
+/// open or its report is not published.
+fn open_due(fields: &IncidentFields, action: &ActionItem) -> Option<String> {
+    let open = matches!(action.status, ActionStatus::Open | ActionStatus::InProgress);
+    (open && fields.status == Status::Published)
+        .then(|| action.due_on.map_or_else(|| "9999-12-31".to_string(), crate::domain::incident::format_date))
 }
 
 /// Both backends accept at least this many bound parameters per statement.

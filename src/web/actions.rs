@@ -1,19 +1,22 @@
 //! `/actions`: remediations still open across all published incidents,
 //! overdue ones first.
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use serde::Deserialize;
 
 use super::incidents::ActionView;
 use super::{page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::zones;
 use crate::markdown;
-use crate::store::OpenAction;
+use crate::store::{ActionCursor, OpenAction};
 
-const MOST: u32 = 500;
+/// Open actions shown a page.
+const PAGE: u32 = 50;
 const RECENTLY_DONE: u32 = 20;
 
 pub fn router() -> Router<AppState> {
@@ -42,29 +45,46 @@ impl ActionRow {
 #[template(path = "actions/list.html")]
 struct ActionsPage {
     layout: Layout,
+    /// How many are overdue and open in all, from the counts kept on write.
+    overdue_total: i64,
+    open_total: i64,
     overdue: Vec<ActionRow>,
     open: Vec<ActionRow>,
     done: Vec<ActionRow>,
+    next_href: Option<String>,
+    first_href: Option<String>,
 }
 
-async fn list(State(state): State<AppState>) -> Result<Response, WebError> {
+#[derive(Debug, Default, Deserialize)]
+struct ListParams {
+    #[serde(default)]
+    cursor: String,
+}
+
+/// Open actions a page at a time, earliest due first, so the overdue ones
+/// lead the first pages; the recently done ones on the first page only.
+async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Response, WebError> {
     let today = time::OffsetDateTime::now_utc().date();
-    let (overdue, open): (Vec<OpenAction>, Vec<OpenAction>) = state
-        .store
-        .open_actions(MOST)
-        .await?
-        .into_iter()
-        .partition(|item| item.action.due_on.is_some_and(|due| due < today));
+    let cursor = params.ok().and_then(|Query(params)| ActionCursor::decode(&params.cursor));
+    let (items, next) = state.store.open_actions(cursor.as_ref(), PAGE).await?;
+    let (overdue, open): (Vec<OpenAction>, Vec<OpenAction>) =
+        items.into_iter().partition(|item| item.action.due_on.is_some_and(|due| due < today));
+    let stats = state.store.stats(today).await?;
+    let done = match cursor {
+        None => state.store.recently_completed_actions(RECENTLY_DONE).await?,
+        Some(_) => Vec::new(),
+    };
     page(&ActionsPage {
         layout: Layout::new("Action items", "actions"),
+        overdue_total: stats.overdue_actions,
+        open_total: stats.open_actions - stats.overdue_actions,
         overdue: overdue.iter().map(|item| ActionRow::new(item, today)).collect(),
         open: open.iter().map(|item| ActionRow::new(item, today)).collect(),
-        done: state
-            .store
-            .recently_completed_actions(RECENTLY_DONE)
-            .await?
-            .iter()
-            .map(|item| ActionRow::new(item, today))
-            .collect(),
+        done: done.iter().map(|item| ActionRow::new(item, today)).collect(),
+        next_href: next.map(|next| format!("/actions?cursor={}", next.encode())),
+        first_href: cursor.map(|_| "/actions".to_string()),
     })
 }

@@ -35,7 +35,7 @@ async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     page(&HomePage {
         layout: Layout::new("Hindsight", "home"),
         recent: recent.items.iter().map(|i| IncidentCard::new(i, &state.renders)).collect(),
-        actions: state.store.open_actions(6).await?.iter().map(|item| ActionRow::new(item, today)).collect(),
+        actions: state.store.open_actions(None, 6).await?.0.iter().map(|item| ActionRow::new(item, today)).collect(),
         stats: state.store.stats(today).await?,
         tags,
     })

@@ -12,6 +12,7 @@ use hindsight::store::Label;
 on_both_backends!(
     counts_kept_on_write_equal_a_direct_count_after_every_kind_of_write,
     pages_that_gather_incidents_go_page_by_page_and_unknown_names_are_not_found,
+    open_actions_go_page_by_page_overdue_first_and_leave_with_their_report,
 );
 
 /// Counts made directly over every published report the API lists.
@@ -155,4 +156,44 @@ async fn pages_that_gather_incidents_go_page_by_page_and_unknown_names_are_not_f
     assert_eq!(factors.matches("<article class=\"card\"").count(), 20);
     let index = app.get("/factors").await.text().await.unwrap();
     assert!(index.contains("25"), "the categories page counts from the kept counts");
+}
+
+async fn open_actions_go_page_by_page_overdue_first_and_leave_with_their_report(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // 20 reports with 3 open actions each: one overdue, one due in the
+    // future, one undated. 60 in all: a page of 50, then 10.
+    for n in 0..20 {
+        let actions = json!([
+            {"text": format!("Past {n:02}"), "status": "open", "due_on": "2001-01-01"},
+            {"text": format!("Future {n:02}"), "status": "in_progress", "due_on": "2999-01-01"},
+            {"text": format!("Undated {n:02}"), "status": "open"},
+            {"text": format!("Finished {n:02}"), "status": "done", "due_on": "2001-01-01"}
+        ]);
+        app.create(json!({"title": format!("Actions {n:02}"), "status": "published", "actions": actions})).await;
+    }
+    app.create(json!({"title": "Draft actions", "actions": [{"text": "Hidden draft action", "status": "open"}]})).await;
+    let first = app.get("/actions").await.text().await.unwrap();
+    assert!(first.contains("Overdue <span class=\"count\">20</span>"), "totals from the kept counts");
+    assert!(first.contains("Open <span class=\"count\">40</span>"));
+    let items = |page: &str| page.matches("<li class=\"action ").count();
+    assert_eq!(items(&first), 50);
+    let overdue = first.split("id=\"open-heading\"").next().unwrap();
+    assert_eq!(overdue.matches("Past ").count(), 20, "every overdue action leads the first page");
+    assert!(!first.contains("Hidden draft action") && !first.contains("Finished"));
+    let next = first.split("rel=\"next\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let second = app.get(&next).await.text().await.unwrap();
+    assert_eq!(items(&second), 10);
+    assert_eq!(second.matches("Undated ").count(), 10, "undated ones come last");
+    assert!(!second.contains("rel=\"next\""));
+
+    // Unpublishing or deleting a report takes its actions off the list.
+    let draft = json!({"status": "draft"});
+    assert_eq!(app.patch_json("/api/v1/incidents/actions-00", Some("\"1\""), &draft).await.status(), 200);
+    assert_eq!(app.delete("/api/v1/incidents/actions-01", Some("\"1\"")).await.status(), 204);
+    let (remaining, _) = app.store.open_actions(None, 100).await.unwrap();
+    assert_eq!(remaining.len(), 54);
+    assert!(remaining.iter().all(|item| !item.incident_slug.ends_with("-00") && !item.incident_slug.ends_with("-01")));
+    let today = time::Date::from_calendar_date(2020, time::Month::January, 1).unwrap();
+    let stats = app.store.stats(today).await.unwrap();
+    assert_eq!((stats.open_actions, stats.overdue_actions), (54, 18));
 }
