@@ -21,6 +21,7 @@ use crate::auth::limiter::SignInLimiter;
 use crate::error::AppError;
 use crate::search::SearchIndex;
 use crate::store::Store;
+use crate::web::page_cache::{self, PageCache};
 use crate::web::render_cache::RenderCache;
 
 /// Request bodies above this size get 413. A report's body is at most
@@ -30,12 +31,16 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many incident versions keep their rendered Markdown in memory.
 const RENDER_CACHE_ENTRIES: usize = 1_024;
+/// How many bytes of rendered pages are kept for readers.
+const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
     pub search: Arc<SearchIndex>,
     pub renders: Arc<RenderCache>,
+    /// Rendered pages for readers who are not signed in.
+    pub pages: Arc<PageCache>,
     pub sign_in_limiter: Arc<SignInLimiter>,
     /// Mark cookies Secure: set when the site is served over https.
     pub secure_cookies: bool,
@@ -51,6 +56,7 @@ impl AppState {
             store,
             search,
             renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)),
+            pages: Arc::new(PageCache::new(PAGE_CACHE_BYTES)),
             sign_in_limiter: Arc::default(),
             secure_cookies: false,
             public_read: true,
@@ -66,6 +72,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::router())
         .merge(crate::web::router())
         .fallback(crate::web::not_found)
+        // Inside the sign-in check, so a kept page never skips it.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::serve))
         .layer(axum::middleware::from_fn_with_state(state.clone(), require_sign_in))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

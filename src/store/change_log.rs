@@ -50,6 +50,14 @@ impl super::Store {
     }
 
     pub(super) fn announce_change(&self) {
+        self.local_writes.fetch_add(1, std::sync::atomic::Ordering::Release);
         self.changes.notify_one();
+    }
+
+    /// How many writes this process has committed: it moves the moment a
+    /// write commits, before the index follows, so what this server shows
+    /// after its own write is never older than the write.
+    pub fn local_writes(&self) -> u64 {
+        self.local_writes.load(std::sync::atomic::Ordering::Acquire)
     }
 }

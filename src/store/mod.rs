@@ -78,6 +78,8 @@ pub struct Store {
     /// Woken after each committed write, so the indexer need not wait for
     /// its next poll.
     changes: Arc<Notify>,
+    /// Writes this process committed, shared by every clone of the store.
+    local_writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
@@ -131,7 +133,7 @@ impl Store {
                 };
                 let write = pool(1).connect_with(options.clone()).await?;
                 let read = pool(8).connect_with(options).await?;
-                Store { backend, read, write, changes: Arc::default() }
+                Store { backend, read, write, changes: Arc::default(), local_writes: Arc::default() }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -139,7 +141,13 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(options)
                     .await?;
-                Store { backend, read: pool.clone(), write: pool, changes: Arc::default() }
+                Store {
+                    backend,
+                    read: pool.clone(),
+                    write: pool,
+                    changes: Arc::default(),
+                    local_writes: Arc::default(),
+                }
             }
         };
         Ok(store)

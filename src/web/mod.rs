@@ -15,6 +15,7 @@ pub mod forms;
 pub mod history;
 pub mod home;
 pub mod incidents;
+pub mod page_cache;
 pub mod render_cache;
 pub mod report_form;
 pub mod search;

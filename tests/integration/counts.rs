@@ -1,7 +1,8 @@
-//! The counts pages show (tags, services, organizations, factor categories,
-//! open and overdue actions) are kept on write, and always equal a count
-//! made directly over the published reports, through every kind of write.
-//! The pages that list by them are paginated.
+//! The read model. The counts pages show (tags, services, organizations,
+//! factor categories, open and overdue actions) are kept on write, and
+//! always equal a count made directly over the published reports, through
+//! every kind of write. The pages that list by them are paginated. Pages
+//! for readers are served from memory until a write on any server.
 
 use serde_json::{json, Value};
 
@@ -13,6 +14,7 @@ on_both_backends!(
     counts_kept_on_write_equal_a_direct_count_after_every_kind_of_write,
     pages_that_gather_incidents_go_page_by_page_and_unknown_names_are_not_found,
     open_actions_go_page_by_page_overdue_first_and_leave_with_their_report,
+    pages_are_served_from_memory_until_a_write_on_any_server,
 );
 
 /// Counts made directly over every published report the API lists.
@@ -196,4 +198,58 @@ async fn open_actions_go_page_by_page_overdue_first_and_leave_with_their_report(
     let today = time::Date::from_calendar_date(2020, time::Month::January, 1).unwrap();
     let stats = app.store.stats(today).await.unwrap();
     assert_eq!((stats.open_actions, stats.overdue_actions), (54, 18));
+}
+
+async fn pages_are_served_from_memory_until_a_write_on_any_server(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let second = TestApp::spawn_on(first.database.clone()).await;
+    let anonymous = first.anonymous();
+    let get = |app: &TestApp, path: &str, etag: Option<&str>| {
+        let mut request = anonymous.get(app.url(path));
+        if let Some(etag) = etag {
+            request = request.header("If-None-Match", etag);
+        }
+        request.send()
+    };
+    app_create(&first, "Kept page one").await;
+
+    let page = get(&first, "/incidents", None).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let etag = page.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(page.headers().contains_key("content-security-policy"), "a kept page carries the same headers");
+    assert!(page.text().await.unwrap().contains("Kept page one"));
+    let again = get(&first, "/incidents", Some(&etag)).await.unwrap();
+    assert_eq!(again.status(), 304, "unchanged: the browser keeps its copy");
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+
+    // A write on this server shows at once, before its index follows.
+    app_create(&first, "Kept page two").await;
+    let after = get(&first, "/incidents", Some(&etag)).await.unwrap();
+    assert_eq!(after.status(), 200);
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    assert!(after.text().await.unwrap().contains("Kept page two"));
+
+    // The other server kept its page, and sees the write once it follows
+    // the change log (it polls every 250 ms).
+    let seen = get(&second, "/incidents", None).await.unwrap().text().await.unwrap();
+    assert!(seen.contains("Kept page one"));
+    app_create(&first, "Kept page three").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let page = get(&second, "/incidents", None).await.unwrap().text().await.unwrap();
+        if page.contains("Kept page three") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the second server still shows the page from before the write");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Someone signed in gets a page of their own, never a kept one.
+    let with_token = first.client.get(first.url("/incidents")).send().await.unwrap();
+    assert!(!with_token.headers().contains_key("etag"));
+}
+
+async fn app_create(app: &TestApp, title: &str) {
+    app.create(json!({"title": title, "status": "published"})).await;
 }
