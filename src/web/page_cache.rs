@@ -91,8 +91,11 @@ impl PageCache {
 }
 
 /// The reading pages a reader who is not signed in sees the same as any
-/// other: not the forms, sign-in, history or drafts.
+/// other, and one report's JSON: not the forms, sign-in, history or drafts.
 fn cacheable(path: &str) -> bool {
+    if let Some(slug) = path.strip_prefix("/api/v1/incidents/") {
+        return !slug.is_empty() && !slug.contains('/');
+    }
     match path {
         "/" | "/incidents" | "/actions" | "/factors" | "/feed.atom" | "/search" => true,
         _ => {
@@ -158,9 +161,18 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
         Ok(body) => body,
         Err(error) => return crate::error::AppError::Internal(anyhow::anyhow!("a page body: {error}")).into_response(),
     };
-    let etag =
-        HeaderValue::from_str(&format!("\"{}-{}-{:x}\"", generation.0, generation.1, fingerprint(&key, &generation.2)))
-            .unwrap_or(HeaderValue::from_static("\"0\""));
+    // A response that names its own version (the API's report JSON, whose
+    // ETag a client sends back in If-Match) keeps it.
+    let etag = match parts.headers.get(header::ETAG) {
+        Some(own) => own.clone(),
+        None => HeaderValue::from_str(&format!(
+            "\"{}-{}-{:x}\"",
+            generation.0,
+            generation.1,
+            fingerprint(&key, &generation.2)
+        ))
+        .unwrap_or(HeaderValue::from_static("\"0\"")),
+    };
     let page = Page { etag, content_type, body };
     state.pages.put(generation, key, page.clone());
     let mut response = answer(&page, &headers);
@@ -213,7 +225,16 @@ mod tests {
         for path in ["/", "/incidents", "/incidents/a-report", "/tags/dns", "/factors/change", "/feed.atom"] {
             assert!(cacheable(path), "{path}");
         }
-        for path in ["/incidents/new", "/incidents/a/edit", "/incidents/a/history", "/login", "/drafts", "/api/v1/x"] {
+        for path in [
+            "/incidents/new",
+            "/incidents/a/edit",
+            "/incidents/a/history",
+            "/login",
+            "/drafts",
+            "/api/v1/x",
+            "/api/v1/incidents/a/revisions",
+            "/api/v1/incidents",
+        ] {
             assert!(!cacheable(path), "{path}");
         }
         let mut headers = HeaderMap::new();

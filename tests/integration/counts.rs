@@ -245,6 +245,17 @@ async fn pages_are_served_from_memory_until_a_write_on_any_server(backend: Backe
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
+    // A report's JSON is kept too, under its own version's ETag, which a
+    // client sends back in If-Match.
+    let json = get(&first, "/api/v1/incidents/kept-page-one", None).await.unwrap();
+    assert_eq!(json.headers()["etag"], "\"1\"");
+    let unchanged = get(&first, "/api/v1/incidents/kept-page-one", Some("\"1\"")).await.unwrap();
+    assert_eq!(unchanged.status(), 304);
+    let edit = json!({"summary": "Edited."});
+    assert_eq!(first.patch_json("/api/v1/incidents/kept-page-one", Some("\"1\""), &edit).await.status(), 200);
+    let edited = get(&first, "/api/v1/incidents/kept-page-one", Some("\"1\"")).await.unwrap();
+    assert_eq!((edited.status().as_u16(), edited.headers()["etag"].to_str().unwrap()), (200, "\"2\""));
+
     // Someone signed in gets a page of their own, never a kept one.
     let with_token = first.client.get(first.url("/incidents")).send().await.unwrap();
     assert!(!with_token.headers().contains_key("etag"));
