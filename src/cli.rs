@@ -30,7 +30,8 @@ pub enum Command {
     Serve,
     /// Import a Markdown report, a folder of them, or a JSON dump.
     Import {
-        /// A `.md` file, a folder of `.md` files, or a `.json` dump.
+        /// A `.md` file, a folder of `.md` files, a `.jsonl` dump (streamed,
+        /// any size) or an older `.json` dump.
         path: PathBuf,
     },
     /// Export every incident as Markdown files plus a JSON dump, into a folder.

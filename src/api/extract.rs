@@ -13,7 +13,7 @@ use crate::error::AppError;
 
 /// JSON nested deeper than this is refused before it is parsed. Reports are
 /// at most four levels deep; the margin is for clients' extra fields.
-pub const MAX_JSON_DEPTH: usize = 32;
+pub use crate::json_depth::MAX_JSON_DEPTH;
 
 /// A JSON request body, deserialized into `T`.
 pub struct ApiJson<T>(pub T);
@@ -77,35 +77,10 @@ fn shape_error(error: serde_path_to_error::Error<serde_json::Error>) -> AppError
     }
 }
 
-/// Refuses JSON nested deeper than `MAX_JSON_DEPTH`, scanning the bytes once
-/// without recursion, so hostile nesting costs a linear pass and nothing more.
+/// Refuses JSON nested deeper than `MAX_JSON_DEPTH` before parsing it.
 fn check_nesting(bytes: &[u8]) -> Result<(), AppError> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &byte in bytes {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_JSON_DEPTH {
-                    return Err(AppError::BadRequest(format!(
-                        "the body is nested more than {MAX_JSON_DEPTH} levels deep"
-                    )));
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+    if crate::json_depth::too_deep(bytes) {
+        return Err(AppError::BadRequest(format!("the body is nested more than {MAX_JSON_DEPTH} levels deep")));
     }
     Ok(())
 }

@@ -104,9 +104,24 @@ pub async fn import_path(
     let mut batch = Batch::new(store, actor);
     for (done, file) in files.iter().enumerate() {
         let name = file.display().to_string();
+        if has_extension(file, "jsonl") {
+            // Read a line at a time: any size, one incident in memory.
+            match std::fs::File::open(file) {
+                Ok(opened) => {
+                    let mut input = std::io::BufReader::new(opened);
+                    let mut lines = |line: usize| progress(done, files.len(), &format!("{name}:{line}"));
+                    if let Err(error) = dump::import_lines(&mut batch, &name, &mut input, &mut lines).await {
+                        batch.report.failed.push((name.clone(), format!("cannot be read: {error}")));
+                    }
+                }
+                Err(error) => batch.report.failed.push((name.clone(), format!("cannot be read: {error}"))),
+            }
+            progress(done + 1, files.len(), &name);
+            continue;
+        }
         match read_text(file) {
             Err(reason) => batch.report.failed.push((name.clone(), reason)),
-            Ok(text) if is_json(file) => dump::import_dump(&mut batch, &name, &text).await,
+            Ok(text) if has_extension(file, "json") => dump::import_document(&mut batch, &name, &text).await,
             Ok(text) => match markdown::parse(&text) {
                 Ok(document) => batch.add(&name, document).await,
                 Err(reason) => batch.report.failed.push((name.clone(), reason)),
@@ -117,8 +132,8 @@ pub async fn import_path(
     Ok(batch.finish().await)
 }
 
-fn is_json(path: &Path) -> bool {
-    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+fn has_extension(path: &Path, extension: &str) -> bool {
+    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case(extension))
 }
 
 /// A file is imported as given; a folder contributes its Markdown files, in

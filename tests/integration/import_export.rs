@@ -11,6 +11,7 @@ on_both_backends!(
     an_export_imported_into_an_empty_database_gives_identical_incidents,
     importing_again_skips_incidents_that_exist,
     an_import_reports_bad_files_and_goes_on,
+    a_json_lines_dump_is_read_a_line_at_a_time_and_bad_lines_are_reported,
 );
 
 async fn an_export_imported_into_an_empty_database_gives_identical_incidents(backend: Backend) {
@@ -84,4 +85,50 @@ async fn an_import_reports_bad_files_and_goes_on(backend: Backend) {
     let good: Value = app.get_json("/api/v1/incidents/good-one").await;
     assert_eq!(good["body"], "Body text.");
     assert_eq!(good["created_by"], "import");
+}
+
+/// A JSON Lines dump is read a line at a time: a line nested too deep, too
+/// long or not an incident is reported and the rest imports; a file whose
+/// first line is not a dump header imports nothing; the older single
+/// document dump still imports.
+async fn a_json_lines_dump_is_read_a_line_at_a_time_and_bad_lines_are_reported(backend: Backend) {
+    let source = TestApp::spawn_seeded(backend).await;
+    let out = tempfile::tempdir().unwrap();
+    export::export_all(&source.store, out.path(), |_| {}).await.unwrap();
+    let dump = std::fs::read_to_string(out.path().join(export::DUMP_FILE)).unwrap();
+    let mut lines: Vec<String> = dump.lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 9, "a header and one line an incident");
+    assert!(lines[0].contains("\"format_version\":2"));
+    lines.insert(2, format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+    lines.insert(3, format!("{{\"title\": \"{}\"}}", "x".repeat(9 * 1024 * 1024)));
+    lines.insert(4, "{\"title\": 42}".into());
+    lines.insert(5, String::new());
+    let hostile = out.path().join("hostile.jsonl");
+    std::fs::write(&hostile, lines.join("\n")).unwrap();
+
+    let target = TestApp::spawn(backend).await;
+    let report = import::import_path(&target.store, &hostile, "import", |_, _, _| {}).await.unwrap();
+    assert_eq!(report.imported, 8, "{report:?}");
+    let reasons: Vec<&str> = report.failed.iter().map(|(_, reason)| reason.as_str()).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons[0].contains("nested more than 32"), "{reasons:?}");
+    assert!(reasons[1].contains("the limit is 8 MiB"), "{reasons:?}");
+    assert!(reasons[2].contains("not an incident"), "{reasons:?}");
+
+    let headless = out.path().join("headless.jsonl");
+    std::fs::write(&headless, "{\"title\": \"No header\"}\n").unwrap();
+    let report = import::import_path(&target.store, &headless, "import", |_, _, _| {}).await.unwrap();
+    assert_eq!(report.imported, 0);
+    assert!(report.failed[0].1.contains("not a Hindsight dump"));
+
+    let older = out.path().join("older.json");
+    std::fs::write(
+        &older,
+        json!({"format": "hindsight-export", "format_version": 1,
+        "incidents": [{"title": "From an older dump", "status": "published"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let report = import::import_path(&target.store, &older, "import", |_, _, _| {}).await.unwrap();
+    assert_eq!(report.imported, 1, "{report:?}");
 }
