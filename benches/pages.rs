@@ -8,6 +8,7 @@
 //! cargo bench --bench pages -- --sizes 1000,10000,100000
 //! cargo bench --bench pages -- --sizes 100000 --postgres postgres://…
 //! cargo bench --bench pages -- --sizes 10000 --keep /tmp/base   # keep the base to click through
+//! cargo bench --bench pages -- --sizes 100000 --import-only     # time the import and index alone
 
 mod corpus;
 
@@ -29,6 +30,8 @@ struct Options {
     sizes: Vec<usize>,
     postgres: Option<String>,
     keep: Option<PathBuf>,
+    /// Stop after importing and indexing: for timing the import.
+    import_only: bool,
 }
 
 fn options() -> Options {
@@ -40,6 +43,7 @@ fn options() -> Options {
             .unwrap_or_else(|| vec![1_000, 10_000]),
         postgres: value("--postgres"),
         keep: value("--keep").map(PathBuf::from),
+        import_only: args.iter().any(|arg| arg == "--import-only"),
     }
 }
 
@@ -126,10 +130,15 @@ async fn run(size: usize, options: &Options) -> anyhow::Result<()> {
     let (search, indexer) = SearchIndex::open(&index_dir, &store, |_, _| {}).await?;
     let _indexer = indexer.spawn();
     println!(
-        "Imported in {:.1} s, imported and indexed in {:.1} s.\n",
+        "Imported in {:.1} s ({:.0} reports/s), imported and indexed in {:.1} s. {}\n",
         import.as_secs_f64(),
-        started.elapsed().as_secs_f64()
+        size as f64 / import.as_secs_f64(),
+        started.elapsed().as_secs_f64(),
+        memory()
     );
+    if options.import_only {
+        return Ok(());
+    }
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

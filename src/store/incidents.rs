@@ -126,6 +126,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let note = note.unwrap_or("created");
         let incident = insert_in(&mut tx, fields, IncidentMeta::new_by(actor), Some(note), "incident.create").await?;
+        counts::apply(&mut tx, &counts::Contribution::new(), &counts::contribution(fields)).await?;
         tx.commit().await?;
         self.announce_change();
         Ok(incident)
@@ -141,6 +142,7 @@ impl Store {
     ) -> Result<Incident, StoreError> {
         let mut tx = self.begin_write().await?;
         let incident = insert_in(&mut tx, fields, meta, note, "incident.import").await?;
+        counts::apply(&mut tx, &counts::Contribution::new(), &counts::contribution(fields)).await?;
         tx.commit().await?;
         self.announce_change();
         Ok(incident)
@@ -150,9 +152,15 @@ impl Store {
     /// (a duplicate slug among them fails the whole batch).
     pub async fn insert_incidents(&self, batch: &[(IncidentFields, IncidentMeta, String)]) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        // The batch's counts move once, summed, rather than once a report.
+        let mut added = counts::Contribution::new();
         for (fields, meta, note) in batch {
             insert_in(&mut tx, fields, meta.clone(), Some(note), "incident.import").await?;
+            for (key, n) in counts::contribution(fields) {
+                *added.entry(key).or_default() += n;
+            }
         }
+        counts::apply(&mut tx, &counts::Contribution::new(), &added).await?;
         tx.commit().await?;
         self.announce_change();
         Ok(())
@@ -373,7 +381,7 @@ impl Store {
 }
 
 /// Inserts one incident, its parts, its first revision and its change-log
-/// row inside `tx`.
+/// row inside `tx`. The caller moves the counts (a batch moves them once).
 async fn insert_in(
     tx: &mut Transaction<'static, Any>,
     fields: &IncidentFields,
@@ -405,7 +413,6 @@ async fn insert_in(
         Err(error) => return Err(error.into()),
     };
     insert_parts(tx, id, fields).await?;
-    counts::apply(tx, &counts::Contribution::new(), &counts::contribution(fields)).await?;
     let incident = Incident { id, fields: fields.clone(), meta };
     revisions::record(tx, &incident, note).await?;
     let entered_at = match incident.fields.status {
