@@ -90,23 +90,7 @@ async fn tag(
     Path(tag): Path<String>,
     params: Result<Query<GroupParams>, QueryRejection>,
 ) -> Result<Response, WebError> {
-    let tag = tag.trim().to_lowercase();
-    let total = state.store.label_count(Label::Tag, &tag).await?;
-    if total == 0 {
-        return Err(missing("tag"));
-    }
-    let path = format!("/tags/{tag}");
-    let filter = IncidentFilter { tag: Some(tag.clone()), ..published() };
-    let (incidents, next_href, first_href) = one_page(&state, filter, &path, params).await?;
-    page(&GroupPage {
-        layout: Layout::new(format!("Tag: {tag}"), "tags"),
-        kind: "Tag",
-        name: tag,
-        total,
-        matches: cards(&state, &incidents),
-        next_href,
-        first_href,
-    })
+    label_page(&state, Label::Tag, &tag, params).await
 }
 
 async fn service(
@@ -114,20 +98,36 @@ async fn service(
     Path(service): Path<String>,
     params: Result<Query<GroupParams>, QueryRejection>,
 ) -> Result<Response, WebError> {
-    let service = service.trim().to_lowercase();
-    let total = state.store.label_count(Label::Service, &service).await?;
+    label_page(&state, Label::Service, &service, params).await
+}
+
+/// The page of a tag or a service: its published incidents a page at a
+/// time; a name no published incident carries is not found.
+async fn label_page(
+    state: &AppState,
+    label: Label,
+    name: &str,
+    params: Result<Query<GroupParams>, QueryRejection>,
+) -> Result<Response, WebError> {
+    let name = name.trim().to_lowercase();
+    let (kind, noun, section, filter) = match label {
+        Label::Tag => ("Tag", "tag", "tags", IncidentFilter { tag: Some(name.clone()), ..published() }),
+        Label::Service => {
+            ("Service", "service", "services", IncidentFilter { service: Some(name.clone()), ..published() })
+        }
+    };
+    let total = state.store.label_count(label, &name).await?;
     if total == 0 {
-        return Err(missing("service"));
+        return Err(missing(noun));
     }
-    let path = format!("/services/{service}");
-    let filter = IncidentFilter { service: Some(service.clone()), ..published() };
-    let (incidents, next_href, first_href) = one_page(&state, filter, &path, params).await?;
+    let path = format!("/{section}/{name}");
+    let (incidents, next_href, first_href) = one_page(state, filter, &path, params).await?;
     page(&GroupPage {
-        layout: Layout::new(format!("Service: {service}"), "services"),
-        kind: "Service",
-        name: service,
+        layout: Layout::new(format!("{kind}: {name}"), section),
+        kind,
+        name,
         total,
-        matches: cards(&state, &incidents),
+        matches: cards(state, &incidents),
         next_href,
         first_href,
     })
