@@ -4,8 +4,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::query::Query;
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
@@ -78,40 +77,45 @@ pub(super) const SELECT_INCIDENTS: &str =
      resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at, \
      version, created_at, created_by, updated_at, updated_by, published_at FROM incidents";
 
-/// `$first, $first+1, …` for `count` parameters.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
-}
-
-type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
-
-/// Binds `fields` in the order of `CONTENT_COLUMNS`.
-fn bind_content<'q>(query: AnyQuery<'q>, fields: &'q IncidentFields, occurred_at: i64) -> AnyQuery<'q> {
-    let mut query = query
-        .bind(fields.slug.as_str())
-        .bind(fields.title.as_str())
-        .bind(fields.summary.as_str())
-        .bind(fields.body.as_str())
-        .bind(fields.impact.as_str())
-        .bind(fields.status.as_str())
-        .bind(fields.severity.map(Severity::as_str))
-        .bind(fields.organization.as_deref())
-        .bind(fields.detection.as_str())
-        .bind(fields.source_url.as_deref())
-        .bind(fields.zone.as_str());
+/// `fields` as parameters, in the order of `CONTENT_COLUMNS`.
+fn content_params(fields: &IncidentFields, occurred_at: i64) -> Vec<Param> {
+    let text = |value: &str| Param::Text(value.to_string());
+    let optional = |value: Option<&str>| Param::OptText(value.map(str::to_string));
+    let mut params = vec![
+        text(&fields.slug),
+        text(&fields.title),
+        text(&fields.summary),
+        text(&fields.body),
+        text(&fields.impact),
+        text(fields.status.as_str()),
+        optional(fields.severity.map(Severity::as_str)),
+        optional(fields.organization.as_deref()),
+        text(fields.detection.as_str()),
+        optional(fields.source_url.as_deref()),
+        text(&fields.zone),
+    ];
     for time in [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at] {
-        query = bind_time(query, time.as_ref());
+        let time = time.as_ref();
+        params.extend([
+            Param::OptInt(time.map(ReportedTime::unix_seconds)),
+            Param::OptInt(time.map(ReportedTime::offset_seconds)),
+            optional(time.map(|t| t.zone.as_str())),
+            optional(time.map(|t| t.precision.as_str())),
+            Param::Int(i64::from(time.is_some_and(|t| t.approximate))),
+        ]);
     }
-    query.bind(occurred_at)
+    params.push(Param::Int(occurred_at));
+    params
 }
 
-fn bind_time<'q>(query: AnyQuery<'q>, time: Option<&'q ReportedTime>) -> AnyQuery<'q> {
-    query
-        .bind(time.map(ReportedTime::unix_seconds))
-        .bind(time.map(ReportedTime::offset_seconds))
-        .bind(time.map(|t| t.zone.as_str()))
-        .bind(time.map(|t| t.precision.as_str()))
-        .bind(i64::from(time.is_some_and(|t| t.approximate)))
+/// Appends `params` to `query` as a comma-separated list of placeholders.
+fn push_values(query: &mut QueryBuilder, params: Vec<Param>) {
+    for (index, param) in params.into_iter().enumerate() {
+        if index > 0 {
+            query.push(", ");
+        }
+        query.bind(param);
+    }
 }
 
 impl Store {
@@ -154,12 +158,13 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // The batch's counts move once, summed, rather than once a report.
         let mut added = counts::Contribution::new();
-        for (fields, meta, note) in batch {
-            insert_in(&mut tx, fields, meta.clone(), Some(note), "incident.import").await?;
+        for (fields, ..) in batch {
             for (key, n) in counts::contribution(fields) {
                 *added.entry(key).or_default() += n;
             }
         }
+        let items = batch.iter().map(|(fields, meta, note)| (fields, meta.clone(), Some(note.as_str()))).collect();
+        insert_many(&mut tx, items, "incident.import").await?;
         counts::apply(&mut tx, &counts::Contribution::new(), &added).await?;
         tx.commit().await?;
         self.announce_change();
@@ -191,22 +196,20 @@ impl Store {
             (None, _) => None,
         };
         let occurred_at = fields.occurred_at().unwrap_or(current.created_at);
-        let sql = format!(
-            "UPDATE incidents SET ({CONTENT_COLUMNS}, version, updated_at, updated_by, published_at) = ({}) \
-             WHERE id = ${} AND version = ${}",
-            placeholders(1, CONTENT_COUNT + 4),
-            CONTENT_COUNT + 5,
-            CONTENT_COUNT + 6,
-        );
-        let updated = bind_content(sqlx::query(&sql), fields, occurred_at)
-            .bind(expected_version + 1)
-            .bind(now.unix_timestamp())
-            .bind(actor)
-            .bind(published_at.map(OffsetDateTime::unix_timestamp))
-            .bind(current.id)
-            .bind(expected_version)
-            .execute(&mut *tx)
-            .await;
+        let mut query = QueryBuilder::new(&format!(
+            "UPDATE incidents SET ({CONTENT_COLUMNS}, version, updated_at, updated_by, published_at) = ("
+        ));
+        let mut params = content_params(fields, occurred_at);
+        params.extend([
+            Param::Int(expected_version + 1),
+            Param::Int(now.unix_timestamp()),
+            Param::Text(actor.to_string()),
+            Param::OptInt(published_at.map(OffsetDateTime::unix_timestamp)),
+        ]);
+        push_values(&mut query, params);
+        query.push(") WHERE id = ").bind(Param::Int(current.id));
+        query.push(" AND version = ").bind(Param::Int(expected_version));
+        let updated = query.build().execute(&mut *tx).await;
         match updated {
             Ok(done) if done.rows_affected() == 1 => {}
             Ok(_) => return Err(StoreError::StaleVersion { current: current.version }),
@@ -385,52 +388,120 @@ impl Store {
 async fn insert_in(
     tx: &mut Transaction<'static, Any>,
     fields: &IncidentFields,
-    mut meta: IncidentMeta,
+    meta: IncidentMeta,
     note: Option<&str>,
     action: &str,
 ) -> Result<Incident, StoreError> {
-    if fields.status == Status::Published && meta.published_at.is_none() {
-        meta.published_at = Some(meta.updated_at);
+    insert_many(tx, vec![(fields, meta, note)], action).await?.pop().ok_or(StoreError::NotFound)
+}
+
+/// Inserts incidents with their parts, first revisions, workflow steps,
+/// change-log and audit rows inside `tx`, a statement per table rather than
+/// per incident: an import's batch of 200 takes a dozen statements, not
+/// 2,400.
+async fn insert_many(
+    tx: &mut Transaction<'static, Any>,
+    items: Vec<(&IncidentFields, IncidentMeta, Option<&str>)>,
+    action: &str,
+) -> Result<Vec<Incident>, StoreError> {
+    let items: Vec<(&IncidentFields, IncidentMeta, Option<&str>)> = items
+        .into_iter()
+        .map(|(fields, mut meta, note)| {
+            if fields.status == Status::Published && meta.published_at.is_none() {
+                meta.published_at = Some(meta.updated_at);
+            }
+            (fields, meta, note)
+        })
+        .collect();
+    let width = CONTENT_COUNT + 6;
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(items.len());
+    for chunk in items.chunks((MAX_PARAMS_PER_STATEMENT / width).max(1)) {
+        let mut query = QueryBuilder::new(&format!(
+            "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, \
+             published_at) VALUES "
+        ));
+        for (index, (fields, meta, _)) in chunk.iter().enumerate() {
+            query.push(if index == 0 { "(" } else { ", (" });
+            let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
+            let mut params = content_params(fields, occurred_at);
+            params.extend([
+                Param::Int(meta.version),
+                Param::Int(meta.created_at.unix_timestamp()),
+                Param::Text(meta.created_by.clone()),
+                Param::Int(meta.updated_at.unix_timestamp()),
+                Param::Text(meta.updated_by.clone()),
+                Param::OptInt(meta.published_at.map(OffsetDateTime::unix_timestamp)),
+            ]);
+            push_values(&mut query, params);
+            query.push(")");
+        }
+        query.push(" RETURNING id, slug");
+        match query.build().fetch_all(&mut **tx).await {
+            Ok(rows) => {
+                for row in rows {
+                    ids.insert(row.try_get("slug")?, row.try_get("id")?);
+                }
+            }
+            Err(error) if is_unique_violation(&error) => {
+                let slugs: Vec<&str> = chunk.iter().map(|(fields, ..)| fields.slug.as_str()).collect();
+                return Err(StoreError::DuplicateSlug(slugs.join(", ")));
+            }
+            Err(error) => return Err(error.into()),
+        }
     }
-    let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
-    let sql = format!(
-        "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, published_at) \
-         VALUES ({}) RETURNING id",
-        placeholders(1, CONTENT_COUNT + 6)
-    );
-    let inserted = bind_content(sqlx::query(&sql), fields, occurred_at)
-        .bind(meta.version)
-        .bind(meta.created_at.unix_timestamp())
-        .bind(meta.created_by.as_str())
-        .bind(meta.updated_at.unix_timestamp())
-        .bind(meta.updated_by.as_str())
-        .bind(meta.published_at.map(OffsetDateTime::unix_timestamp))
-        .fetch_one(&mut **tx)
-        .await;
-    let id: i64 = match inserted {
-        Ok(row) => row.try_get("id")?,
-        Err(error) if is_unique_violation(&error) => return Err(StoreError::DuplicateSlug(fields.slug.clone())),
-        Err(error) => return Err(error.into()),
-    };
-    insert_parts(tx, id, fields).await?;
-    let incident = Incident { id, fields: fields.clone(), meta };
-    revisions::record(tx, &incident, note).await?;
-    let entered_at = match incident.fields.status {
-        Status::Published => incident.meta.published_at.unwrap_or(incident.meta.updated_at),
-        _ => incident.meta.updated_at,
-    };
-    workflow::record(
-        tx,
-        id,
-        incident.meta.version,
-        incident.fields.status,
-        &incident.meta.updated_by,
-        entered_at.unix_timestamp(),
-    )
-    .await?;
-    change_log::record(tx, id, "upsert", incident.meta.updated_at.unix_timestamp()).await?;
-    audit::record(tx, &incident.meta.created_by, action, &incident.fields.slug, note.unwrap_or_default()).await?;
-    Ok(incident)
+    let incidents: Vec<(Incident, Option<&str>)> = items
+        .into_iter()
+        .map(|(fields, meta, note)| {
+            let id = ids.get(&fields.slug).copied().ok_or(StoreError::NotFound)?;
+            Ok((Incident { id, fields: fields.clone(), meta }, note))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let parts: Vec<(i64, &IncidentFields)> =
+        incidents.iter().map(|(incident, _)| (incident.id, &incident.fields)).collect();
+    insert_parts_many(tx, &parts).await?;
+
+    let now = now_to_the_second().unix_timestamp();
+    let (mut revisions, mut steps, mut changes, mut audits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (incident, note) in &incidents {
+        let snapshot = serde_json::to_string(incident).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let meta = &incident.meta;
+        revisions.push(vec![
+            Param::Int(incident.id),
+            Param::Int(meta.version),
+            Param::Text(snapshot),
+            Param::OptText(note.map(str::to_string)),
+            Param::Int(meta.updated_at.unix_timestamp()),
+            Param::Text(meta.updated_by.clone()),
+        ]);
+        let entered_at = match incident.fields.status {
+            Status::Published => meta.published_at.unwrap_or(meta.updated_at),
+            _ => meta.updated_at,
+        };
+        steps.push(vec![
+            Param::Int(incident.id),
+            Param::Int(meta.version),
+            Param::Text(incident.fields.status.as_str().to_string()),
+            Param::Text(meta.updated_by.clone()),
+            Param::Int(entered_at.unix_timestamp()),
+        ]);
+        changes.push(vec![
+            Param::Int(incident.id),
+            Param::Text("upsert".into()),
+            Param::Int(meta.updated_at.unix_timestamp()),
+        ]);
+        audits.push(vec![
+            Param::Int(now),
+            Param::Text(meta.created_by.clone()),
+            Param::Text(action.to_string()),
+            Param::Text(incident.fields.slug.clone()),
+            Param::Text(note.unwrap_or_default().to_string()),
+        ]);
+    }
+    insert_rows(tx, "revisions", "incident_id, version, snapshot, note, created_at, created_by", revisions).await?;
+    insert_rows(tx, "workflow_steps", "incident_id, version, status, actor, at", steps).await?;
+    insert_rows(tx, "change_log", "incident_id, operation, created_at", changes).await?;
+    insert_rows(tx, "audit_log", "at, actor, action, subject, detail", audits).await?;
+    Ok(incidents.into_iter().map(|(incident, _)| incident).collect())
 }
 
 /// Start and end (exclusive) of a calendar year in UTC, as unix seconds.
@@ -470,80 +541,116 @@ async fn live_incident(tx: &mut Transaction<'static, Any>, slug: &str) -> Result
 }
 
 async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &IncidentFields) -> Result<(), sqlx::Error> {
+    insert_parts_many(tx, &[(id, fields)]).await
+}
+
+/// The parts of several incidents, one statement per table (or a few, when
+/// the rows outnumber what one statement may bind).
+async fn insert_parts_many(
+    tx: &mut Transaction<'static, Any>,
+    incidents: &[(i64, &IncidentFields)],
+) -> Result<(), sqlx::Error> {
     let text = |value: &str| Param::Text(value.to_string());
     let optional = |value: Option<&str>| Param::OptText(value.map(str::to_string));
-    let labelled = [
-        ("incident_authors", &fields.authors),
-        ("incident_services", &fields.services),
-        ("incident_tags", &fields.tags),
-    ];
-    for (table, names) in labelled {
-        let rows = (0_i64..).zip(names).map(|(position, name)| vec![Param::Int(id), Param::Int(position), text(name)]);
-        insert_rows(tx, table, "incident_id, position, name", rows.collect()).await?;
+    /// The rows of one part table for every incident: `row` makes one from
+    /// the incident's id, its fields, the item's position and the item.
+    fn rows<'a, T: 'a>(
+        incidents: &[(i64, &'a IncidentFields)],
+        items: impl Fn(&'a IncidentFields) -> &'a [T],
+        row: impl Fn(i64, &'a IncidentFields, i64, &'a T) -> Vec<Param>,
+    ) -> Vec<Vec<Param>> {
+        incidents
+            .iter()
+            .flat_map(|(id, fields)| {
+                (0_i64..).zip(items(fields)).map(move |(position, item)| (*id, *fields, position, item))
+            })
+            .map(|(id, fields, position, item)| row(id, fields, position, item))
+            .collect()
     }
-    let events = (0_i64..).zip(&fields.timeline).map(|(position, event)| {
-        let at = event.at.as_ref();
-        vec![
-            Param::Int(id),
-            Param::Int(position),
-            Param::OptInt(at.map(ReportedTime::unix_seconds)),
-            Param::OptInt(at.map(ReportedTime::offset_seconds)),
-            optional(at.map(|t| t.zone.as_str())),
-            optional(at.map(|t| t.precision.as_str())),
-            Param::Int(i64::from(at.is_some_and(|t| t.approximate))),
-            text(event.kind.as_str()),
-            text(&event.text),
-        ]
-    });
+    let label = |id: i64, _: &IncidentFields, position: i64, name: &String| {
+        vec![Param::Int(id), Param::Int(position), text(name)]
+    };
+    insert_rows(tx, "incident_authors", "incident_id, position, name", rows(incidents, |f| &f.authors, label)).await?;
+    insert_rows(tx, "incident_services", "incident_id, position, name", rows(incidents, |f| &f.services, label))
+        .await?;
+    insert_rows(tx, "incident_tags", "incident_id, position, name", rows(incidents, |f| &f.tags, label)).await?;
+    let events = rows(
+        incidents,
+        |f| &f.timeline,
+        |id, _, position, event| {
+            let at = event.at.as_ref();
+            vec![
+                Param::Int(id),
+                Param::Int(position),
+                Param::OptInt(at.map(ReportedTime::unix_seconds)),
+                Param::OptInt(at.map(ReportedTime::offset_seconds)),
+                optional(at.map(|t| t.zone.as_str())),
+                optional(at.map(|t| t.precision.as_str())),
+                Param::Int(i64::from(at.is_some_and(|t| t.approximate))),
+                text(event.kind.as_str()),
+                text(&event.text),
+            ]
+        },
+    );
     insert_rows(
         tx,
         "timeline_events",
         "incident_id, position, occurred_at, occurred_offset, occurred_zone, occurred_precision, \
          occurred_approximate, kind, text",
-        events.collect(),
+        events,
     )
     .await?;
-    let factors = (0_i64..).zip(&fields.factors).map(|(position, factor)| {
-        vec![
-            Param::Int(id),
-            Param::Int(position),
-            text(factor.category.as_str()),
-            text(&factor.text),
-            Param::Int(i64::from(factor.primary)),
-        ]
-    });
-    insert_rows(tx, "contributing_factors", "incident_id, position, category, text, is_primary", factors.collect())
-        .await?;
-    let actions = (0_i64..).zip(&fields.actions).map(|(position, action)| {
-        vec![
-            Param::Int(id),
-            Param::Int(position),
-            text(&action.text),
-            optional(action.owner.as_deref()),
-            text(action.status.as_str()),
-            optional(action.priority.map(Priority::as_str)),
-            Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
-            optional(action.tracker_url.as_deref()),
-            Param::OptText(open_due(fields, action)),
-            Param::OptInt(action.completed_at.as_ref().map(ReportedTime::unix_seconds)),
-            Param::OptInt(action.completed_at.as_ref().map(ReportedTime::offset_seconds)),
-            optional(action.completed_at.as_ref().map(|t| t.zone.as_str())),
-            optional(action.completed_at.as_ref().map(|t| t.precision.as_str())),
-            Param::Int(i64::from(action.completed_at.as_ref().is_some_and(|t| t.approximate))),
-        ]
-    });
+    let factors = rows(
+        incidents,
+        |f| &f.factors,
+        |id, _, position, factor| {
+            vec![
+                Param::Int(id),
+                Param::Int(position),
+                text(factor.category.as_str()),
+                text(&factor.text),
+                Param::Int(i64::from(factor.primary)),
+            ]
+        },
+    );
+    insert_rows(tx, "contributing_factors", "incident_id, position, category, text, is_primary", factors).await?;
+    let actions = rows(
+        incidents,
+        |f| &f.actions,
+        |id, fields, position, action| {
+            let done = action.completed_at.as_ref();
+            vec![
+                Param::Int(id),
+                Param::Int(position),
+                text(&action.text),
+                optional(action.owner.as_deref()),
+                text(action.status.as_str()),
+                optional(action.priority.map(Priority::as_str)),
+                Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
+                optional(action.tracker_url.as_deref()),
+                Param::OptText(open_due(fields, action)),
+                Param::OptInt(done.map(ReportedTime::unix_seconds)),
+                Param::OptInt(done.map(ReportedTime::offset_seconds)),
+                optional(done.map(|t| t.zone.as_str())),
+                optional(done.map(|t| t.precision.as_str())),
+                Param::Int(i64::from(done.is_some_and(|t| t.approximate))),
+            ]
+        },
+    );
     insert_rows(
         tx,
         "action_items",
         "incident_id, position, text, owner, status, priority, due_on, tracker_url, open_due, \
          completed_at, completed_offset, completed_zone, completed_precision, completed_approximate",
-        actions.collect(),
+        actions,
     )
     .await?;
-    let related = (0_i64..)
-        .zip(&fields.related)
-        .map(|(position, link)| vec![Param::Int(id), Param::Int(position), text(&link.slug), text(link.kind.as_str())]);
-    insert_rows(tx, "related_incidents", "incident_id, position, related_slug, kind", related.collect()).await
+    let related = rows(
+        incidents,
+        |f| &f.related,
+        |id, _, position, link| vec![Param::Int(id), Param::Int(position), text(&link.slug), text(link.kind.as_str())],
+    );
+    insert_rows(tx, "related_incidents", "incident_id, position, related_slug, kind", related).await
 }
 
 /// An action's place among the open actions of published reports (see
