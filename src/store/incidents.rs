@@ -416,10 +416,13 @@ async fn insert_many(
     let width = CONTENT_COUNT + 6;
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(items.len());
     for chunk in items.chunks((MAX_PARAMS_PER_STATEMENT / width).max(1)) {
-        let mut query = QueryBuilder::new(&format!(
-            "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, \
+        let mut query = QueryBuilder::for_connection(
+            &format!(
+                "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, \
              published_at) VALUES "
-        ));
+            ),
+            tx,
+        );
         for (index, (fields, meta, _)) in chunk.iter().enumerate() {
             query.push(if index == 0 { "(" } else { ", (" });
             let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
@@ -675,7 +678,7 @@ async fn insert_rows(
 ) -> Result<(), sqlx::Error> {
     let width = rows.first().map_or(1, Vec::len).max(1);
     for chunk in rows.chunks((MAX_PARAMS_PER_STATEMENT / width).max(1)) {
-        let mut query = QueryBuilder::new(&format!("INSERT INTO {table} ({columns}) VALUES "));
+        let mut query = QueryBuilder::for_connection(&format!("INSERT INTO {table} ({columns}) VALUES "), tx);
         for (index, row) in chunk.iter().enumerate() {
             query.push(if index == 0 { "(" } else { ", (" });
             for (column, param) in row.iter().enumerate() {

@@ -197,16 +197,26 @@ enum Param {
     OptText(Option<String>),
 }
 
-/// Builds SQL with numbered placeholders (`$1`), which both backends accept.
+/// Builds SQL with numbered placeholders (`$1`), which both backends accept,
+/// or, for long inserts into SQLite, plain `?` placeholders.
 #[derive(Debug, Default)]
 struct QueryBuilder {
     sql: String,
     params: Vec<Param>,
+    positional: bool,
 }
 
 impl QueryBuilder {
     fn new(sql: &str) -> Self {
-        Self { sql: sql.to_string(), params: Vec::new() }
+        Self { sql: sql.to_string(), params: Vec::new(), positional: false }
+    }
+
+    /// A builder for a statement run on `connection`: on SQLite it writes
+    /// `?` placeholders, because sqlx looks up each numbered one by walking
+    /// the statement's list of names, which costs the square of the count
+    /// (measured: 60% of an import when a statement bound 7,600).
+    fn for_connection(sql: &str, connection: &mut sqlx::AnyConnection) -> Self {
+        Self { positional: connection.backend_name() == "SQLite", ..Self::new(sql) }
     }
 
     fn push(&mut self, sql: &str) -> &mut Self {
@@ -217,8 +227,12 @@ impl QueryBuilder {
     /// Appends a placeholder for `param`.
     fn bind(&mut self, param: Param) -> &mut Self {
         self.params.push(param);
-        let placeholder = format!("${}", self.params.len());
-        self.sql.push_str(&placeholder);
+        if self.positional {
+            self.sql.push('?');
+        } else {
+            let placeholder = format!("${}", self.params.len());
+            self.sql.push_str(&placeholder);
+        }
         self
     }
 
