@@ -151,24 +151,41 @@ impl SearchIndex {
         // Changes after this point are applied again by the indexer; applying
         // a change twice is harmless.
         let cursor = store.last_change_id().await.map_err(|e| SearchError::Other(e.into()))?;
-        let all = IncidentFilter::default();
         let total = store.count_live_incidents().await.map_err(|e| SearchError::Other(e.into()))? as usize;
-        let mut done = 0;
-        let mut after = None;
         progress(0, total);
-        loop {
-            let page =
-                store.list_incidents(&all, after, REBUILD_PAGE).await.map_err(|e| SearchError::Other(e.into()))?;
-            for incident in &page.items {
+        // Reading the next page from the database overlaps with turning this
+        // one into documents, and tantivy's threads index as they come.
+        let (pages, mut received) = tokio::sync::mpsc::channel(2);
+        let reader = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let all = IncidentFilter::default();
+                let mut after = None;
+                loop {
+                    let page = store.list_incidents(&all, after, REBUILD_PAGE).await?;
+                    let next = page.next_cursor;
+                    if pages.send(page.items).await.is_err() {
+                        return Ok(());
+                    }
+                    match next {
+                        Some(next) => after = Some(next),
+                        None => return Ok::<(), crate::store::StoreError>(()),
+                    }
+                }
+            })
+        };
+        let mut done = 0;
+        while let Some(incidents) = received.recv().await {
+            for incident in &incidents {
                 writer.add_document(schema::document(&fields, incident))?;
             }
-            done += page.items.len();
+            done += incidents.len();
             progress(done, total.max(done));
-            match page.next_cursor {
-                Some(next) => after = Some(next),
-                None => break,
-            }
         }
+        reader
+            .await
+            .map_err(|e| SearchError::Other(e.into()))?
+            .map_err(|e| SearchError::Other(e.into()))?;
         commit(&mut writer, cursor)?;
         Ok((index, writer, cursor))
     }
