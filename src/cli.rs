@@ -233,13 +233,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let dir = search::index_dir(&config.data_dir);
-    let (search_index, indexer) = SearchIndex::open(&dir, &store, |done, total| {
-        if done == total || done % 1_000 == 0 {
-            tracing::info!(done, total, "building the search index");
-        }
-    })
-    .await
-    .map_err(|error| anyhow::anyhow!("cannot open the search index in {}: {error}", dir.display()))?;
+    let (search_index, indexer) = SearchIndex::open_serving(&dir, &store)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot open the search index in {}: {error}", dir.display()))?;
     let indexer = indexer.spawn();
     let listener = TcpListener::bind(config.addr)
         .await

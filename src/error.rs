@@ -8,6 +8,10 @@ use serde::Serialize;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::store::StoreError;
 
+/// How long a client is asked to wait before trying an unavailable service
+/// again, in seconds.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
@@ -112,6 +116,7 @@ impl From<crate::search::SearchError> for AppError {
     fn from(error: crate::search::SearchError) -> Self {
         match error {
             crate::search::SearchError::BadQuery(message) => AppError::BadRequest(message),
+            rebuilding @ crate::search::SearchError::Rebuilding { .. } => AppError::Unavailable(rebuilding.to_string()),
             other => AppError::Internal(other.into()),
         }
     }
@@ -149,6 +154,9 @@ impl IntoResponse for AppError {
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if matches!(self, AppError::Unauthorized(_)) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if matches!(self, AppError::Unavailable(_)) {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
         }
         if let AppError::StaleVersion { current } = self {
             if let Ok(etag) = HeaderValue::from_str(&format!("\"{current}\"")) {

@@ -23,16 +23,58 @@ pub struct Indexer {
     writer: IndexWriter,
     store: Store,
     cursor: i64,
+    /// The index is empty: build it from the database before following.
+    rebuild_first: bool,
 }
 
 impl Indexer {
     pub(super) fn new(search: Arc<SearchIndex>, writer: IndexWriter, store: Store, cursor: i64) -> Indexer {
-        Indexer { search, writer, store, cursor }
+        Indexer { search, writer, store, cursor, rebuild_first: false }
+    }
+
+    pub(super) fn rebuilding_first(self) -> Indexer {
+        Indexer { rebuild_first: true, ..self }
+    }
+
+    /// Builds the whole index from the database, telling the index how far
+    /// it has come, then makes it searchable.
+    async fn rebuild(&mut self) -> Result<(), SearchError> {
+        let fields = *self.search.fields();
+        // A try that failed part way left documents behind.
+        self.writer.delete_all_documents()?;
+        let search = Arc::clone(&self.search);
+        let cursor = super::fill(&mut self.writer, &fields, &self.store, |done, total| {
+            search.rebuilt.store(done, Ordering::Release);
+            search.rebuild_total.store(total, Ordering::Release);
+            if done == total || done % 1_000 == 0 {
+                tracing::info!(done, total, "building the search index");
+            }
+        })
+        .await?;
+        self.search.reader.reload()?;
+        self.search.applied.store(cursor, Ordering::Release);
+        self.search.ready.store(true, Ordering::Release);
+        self.cursor = cursor;
+        self.rebuild_first = false;
+        tracing::info!(change = cursor, "the search index is ready");
+        Ok(())
     }
 
     /// Follows the change log until `stop` turns true, then applies what is
     /// left and commits.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        while self.rebuild_first {
+            match self.rebuild().await {
+                Ok(()) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "the search index could not be rebuilt; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                        _ = stop.changed() => return,
+                    }
+                }
+            }
+        }
         loop {
             if let Err(error) = self.catch_up().await {
                 tracing::warn!(%error, "the search index could not apply changes; retrying");
@@ -54,6 +96,9 @@ impl Indexer {
 
     /// Applies every change after the cursor; returns how many were applied.
     pub async fn catch_up(&mut self) -> Result<usize, SearchError> {
+        if self.rebuild_first {
+            self.rebuild().await?;
+        }
         let mut applied = 0;
         loop {
             let changes =

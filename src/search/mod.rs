@@ -11,7 +11,7 @@ pub mod schema;
 pub mod tokenizer;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::{MmapDirectory, INDEX_WRITER_LOCK};
@@ -42,6 +42,12 @@ pub struct SearchIndex {
     fields: Fields,
     /// The last change-log id whose effect is searchable.
     applied: AtomicI64,
+    /// False while the index is being built from the database after a start
+    /// without one; searches then answer that it is being rebuilt.
+    ready: AtomicBool,
+    /// How far that build has come: reports added, and in all.
+    rebuilt: AtomicUsize,
+    rebuild_total: AtomicUsize,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -56,6 +62,8 @@ pub enum SearchError {
     InUse,
     #[error("{0}")]
     BadQuery(String),
+    #[error("the search index is being rebuilt from the database ({done} of {total} reports); try again shortly")]
+    Rebuilding { done: usize, total: usize },
     #[error(transparent)]
     Index(#[from] TantivyError),
     #[error(transparent)]
@@ -89,10 +97,63 @@ impl SearchIndex {
         Ok((search, indexer))
     }
 
+    /// Opens the index in `dir` for a server: at once when it can be used,
+    /// else as an empty index that the indexer builds from the database in
+    /// the background, so requests are served from the first moment and
+    /// searches answer that the index is being rebuilt until it is ready.
+    pub async fn open_serving(
+        dir: &Path,
+        store: &Store,
+    ) -> Result<(std::sync::Arc<SearchIndex>, Indexer), SearchError> {
+        match Self::open_existing(dir) {
+            Ok((index, writer, cursor)) => {
+                let search = std::sync::Arc::new(Self::with_reader(index, cursor)?);
+                let indexer = Indexer::new(std::sync::Arc::clone(&search), writer, store.clone(), cursor);
+                Ok((search, indexer))
+            }
+            Err(SearchError::InUse) => Err(SearchError::InUse),
+            Err(reason) => {
+                tracing::warn!(index = %dir.display(), %reason, "rebuilding the search index from the database while serving");
+                let (index, writer) = Self::create_fresh(dir)?;
+                let search = Self::with_reader(index, 0)?;
+                search.ready.store(false, Ordering::Release);
+                let total = store.count_live_incidents().await.map_err(|e| SearchError::Other(e.into()))?;
+                search.rebuild_total.store(total as usize, Ordering::Release);
+                let search = std::sync::Arc::new(search);
+                let indexer = Indexer::new(std::sync::Arc::clone(&search), writer, store.clone(), 0).rebuilding_first();
+                Ok((search, indexer))
+            }
+        }
+    }
+
     fn with_reader(index: Index, cursor: i64) -> Result<SearchIndex, SearchError> {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let (_, fields) = schema::build();
-        Ok(SearchIndex { index, reader, fields, applied: AtomicI64::new(cursor) })
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            applied: AtomicI64::new(cursor),
+            ready: AtomicBool::new(true),
+            rebuilt: AtomicUsize::new(0),
+            rebuild_total: AtomicUsize::new(0),
+        })
+    }
+
+    /// False while the index is being built from the database.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Refuses a search while the index is being built.
+    pub fn check_ready(&self) -> Result<(), SearchError> {
+        if self.is_ready() {
+            return Ok(());
+        }
+        Err(SearchError::Rebuilding {
+            done: self.rebuilt.load(Ordering::Acquire),
+            total: self.rebuild_total.load(Ordering::Acquire),
+        })
     }
 
     /// An index that opens, holds our schema version and a cursor, and whose
@@ -128,8 +189,16 @@ impl SearchIndex {
     pub async fn rebuild(
         dir: &Path,
         store: &Store,
-        mut progress: impl FnMut(usize, usize),
+        progress: impl FnMut(usize, usize),
     ) -> Result<(Index, IndexWriter, i64), SearchError> {
+        let (index, mut writer) = Self::create_fresh(dir)?;
+        let (_, fields) = schema::build();
+        let cursor = fill(&mut writer, &fields, store, progress).await?;
+        Ok((index, writer, cursor))
+    }
+
+    /// An empty index in `dir`, anything there before removed.
+    fn create_fresh(dir: &Path) -> Result<(Index, IndexWriter), SearchError> {
         std::fs::create_dir_all(dir).map_err(|e| SearchError::Other(e.into()))?;
         {
             // Never wipe an index another process is writing to.
@@ -144,50 +213,11 @@ impl SearchIndex {
                 removed.map_err(|e| SearchError::Other(e.into()))?;
             }
         }
-        let (schema, fields) = schema::build();
+        let (schema, _) = schema::build();
         let index = Index::create_in_dir(dir, schema)?;
         register_analyzer(&index);
-        let mut writer = writer_for(&index)?;
-        // Changes after this point are applied again by the indexer; applying
-        // a change twice is harmless.
-        let cursor = store.last_change_id().await.map_err(|e| SearchError::Other(e.into()))?;
-        let total = store.count_live_incidents().await.map_err(|e| SearchError::Other(e.into()))? as usize;
-        progress(0, total);
-        // Reading the next page from the database overlaps with turning this
-        // one into documents, and tantivy's threads index as they come.
-        let (pages, mut received) = tokio::sync::mpsc::channel(2);
-        let reader = {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let all = IncidentFilter::default();
-                let mut after = None;
-                loop {
-                    let page = store.list_incidents(&all, after, REBUILD_PAGE).await?;
-                    let next = page.next_cursor;
-                    if pages.send(page.items).await.is_err() {
-                        return Ok(());
-                    }
-                    match next {
-                        Some(next) => after = Some(next),
-                        None => return Ok::<(), crate::store::StoreError>(()),
-                    }
-                }
-            })
-        };
-        let mut done = 0;
-        while let Some(incidents) = received.recv().await {
-            for incident in &incidents {
-                writer.add_document(schema::document(&fields, incident))?;
-            }
-            done += incidents.len();
-            progress(done, total.max(done));
-        }
-        reader
-            .await
-            .map_err(|e| SearchError::Other(e.into()))?
-            .map_err(|e| SearchError::Other(e.into()))?;
-        commit(&mut writer, cursor)?;
-        Ok((index, writer, cursor))
+        let writer = writer_for(&index)?;
+        Ok((index, writer))
     }
 
     /// The last change-log id whose effect can be searched.
@@ -219,4 +249,53 @@ fn commit(writer: &mut IndexWriter, change_id: i64) -> Result<(), SearchError> {
     prepared.set_payload(&payload);
     prepared.commit()?;
     Ok(())
+}
+
+/// Adds every live incident in `store` to `writer` and commits, recording
+/// the change-log position it started from; returns that position.
+/// `progress` is told (done, total) as incidents are added.
+async fn fill(
+    writer: &mut IndexWriter,
+    fields: &Fields,
+    store: &Store,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<i64, SearchError> {
+    // Changes after this point are applied again by the indexer; applying
+    // a change twice is harmless.
+    let cursor = store.last_change_id().await.map_err(|e| SearchError::Other(e.into()))?;
+    let total = store.count_live_incidents().await.map_err(|e| SearchError::Other(e.into()))? as usize;
+    progress(0, total);
+    // Reading the next page from the database overlaps with turning this
+    // one into documents, and tantivy's threads index as they come.
+    let (pages, mut received) = tokio::sync::mpsc::channel(2);
+    let reader = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let all = IncidentFilter::default();
+            let mut after = None;
+            loop {
+                let page = store.list_incidents(&all, after, REBUILD_PAGE).await?;
+                let next = page.next_cursor;
+                if pages.send(page.items).await.is_err() {
+                    return Ok(());
+                }
+                match next {
+                    Some(next) => after = Some(next),
+                    None => return Ok::<(), crate::store::StoreError>(()),
+                }
+            }
+        })
+    };
+    let mut done = 0;
+    while let Some(incidents) = received.recv().await {
+        for incident in &incidents {
+            writer.add_document(schema::document(fields, incident))?;
+        }
+        done += incidents.len();
+        progress(done, total.max(done));
+    }
+    reader.await.map_err(|e| SearchError::Other(e.into()))?.map_err(|e| SearchError::Other(e.into()))?;
+    // A commit of a large index takes seconds: keep the other requests moving.
+    tokio::task::block_in_place(|| commit(writer, cursor))?;
+    Ok(cursor)
 }

@@ -51,7 +51,8 @@ pub struct SearchHit {
     pub snippet: String,
     pub severity: Option<String>,
     pub organization: Option<String>,
-    pub occurred_at: i64,
+    /// Unix seconds of the first reported time; none for an undated report.
+    pub occurred_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,6 +143,7 @@ impl SearchIndex {
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        self.check_ready()?;
         check_bounds(&request.q)?;
         let q: String = request.q.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         let mut notes = Vec::new();
@@ -212,7 +214,12 @@ impl SearchIndex {
 
     /// Published incidents most like `incident` in title, summary, timeline
     /// and factors, best first, excluding itself.
+    /// None while the index is being built: a report reads fine without
+    /// its suggestions.
     pub fn similar(&self, incident: &Incident, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+        if !self.is_ready() {
+            return Ok(Vec::new());
+        }
         let f = &self.fields;
         let report = &incident.fields;
         let text = |values: Vec<&str>| values.into_iter().map(|v| OwnedValue::Str(plain_text(v))).collect::<Vec<_>>();
@@ -261,7 +268,7 @@ impl SearchIndex {
             snippet,
             severity: text(self.fields.severity),
             organization: text(self.fields.organization),
-            occurred_at: doc.get_first(self.fields.occurred_at).and_then(|v| v.as_i64()).unwrap_or_default(),
+            occurred_at: doc.get_first(self.fields.reported_at).and_then(|v| v.as_i64()),
         }
     }
 }

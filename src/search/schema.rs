@@ -12,7 +12,7 @@ use super::tokenizer::ANALYZER;
 use crate::domain::{Incident, Precision};
 use crate::markdown::plain_text;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handles to every field, looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +30,10 @@ pub struct Fields {
     pub service: Field,
     pub organization: Field,
     pub severity: Field,
+    /// For ordering by date: when it happened, or when it was filed.
     pub occurred_at: Field,
+    /// When it happened, for a report that says so.
+    pub reported_at: Field,
     pub facets: Field,
 }
 
@@ -54,7 +57,8 @@ pub fn build() -> (Schema, Fields) {
         service: builder.add_text_field("service", text.clone()),
         organization: builder.add_text_field("organization", stored_text),
         severity: builder.add_text_field("severity", STRING | STORED),
-        occurred_at: builder.add_i64_field("occurred_at", NumericOptions::default() | FAST | STORED),
+        occurred_at: builder.add_i64_field("occurred_at", NumericOptions::default() | FAST),
+        reported_at: builder.add_i64_field("reported_at", NumericOptions::default() | STORED),
         facets: builder.add_facet_field("facets", FacetOptions::default()),
     };
     (builder.build(), fields)
@@ -118,6 +122,7 @@ pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
         .find(|time| time.precision != Precision::Unknown);
     if let Some(time) = dated {
         doc.add_facet(fields.facets, facet("year", &time.local().year().to_string()));
+        doc.add_i64(fields.reported_at, time.unix_seconds());
     }
     doc.add_i64(fields.occurred_at, report.occurred_at().unwrap_or(incident.meta.created_at.unix_timestamp()));
     doc

@@ -23,7 +23,7 @@ pub mod settings;
 pub mod timeline;
 
 use askama::Template;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
@@ -132,9 +132,7 @@ impl IntoResponse for WebError {
                     "The page could not be shown. The error has been logged; please try again in a moment.".to_string(),
                 )
             }
-            AppError::Unavailable(_) => {
-                ("Temporarily unavailable", "The database is not answering. Please try again in a moment.".to_string())
-            }
+            AppError::Unavailable(reason) => ("Temporarily unavailable", sentence(reason)),
             other => ("That did not work", other.to_string()),
         };
         let page = ErrorPage { layout: Layout::new(heading, ""), status: status.as_u16(), heading, message };
@@ -144,6 +142,11 @@ impl IntoResponse for WebError {
                 response
                     .headers_mut()
                     .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS));
+                }
                 response
             }
             Err(_) => (status, heading).into_response(),
@@ -159,4 +162,14 @@ pub async fn not_found() -> WebError {
 /// A 404 for a page whose subject does not exist.
 pub fn missing(what: &str) -> WebError {
     WebError(AppError::NotFound(format!("no such {what}")))
+}
+
+/// `reason` as a sentence: capitalised, with a full stop.
+pub(super) fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    let mut text: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
 }

@@ -143,6 +143,10 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     if request.method() != Method::GET || !state.public_read || !cacheable(path) || personal(request.headers()) {
         return next.run(request).await;
     }
+    // Pages shown while the index is being built lack their search parts.
+    if !state.search.is_ready() {
+        return next.run(request).await;
+    }
     let key = request.uri().path_and_query().map_or(path, |p| p.as_str()).to_string();
     let day = time::OffsetDateTime::now_utc().date().to_string();
     let generation = (state.search.applied_change(), state.store.local_writes(), day);

@@ -2,7 +2,7 @@
 //! results and highlighted passages.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -105,9 +105,17 @@ async fn search(
         }
         Err(error) => Err(error),
     };
+    let mut status = StatusCode::OK;
     let (results, message, offset) = match outcome {
         Ok((results, offset)) => (Some(results), None, offset),
-        Err(AppError::BadRequest(message)) => (None, Some(message), 0),
+        Err(AppError::BadRequest(message)) => {
+            status = StatusCode::BAD_REQUEST;
+            (None, Some(message), 0)
+        }
+        Err(AppError::Unavailable(message)) => {
+            status = StatusCode::SERVICE_UNAVAILABLE;
+            (None, Some(message), 0)
+        }
         Err(other) => return Err(other.into()),
     };
     let groups = match &results {
@@ -149,7 +157,6 @@ async fn search(
             .collect(),
     };
     let total = results.as_ref().map_or(0, |r| r.total);
-    let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let search_page = SearchPage {
         layout: Layout::new(
             if params.q.trim().is_empty() { "Search".to_string() } else { format!("Search: {}", params.q.trim()) },
@@ -162,9 +169,12 @@ async fn search(
         first: offset + 1,
         results,
         groups,
-        message,
+        message: message.as_deref().map(super::sentence),
     };
     let mut response = page(&search_page)?;
     *response.status_mut() = status;
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS));
+    }
     Ok(response.into_response())
 }

@@ -152,10 +152,20 @@ async fn export_and_import_through_the_command_line_copy_every_incident(backend:
     assert!(String::from_utf8_lossy(&broken.stderr).contains("cannot read"));
 }
 
+/// The matches for `q`, once the server's index has been built: a server
+/// that starts without one answers 503 until then.
 async fn search_total(address: &str, q: &str) -> u64 {
-    let results: Value =
-        reqwest::get(format!("{address}/api/v1/search?q={q}")).await.expect("GET").json().await.expect("JSON");
-    results["total"].as_u64().unwrap_or_default()
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let response = reqwest::get(format!("{address}/api/v1/search?q={q}")).await.expect("GET");
+        if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            assert!(std::time::Instant::now() < deadline, "the search index was never built");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        let results: Value = response.json().await.expect("JSON");
+        return results["total"].as_u64().unwrap_or_default();
+    }
 }
 
 async fn after_kill_9_the_next_start_makes_every_write_searchable(backend: Backend) {

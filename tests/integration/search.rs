@@ -23,6 +23,7 @@ on_both_backends!(
     two_servers_on_one_database_each_find_the_others_writes,
     a_missing_corrupt_or_outdated_index_is_rebuilt_from_the_database,
     a_stale_writer_lock_does_not_block_a_start_and_a_live_one_blocks_a_rebuild,
+    a_server_without_an_index_serves_at_once_and_search_answers_503_until_it_is_built,
     change_log_ids_reach_a_follower_in_order_under_concurrent_writes,
 );
 
@@ -317,6 +318,62 @@ async fn a_stale_writer_lock_does_not_block_a_start_and_a_live_one_blocks_a_rebu
     assert!(matches!(reopened, Err(SearchError::InUse)));
     drop(indexer);
     assert!(SearchIndex::rebuild(&index, &app.store, |_, _| {}).await.is_ok(), "free once the writer is gone");
+}
+
+/// A start on a missing index builds it in the background: reports are read
+/// from the first moment, and a search says how far the build has come
+/// rather than finding nothing.
+async fn a_server_without_an_index_serves_at_once_and_search_answers_503_until_it_is_built(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (search, indexer) = SearchIndex::open_serving(&dir.path().join("index"), &app.store).await.expect("open");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let router = hindsight::app::router(hindsight::app::AppState::new(app.store.clone(), search.clone()));
+    let server = tokio::spawn(hindsight::app::serve(listener, router, std::future::pending()));
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{address}{path}")).send();
+    let seeds = app.store.count_live_incidents().await.unwrap();
+
+    // The indexer has not run yet: the index is empty and being built.
+    let api = get("/api/v1/search?q=terraform").await.unwrap();
+    assert_eq!(api.status(), 503);
+    assert_eq!(api.headers()["retry-after"], "5");
+    let problem: Value = api.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("being rebuilt") && detail.contains(&format!("0 of {seeds} reports")), "{problem}");
+    let page = get("/search?q=terraform").await.unwrap();
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "5");
+    let body = page.text().await.unwrap();
+    assert!(body.contains("being rebuilt"), "the search page says why it has no results");
+    assert!(body.contains("value=\"terraform\""), "and keeps the query to try again");
+    for path in ["/", "/incidents", "/incidents/crates-io-static-dns-record-removed-2023-01-25"] {
+        assert_eq!(get(path).await.unwrap().status(), 200, "{path} is served during the build");
+    }
+
+    let indexer = indexer.spawn();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !search.is_ready() {
+        assert!(std::time::Instant::now() < deadline, "the index was never built");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let found: Value = get("/api/v1/search?q=terraform").await.unwrap().json().await.unwrap();
+    assert_eq!(found["hits"][0]["slug"], "crates-io-static-dns-record-removed-2023-01-25", "{found}");
+    assert!(found["hits"][0]["occurred_at"].is_i64(), "a dated report says when: {found}");
+    let undated: Value = get("/api/v1/search?q=BinaryPack").await.unwrap().json().await.unwrap();
+    assert_eq!(undated["hits"][0]["occurred_at"], Value::Null, "its source gives no date: {undated}");
+    // Writes after the build are followed as usual.
+    app.create(json!({"title": "Written after the quokka census", "status": "published"})).await;
+    let last = app.store.last_change_id().await.unwrap();
+    while search.applied_change() < last {
+        assert!(std::time::Instant::now() < deadline, "the index never followed the new write");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let found: Value = get("/api/v1/search?q=quokka").await.unwrap().json().await.unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+    indexer.stop().await;
+    server.abort();
 }
 
 /// Followers read the change log by id; an id that commits after a higher
