@@ -116,27 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await.map(|()| ExitCode::SUCCESS),
-        Command::Import { path } => {
-            let store = open_store(&config).await?;
-            let report = import::import_path(&store, &path, "import", |done, total, name| {
-                eprintln!("[{done}/{total}] {name}");
-            })
-            .await?;
-            for (name, reason) in &report.skipped {
-                eprintln!("skipped {name}: {reason}");
-            }
-            for (name, reason) in &report.failed {
-                eprintln!("failed {name}: {reason}");
-            }
-            println!(
-                "imported {} incident(s), skipped {}, failed {}",
-                report.imported,
-                report.skipped.len(),
-                report.failed.len()
-            );
-            store.close().await;
-            Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-        }
+        Command::Import { path } => import(&config, &path).await,
         Command::Export { path } => {
             let store = open_store(&config).await?;
             let count = export::export_all(&store, &path, |done| {
@@ -170,6 +150,93 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("added {} `{}` with the password: {password}", user.role, user.name);
             println!("The password is shown only this once.");
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Imports reports with a progress bar, indexing them as they are written
+/// when this data dir's index is ours to keep: the SQLite database's own,
+/// or one already here, and not held by a running server (which then
+/// indexes them itself).
+async fn import(config: &Config, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let dir = search::index_dir(&config.data_dir);
+    let indexer = if store.backend() == crate::store::Backend::Sqlite || dir.join("meta.json").exists() {
+        match SearchIndex::open_serving(&dir, &store).await {
+            Ok((_, indexer)) => Some(indexer.bulk().spawn()),
+            Err(SearchError::InUse) => {
+                eprintln!("A running server holds the search index; it will index the imported reports itself.");
+                None
+            }
+            Err(error) => {
+                store.close().await;
+                anyhow::bail!("cannot open the search index in {}: {error}", dir.display());
+            }
+        }
+    } else {
+        None
+    };
+    let mut progress = ImportProgress::new();
+    let report = import::import_path(&store, path, "import", |done, total, name| progress.show(done, total, name)).await;
+    progress.bar.finish_and_clear();
+    if let Some(indexer) = indexer {
+        let spinner = indicatif::ProgressBar::new_spinner().with_message("indexing the imported reports");
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+        indexer.stop().await;
+        spinner.finish_and_clear();
+    }
+    store.close().await;
+    let report = report?;
+    for (name, reason) in &report.skipped {
+        eprintln!("skipped {name}: {reason}");
+    }
+    for (name, reason) in &report.failed {
+        eprintln!("failed {name}: {reason}");
+    }
+    println!(
+        "imported {} incident(s), skipped {}, failed {}",
+        report.imported,
+        report.skipped.len(),
+        report.failed.len()
+    );
+    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// An import's progress on stderr: a bar on a terminal, redrawn a few times
+/// a second; otherwise a line for each file, and for a dump every
+/// `LINES_BETWEEN_REPORTS` incidents, as `[files done/files] where`.
+struct ImportProgress {
+    bar: indicatif::ProgressBar,
+    files_done: usize,
+    unreported: usize,
+}
+
+const LINES_BETWEEN_REPORTS: usize = 10_000;
+
+impl ImportProgress {
+    fn new() -> ImportProgress {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template("importing [{bar:30}] {pos}/{len} file(s), at {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        ImportProgress { bar, files_done: 0, unreported: 0 }
+    }
+
+    /// After each file (`done` moves) and each line of a dump (`name` is
+    /// the file and line).
+    fn show(&mut self, done: usize, total: usize, name: &str) {
+        if !self.bar.is_hidden() {
+            self.bar.set_length(total as u64);
+            self.bar.set_position(done as u64);
+            self.bar.set_message(name.to_string());
+            return;
+        }
+        self.unreported += 1;
+        if done != self.files_done || self.unreported >= LINES_BETWEEN_REPORTS {
+            eprintln!("[{done}/{total}] {name}");
+            self.files_done = done;
+            self.unreported = 0;
         }
     }
 }

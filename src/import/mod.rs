@@ -180,17 +180,22 @@ const BATCH_SIZE: usize = 200;
 
 /// Validated incidents waiting to be written together. A batch that fails
 /// (a slug already taken, say) is written again one by one, so each
-/// incident still gets its own outcome.
+/// incident still gets its own outcome. One batch is written while the next
+/// is read and validated, so the database and the parsing share the cores.
 pub struct Batch<'a> {
     store: &'a Store,
     actor: &'a str,
-    pending: Vec<(String, crate::domain::IncidentFields, IncidentMeta)>,
+    pending: Vec<Pending>,
+    /// The batch being written, and what it will report.
+    writing: Option<tokio::task::JoinHandle<ImportReport>>,
     pub report: ImportReport,
 }
 
+type Pending = (String, crate::domain::IncidentFields, IncidentMeta);
+
 impl<'a> Batch<'a> {
     pub fn new(store: &'a Store, actor: &'a str) -> Batch<'a> {
-        Batch { store, actor, pending: Vec::new(), report: ImportReport::default() }
+        Batch { store, actor, pending: Vec::new(), writing: None, report: ImportReport::default() }
     }
 
     pub async fn add(&mut self, name: &str, document: IncidentDocument) {
@@ -207,32 +212,48 @@ impl<'a> Batch<'a> {
         }
     }
 
+    /// Waits for the batch being written, then starts writing the pending one.
     async fn flush(&mut self) {
+        self.wait_for_writing().await;
         let pending = std::mem::take(&mut self.pending);
-        if pending.is_empty() {
-            return;
+        if !pending.is_empty() {
+            self.writing = Some(tokio::spawn(write(self.store.clone(), pending)));
         }
-        let batch: Vec<_> =
-            pending.iter().map(|(name, fields, meta)| (fields.clone(), meta.clone(), note(name))).collect();
-        if self.store.insert_incidents(&batch).await.is_ok() {
-            self.report.imported += pending.len();
-            return;
-        }
-        for (name, fields, meta) in pending {
-            match self.store.insert_incident(&fields, meta, Some(&note(&name))).await {
-                Ok(_) => self.report.imported += 1,
-                Err(StoreError::DuplicateSlug(slug)) => {
-                    self.report.skipped.push((name, format!("an incident with the slug `{slug}` already exists")))
-                }
-                Err(error) => self.report.failed.push((name, error.to_string())),
-            }
-        }
+    }
+
+    async fn wait_for_writing(&mut self) {
+        let Some(writing) = self.writing.take() else { return };
+        let written = writing.await.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
+        self.report.imported += written.imported;
+        self.report.skipped.extend(written.skipped);
+        self.report.failed.extend(written.failed);
     }
 
     pub async fn finish(mut self) -> ImportReport {
         self.flush().await;
+        self.wait_for_writing().await;
         self.report
     }
+}
+
+/// Writes a batch in one transaction, or one by one when that fails.
+async fn write(store: Store, pending: Vec<Pending>) -> ImportReport {
+    let mut report = ImportReport::default();
+    let batch: Vec<_> = pending.iter().map(|(name, fields, meta)| (fields.clone(), meta.clone(), note(name))).collect();
+    if store.insert_incidents(&batch).await.is_ok() {
+        report.imported = pending.len();
+        return report;
+    }
+    for (name, fields, meta) in pending {
+        match store.insert_incident(&fields, meta, Some(&note(&name))).await {
+            Ok(_) => report.imported += 1,
+            Err(StoreError::DuplicateSlug(slug)) => {
+                report.skipped.push((name, format!("an incident with the slug `{slug}` already exists")))
+            }
+            Err(error) => report.failed.push((name, error.to_string())),
+        }
+    }
+    report
 }
 
 fn note(name: &str) -> String {

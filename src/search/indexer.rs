@@ -17,6 +17,8 @@ use crate::store::Store;
 /// How often the log is read when nothing local woke the indexer.
 const POLL: Duration = Duration::from_millis(250);
 const BATCH: u32 = 500;
+/// Changes applied between two commits when the indexer is behind.
+const COMMIT_AT_MOST_EVERY: usize = 20_000;
 
 pub struct Indexer {
     search: Arc<SearchIndex>,
@@ -25,15 +27,26 @@ pub struct Indexer {
     cursor: i64,
     /// The index is empty: build it from the database before following.
     rebuild_first: bool,
+    /// Changes applied since the last commit.
+    uncommitted: usize,
+    /// Commit only every `COMMIT_AT_MOST_EVERY` changes and when stopped,
+    /// not each time the log is caught up: for an import, which writes
+    /// faster than a commit's worth of documents a second.
+    bulk: bool,
 }
 
 impl Indexer {
     pub(super) fn new(search: Arc<SearchIndex>, writer: IndexWriter, store: Store, cursor: i64) -> Indexer {
-        Indexer { search, writer, store, cursor, rebuild_first: false }
+        Indexer { search, writer, store, cursor, rebuild_first: false, uncommitted: 0, bulk: false }
     }
 
     pub(super) fn rebuilding_first(self) -> Indexer {
         Indexer { rebuild_first: true, ..self }
+    }
+
+    /// For a command that writes many reports: commits rarely, and at stop.
+    pub fn bulk(self) -> Indexer {
+        Indexer { bulk: true, ..self }
     }
 
     /// Builds the whole index from the database, telling the index how far
@@ -88,13 +101,15 @@ impl Indexer {
                 _ = stop.changed() => {}
             }
         }
+        self.bulk = false;
         match self.catch_up().await {
             Ok(_) => tracing::info!(change = self.cursor, "search index committed"),
             Err(error) => tracing::warn!(%error, "the search index could not apply its last changes"),
         }
     }
 
-    /// Applies every change after the cursor; returns how many were applied.
+    /// Applies every change after the cursor and commits; returns how many
+    /// were applied.
     pub async fn catch_up(&mut self) -> Result<usize, SearchError> {
         if self.rebuild_first {
             self.rebuild().await?;
@@ -103,25 +118,43 @@ impl Indexer {
         loop {
             let changes =
                 self.store.changes_after(self.cursor, BATCH).await.map_err(|e| SearchError::Other(e.into()))?;
-            let Some(last) = changes.last().map(|change| change.id) else { return Ok(applied) };
+            let Some(last) = changes.last().map(|change| change.id) else { break };
             // The newest state of each incident is all that matters.
-            let incidents: BTreeSet<i64> = changes.iter().map(|change| change.incident_id).collect();
+            let incidents: Vec<i64> =
+                changes.iter().map(|change| change.incident_id).collect::<BTreeSet<_>>().into_iter().collect();
             let fields = *self.search.fields();
             for incident_id in &incidents {
                 self.writer.delete_term(Term::from_field_u64(fields.id, incident_id.unsigned_abs()));
-                let incident =
-                    self.store.get_incident_by_id(*incident_id).await.map_err(|e| SearchError::Other(e.into()))?;
-                if let Some(incident) = incident {
-                    self.writer.add_document(schema::document(&fields, &incident))?;
-                }
             }
-            let writer = &mut self.writer;
-            tokio::task::block_in_place(|| commit(writer, last))?;
-            self.search.reader.reload()?;
-            self.search.applied.store(last, Ordering::Release);
+            // Deleted incidents are not returned, and stay deleted.
+            let live = self.store.get_incidents_by_ids(&incidents).await.map_err(|e| SearchError::Other(e.into()))?;
+            for incident in &live {
+                self.writer.add_document(schema::document(&fields, incident))?;
+            }
             self.cursor = last;
+            self.uncommitted += changes.len();
             applied += changes.len();
+            // A long way behind (after an import, say), commit now and then
+            // rather than every batch: each commit writes new segments.
+            if self.uncommitted >= COMMIT_AT_MOST_EVERY {
+                self.commit()?;
+            }
         }
+        if self.uncommitted > 0 && !self.bulk {
+            self.commit()?;
+        }
+        Ok(applied)
+    }
+
+    /// Makes what the writer holds durable and searchable.
+    fn commit(&mut self) -> Result<(), SearchError> {
+        let writer = &mut self.writer;
+        let cursor = self.cursor;
+        tokio::task::block_in_place(|| commit(writer, cursor))?;
+        self.search.reader.reload()?;
+        self.search.applied.store(cursor, Ordering::Release);
+        self.uncommitted = 0;
+        Ok(())
     }
 }
 

@@ -69,6 +69,8 @@ const CONTENT_COLUMNS: &str =
      resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at";
 /// How many columns `CONTENT_COLUMNS` names; the bookkeeping follows.
 const CONTENT_COUNT: usize = 32;
+/// Incidents read by one statement (and their parts by one a table).
+const READ_CHUNK: usize = 100;
 pub(super) const SELECT_INCIDENTS: &str =
     "SELECT id, slug, title, summary, body, impact, status, severity, organization, detection, source_url, zone, \
      started_at, started_offset, started_zone, started_precision, started_approximate, \
@@ -284,6 +286,20 @@ impl Store {
         let mut conn = self.read.acquire().await?;
         let sql = format!("{SELECT_INCIDENTS} WHERE id = $1 AND deleted_at IS NULL");
         Ok(load_incidents(&mut conn, &sql, id).await?.pop())
+    }
+
+    /// The live incidents among `ids`, whatever their status, in no
+    /// particular order; deleted and unknown ids are left out.
+    pub async fn get_incidents_by_ids(&self, ids: &[i64]) -> Result<Vec<Incident>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        let mut incidents = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(READ_CHUNK) {
+            let mut query = QueryBuilder::new(SELECT_INCIDENTS);
+            query.push(" WHERE deleted_at IS NULL AND id IN ").bind_list(chunk);
+            let rows = query.build().fetch_all(&mut *conn).await?;
+            incidents.extend(assemble(&mut conn, rows).await?);
+        }
+        Ok(incidents)
     }
 
     /// The live incident at `slug`, with all its parts.

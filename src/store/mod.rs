@@ -83,6 +83,11 @@ pub struct Store {
 }
 
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// Page cache of the one writing connection: a batch of imported reports
+/// touches every index's B-tree, and SQLite's default 2 MiB re-reads pages.
+const SQLITE_WRITER_CACHE_KIB: u32 = 32 * 1024;
+/// Page cache of each of the eight reading connections (SQLite's default).
+const SQLITE_READER_CACHE_KIB: u32 = 2 * 1024;
 /// Serialises change-log inserts on PostgreSQL so their ids commit in order;
 /// the number is this application's, chosen at random.
 const CHANGE_LOG_LOCK: i64 = 0x4869_6e64_7369;
@@ -116,23 +121,24 @@ impl Store {
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
         let store = match backend {
             Backend::Sqlite => {
-                let pool = |connections: u32| {
+                let pool = |connections: u32, cache_kib: u32| {
                     AnyPoolOptions::new()
                         .max_connections(connections)
                         .acquire_timeout(Duration::from_secs(30))
-                        .after_connect(|conn, _| {
+                        .after_connect(move |conn, _| {
                             Box::pin(async move {
                                 conn.execute("PRAGMA journal_mode = WAL").await?;
                                 conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str())
                                     .await?;
                                 conn.execute("PRAGMA foreign_keys = ON").await?;
                                 conn.execute("PRAGMA synchronous = NORMAL").await?;
+                                conn.execute(format!("PRAGMA cache_size = -{cache_kib}").as_str()).await?;
                                 Ok(())
                             })
                         })
                 };
-                let write = pool(1).connect_with(options.clone()).await?;
-                let read = pool(8).connect_with(options).await?;
+                let write = pool(1, SQLITE_WRITER_CACHE_KIB).connect_with(options.clone()).await?;
+                let read = pool(8, SQLITE_READER_CACHE_KIB).connect_with(options).await?;
                 Store { backend, read, write, changes: Arc::default(), local_writes: Arc::default() }
             }
             Backend::Postgres => {

@@ -15,6 +15,7 @@ use crate::on_both_backends;
 on_both_backends!(
     the_binary_serves_eight_seeds_on_a_first_start_and_still_eight_after_a_restart,
     export_and_import_through_the_command_line_copy_every_incident,
+    import_indexes_what_it_writes_unless_a_server_keeps_the_index,
     after_kill_9_the_next_start_makes_every_write_searchable,
     reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped,
     sigterm_lets_the_index_commit_every_write_before_exit,
@@ -150,6 +151,56 @@ async fn export_and_import_through_the_command_line_copy_every_incident(backend:
     let broken = hindsight(&target, backend).arg("import").arg(out.path().join("missing.md")).output().expect("import");
     assert!(!broken.status.success(), "a missing file fails the command");
     assert!(String::from_utf8_lossy(&broken.stderr).contains("cannot read"));
+}
+
+/// Searches the index in `database`'s data dir as it was committed, without
+/// catching up with the database; `None` when there is no index.
+async fn committed_matches(database: &TestDatabase, q: &str) -> Option<(u64, i64)> {
+    let dir = hindsight::search::index_dir(database.dir.path());
+    if !dir.join("meta.json").exists() {
+        return None;
+    }
+    let store = database.open_store().await;
+    let (search, _indexer) = hindsight::search::SearchIndex::open(&dir, &store, |_, _| {}).await.expect("open");
+    let request = hindsight::search::SearchRequest { q: q.into(), limit: 10, ..Default::default() };
+    let total = search.search(&request).expect("search").total as u64;
+    let behind = store.last_change_id().await.unwrap() - search.applied_change();
+    Some((total, behind))
+}
+
+async fn import_indexes_what_it_writes_unless_a_server_keeps_the_index(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let imported = hindsight(&database, backend).arg("import").arg(&seeds).output().expect("import");
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    match backend {
+        // The SQLite file's own index is built as the reports are written.
+        Backend::Sqlite => assert_eq!(committed_matches(&database, "terraform").await, Some((1, 0))),
+        // A database elsewhere is indexed by its servers: no index is made here.
+        Backend::Postgres => assert_eq!(committed_matches(&database, "terraform").await, None),
+    }
+
+    // A server holds the index: the import leaves it to the server.
+    let server = Server::start(&database, backend);
+    assert_eq!(search_total(&server.address, "terraform").await, 1);
+    let report = "+++\ntitle = \"Quartzite queue stalled\"\nstatus = \"published\"\n+++\n\nThe quartzite queue stalled.\n";
+    let file = database.dir.path().join("quartzite.md");
+    std::fs::write(&file, report).unwrap();
+    let beside = hindsight(&database, backend).arg("import").arg(&file).output().expect("import");
+    assert!(beside.status.success(), "{}", String::from_utf8_lossy(&beside.stderr));
+    assert!(String::from_utf8_lossy(&beside.stderr).contains("A running server holds the search index"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while search_total(&server.address, "quartzite").await < 1 {
+        assert!(std::time::Instant::now() < deadline, "the server never indexed the imported report");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.stop();
+
+    // With the server stopped, an existing index is kept in step by the import.
+    std::fs::write(&file, report.replace("Quartzite", "Basalt").replace("quartzite", "basalt")).unwrap();
+    let alone = hindsight(&database, backend).arg("import").arg(&file).output().expect("import");
+    assert!(alone.status.success(), "{}", String::from_utf8_lossy(&alone.stderr));
+    assert_eq!(committed_matches(&database, "basalt").await, Some((1, 0)));
 }
 
 /// The matches for `q`, once the server's index has been built: a server
