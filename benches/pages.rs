@@ -197,6 +197,10 @@ fn memory() -> String {
     format!("{:.0} MiB anonymous (RssAnon), {:.0} MiB mapped files (RssFile)", field("RssAnon:"), field("RssFile:"))
 }
 
+/// The allocator the `hindsight` binary uses, so the figures are its own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let options = options();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

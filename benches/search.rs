@@ -357,6 +357,10 @@ async fn run(size: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The allocator the `hindsight` binary uses, so the figures are its own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let sizes: Vec<usize> = args

@@ -177,7 +177,8 @@ async fn import(config: &Config, path: &std::path::Path) -> anyhow::Result<ExitC
         None
     };
     let mut progress = ImportProgress::new();
-    let report = import::import_path(&store, path, "import", |done, total, name| progress.show(done, total, name)).await;
+    let report =
+        import::import_path(&store, path, "import", |done, total, name| progress.show(done, total, name)).await;
     progress.bar.finish_and_clear();
     if let Some(indexer) = indexer {
         let spinner = indicatif::ProgressBar::new_spinner().with_message("indexing the imported reports");

@@ -102,20 +102,7 @@ impl Store {
         after: Option<&ActionCursor>,
         limit: u32,
     ) -> Result<(Vec<OpenAction>, Option<ActionCursor>), StoreError> {
-        let mut query = QueryBuilder::new(&format!(
-            "SELECT a.*, {ACTION_INCIDENT} FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
-             WHERE a.open_due IS NOT NULL"
-        ));
-        if let Some(cursor) = after {
-            query.push(" AND (a.open_due > ").bind(Param::Text(cursor.open_due.clone()));
-            query.push(" OR (a.open_due = ").bind(Param::Text(cursor.open_due.clone()));
-            query.push(" AND (a.incident_id < ").bind(Param::Int(cursor.incident_id));
-            query.push(" OR (a.incident_id = ").bind(Param::Int(cursor.incident_id));
-            query.push(" AND a.position > ").bind(Param::Int(cursor.position)).push("))))");
-        }
-        query
-            .push(" ORDER BY a.open_due, a.incident_id DESC, a.position LIMIT ")
-            .bind(Param::Int(i64::from(limit) + 1));
+        let query = open_actions_query(after, limit);
         let mut rows = query.build().fetch_all(&self.read).await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
@@ -133,13 +120,7 @@ impl Store {
     /// Action items of published incidents that were done at a known time,
     /// the most recently completed first.
     pub async fn recently_completed_actions(&self, limit: u32) -> Result<Vec<OpenAction>, StoreError> {
-        let sql = format!(
-            "SELECT a.*, {ACTION_INCIDENT} \
-             FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
-             WHERE a.completed_at IS NOT NULL AND {PUBLISHED} \
-             ORDER BY a.completed_at DESC, a.incident_id DESC, a.position LIMIT $1"
-        );
-        let rows = sqlx::query(&sql).bind(i64::from(limit)).fetch_all(&self.read).await?;
+        let rows = completed_actions_query(limit).build().fetch_all(&self.read).await?;
         rows.iter().map(action_with_incident).collect()
     }
 
@@ -163,12 +144,7 @@ impl Store {
 
     /// Published incidents that link to `slug`.
     pub async fn backlinks(&self, slug: &str) -> Result<Vec<Backlink>, StoreError> {
-        let sql = format!(
-            "SELECT incidents.slug, incidents.title, r.kind FROM related_incidents r \
-             JOIN incidents ON incidents.id = r.incident_id \
-             WHERE {PUBLISHED} AND r.related_slug = $1 ORDER BY incidents.occurred_at DESC"
-        );
-        let rows = sqlx::query(&sql).bind(slug).fetch_all(&self.read).await?;
+        let rows = backlinks_query(slug).build().fetch_all(&self.read).await?;
         rows.iter()
             .map(|row| {
                 Ok(Backlink {
@@ -226,9 +202,60 @@ impl Store {
 
     /// The most recently published incidents, for the feed.
     pub async fn recently_published(&self, limit: u32) -> Result<Vec<Incident>, StoreError> {
-        let sql = format!("{SELECT_INCIDENTS} WHERE {PUBLISHED} ORDER BY published_at DESC, id DESC LIMIT $1");
         let mut conn = self.read.acquire().await?;
-        let rows = sqlx::query(&sql).bind(i64::from(limit)).fetch_all(&mut *conn).await?;
+        let rows = feed_query(limit).build().fetch_all(&mut *conn).await?;
         assemble(&mut conn, rows).await
     }
+}
+
+/// The query behind `Store::open_actions`: one more row than `limit`, to
+/// tell whether another page follows.
+pub(super) fn open_actions_query(after: Option<&ActionCursor>, limit: u32) -> QueryBuilder {
+    let mut query = QueryBuilder::new(&format!(
+        "SELECT a.*, {ACTION_INCIDENT} FROM action_items a JOIN incidents ON incidents.id = a.incident_id WHERE "
+    ));
+    match after {
+        None => query.push("a.open_due IS NOT NULL"),
+        // The index range starts at the cursor's due date; the rest (mixed
+        // directions) skips what that day's rows already showed.
+        Some(cursor) => query.push("a.open_due >= ").bind(Param::Text(cursor.open_due.clone())),
+    };
+    if let Some(cursor) = after {
+        query.push(" AND (a.open_due > ").bind(Param::Text(cursor.open_due.clone()));
+        query.push(" OR (a.open_due = ").bind(Param::Text(cursor.open_due.clone()));
+        query.push(" AND (a.incident_id < ").bind(Param::Int(cursor.incident_id));
+        query.push(" OR (a.incident_id = ").bind(Param::Int(cursor.incident_id));
+        query.push(" AND a.position > ").bind(Param::Int(cursor.position)).push("))))");
+    }
+    query.push(" ORDER BY a.open_due, a.incident_id DESC, a.position LIMIT ").bind(Param::Int(i64::from(limit) + 1));
+    query
+}
+
+pub(super) fn completed_actions_query(limit: u32) -> QueryBuilder {
+    let mut query = QueryBuilder::new(&format!(
+        "SELECT a.*, {ACTION_INCIDENT} \
+         FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
+         WHERE a.completed_at IS NOT NULL AND {PUBLISHED} \
+         ORDER BY a.completed_at DESC, a.incident_id DESC, a.position LIMIT "
+    ));
+    query.bind(Param::Int(i64::from(limit)));
+    query
+}
+
+pub(super) fn backlinks_query(slug: &str) -> QueryBuilder {
+    let mut query = QueryBuilder::new(&format!(
+        "SELECT incidents.slug, incidents.title, r.kind FROM related_incidents r \
+         JOIN incidents ON incidents.id = r.incident_id \
+         WHERE {PUBLISHED} AND r.related_slug = "
+    ));
+    query.bind(Param::Text(slug.to_string())).push(" ORDER BY incidents.occurred_at DESC");
+    query
+}
+
+/// The most recently published reports, for the feed.
+pub(super) fn feed_query(limit: u32) -> QueryBuilder {
+    let mut query =
+        QueryBuilder::new(&format!("{SELECT_INCIDENTS} WHERE {PUBLISHED} ORDER BY published_at DESC, id DESC LIMIT "));
+    query.bind(Param::Int(i64::from(limit)));
+    query
 }

@@ -318,60 +318,7 @@ impl Store {
         after: Option<PageCursor>,
         limit: u32,
     ) -> Result<IncidentPage, StoreError> {
-        let mut query = QueryBuilder::new(SELECT_INCIDENTS);
-        query.push(" WHERE deleted_at IS NULL");
-        if let Some(status) = filter.status {
-            // Written out rather than bound, so the planner can use the
-            // index of published reports (a status is one of four words).
-            query.push(&format!(" AND status = '{}'", status.as_str()));
-        }
-        if let Some(severity) = filter.severity {
-            query.push(" AND severity = ").bind(Param::Text(severity.as_str().into()));
-        }
-        if let Some(created_by) = &filter.created_by {
-            query.push(" AND created_by = ").bind(Param::Text(created_by.clone()));
-        }
-        if let Some(organization) = &filter.organization {
-            query.push(" AND organization = ").bind(Param::Text(organization.clone()));
-        }
-        if let Some(tag) = &filter.tag {
-            query
-                .push(" AND EXISTS (SELECT 1 FROM incident_tags t WHERE t.incident_id = incidents.id AND t.name = ")
-                .bind(Param::Text(tag.clone()))
-                .push(")");
-        }
-        if let Some(service) = &filter.service {
-            query
-                .push(" AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = incidents.id AND s.name = ")
-                .bind(Param::Text(service.clone()))
-                .push(")");
-        }
-        if let Some((start, end)) = filter.year.and_then(year_bounds) {
-            query.push(" AND occurred_at >= ").bind(Param::Int(start));
-            query.push(" AND occurred_at < ").bind(Param::Int(end));
-        }
-        if let Some(category) = filter.factor_category {
-            query
-                .push(" AND EXISTS (SELECT 1 FROM contributing_factors f WHERE f.incident_id = incidents.id AND f.category = ")
-                .bind(Param::Text(category.as_str().into()))
-                .push(")");
-        }
-        if filter.has_open_actions {
-            query.push(
-                " AND EXISTS (SELECT 1 FROM action_items a WHERE a.incident_id = incidents.id \
-                 AND a.status IN ('open', 'in_progress'))",
-            );
-        }
-        let (beyond, direction) = if filter.oldest_first { (">", "ASC") } else { ("<", "DESC") };
-        if let Some(cursor) = after {
-            query.push(&format!(" AND (occurred_at {beyond} ")).bind(Param::Int(cursor.occurred_at));
-            query.push(" OR (occurred_at = ").bind(Param::Int(cursor.occurred_at));
-            query.push(&format!(" AND id {beyond} ")).bind(Param::Int(cursor.id)).push("))");
-        }
-        query
-            .push(&format!(" ORDER BY occurred_at {direction}, id {direction} LIMIT "))
-            .bind(Param::Int(i64::from(limit) + 1));
-
+        let query = list_query(filter, after, limit);
         let mut conn = self.read.acquire().await?;
         let mut rows = query.build().fetch_all(&mut *conn).await?;
         let has_more = rows.len() > limit as usize;
@@ -397,6 +344,66 @@ impl Store {
     pub async fn count_all_incidents(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM incidents").fetch_one(&self.read).await?.try_get("n")?)
     }
+}
+
+/// The query behind `Store::list_incidents`: one more row than `limit`, to
+/// tell whether another page follows.
+pub(super) fn list_query(filter: &IncidentFilter, after: Option<PageCursor>, limit: u32) -> QueryBuilder {
+    let mut query = QueryBuilder::new(SELECT_INCIDENTS);
+    query.push(" WHERE deleted_at IS NULL");
+    if let Some(status) = filter.status {
+        // Written out rather than bound, so the planner can use the
+        // index of published reports (a status is one of four words).
+        query.push(&format!(" AND status = '{}'", status.as_str()));
+    }
+    if let Some(severity) = filter.severity {
+        query.push(" AND severity = ").bind(Param::Text(severity.as_str().into()));
+    }
+    if let Some(created_by) = &filter.created_by {
+        query.push(" AND created_by = ").bind(Param::Text(created_by.clone()));
+    }
+    if let Some(organization) = &filter.organization {
+        query.push(" AND organization = ").bind(Param::Text(organization.clone()));
+    }
+    if let Some(tag) = &filter.tag {
+        query
+            .push(" AND EXISTS (SELECT 1 FROM incident_tags t WHERE t.incident_id = incidents.id AND t.name = ")
+            .bind(Param::Text(tag.clone()))
+            .push(")");
+    }
+    if let Some(service) = &filter.service {
+        query
+            .push(" AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = incidents.id AND s.name = ")
+            .bind(Param::Text(service.clone()))
+            .push(")");
+    }
+    if let Some((start, end)) = filter.year.and_then(year_bounds) {
+        query.push(" AND occurred_at >= ").bind(Param::Int(start));
+        query.push(" AND occurred_at < ").bind(Param::Int(end));
+    }
+    if let Some(category) = filter.factor_category {
+        query
+                .push(" AND EXISTS (SELECT 1 FROM contributing_factors f WHERE f.incident_id = incidents.id AND f.category = ")
+                .bind(Param::Text(category.as_str().into()))
+                .push(")");
+    }
+    if filter.has_open_actions {
+        query.push(
+            " AND EXISTS (SELECT 1 FROM action_items a WHERE a.incident_id = incidents.id \
+                 AND a.status IN ('open', 'in_progress'))",
+        );
+    }
+    let (beyond, direction) = if filter.oldest_first { (">", "ASC") } else { ("<", "DESC") };
+    if let Some(cursor) = after {
+        // A row value, so both databases start the index range at the cursor.
+        query.push(&format!(" AND (occurred_at, id) {beyond} (")).bind(Param::Int(cursor.occurred_at));
+        query.push(", ").bind(Param::Int(cursor.id)).push(")");
+    }
+    query
+        .push(&format!(" ORDER BY occurred_at {direction}, id {direction} LIMIT "))
+        .bind(Param::Int(i64::from(limit) + 1));
+
+    query
 }
 
 /// Inserts one incident, its parts, its first revision and its change-log

@@ -9,6 +9,8 @@ mod browse;
 mod change_log;
 mod counts;
 mod incidents;
+#[cfg(test)]
+mod query_plans;
 mod revisions;
 mod sessions;
 mod tokens;

@@ -183,7 +183,8 @@ async fn import_indexes_what_it_writes_unless_a_server_keeps_the_index(backend: 
     // A server holds the index: the import leaves it to the server.
     let server = Server::start(&database, backend);
     assert_eq!(search_total(&server.address, "terraform").await, 1);
-    let report = "+++\ntitle = \"Quartzite queue stalled\"\nstatus = \"published\"\n+++\n\nThe quartzite queue stalled.\n";
+    let report =
+        "+++\ntitle = \"Quartzite queue stalled\"\nstatus = \"published\"\n+++\n\nThe quartzite queue stalled.\n";
     let file = database.dir.path().join("quartzite.md");
     std::fs::write(&file, report).unwrap();
     let beside = hindsight(&database, backend).arg("import").arg(&file).output().expect("import");
