@@ -2,7 +2,9 @@
 //! serves it with the real router on 127.0.0.1, and loads each common page
 //! with `wrk` (Debian's package), side by side in one run with a bare axum
 //! server answering a static 8 KB page. Prints throughput and p50/p99 per
-//! page, and each page's throughput as a share of the static page's.
+//! page, and each page's throughput as a share of the static page's; then
+//! the same pages for a caller with an API token, who is never served a
+//! kept page: what a page costs to render from the database and the index.
 //!
 //! cargo bench --bench pages                                   # 1k and 10k on SQLite
 //! cargo bench --bench pages -- --sizes 1000,10000,100000
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use axum::routing::get;
 use hindsight::app::{self, AppState};
+use hindsight::domain::Scope;
 use hindsight::search::SearchIndex;
 use hindsight::store::Store;
 
@@ -56,9 +59,14 @@ struct Measured {
 }
 
 /// `wrk --latency` prints "50%  1.23ms" lines and "Requests/sec: 1234.5".
-fn wrk(url: &str) -> anyhow::Result<Measured> {
-    let output = Command::new("wrk")
-        .args(["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{SECONDS}s"), "--timeout", "30s", "--latency", url])
+fn wrk(url: &str, header: Option<&str>) -> anyhow::Result<Measured> {
+    let mut command = Command::new("wrk");
+    command.args(["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{SECONDS}s"), "--timeout", "30s", "--latency"]);
+    if let Some(header) = header {
+        command.args(["-H", header]);
+    }
+    let output = command
+        .arg(url)
         .output()
         .map_err(|error| anyhow::anyhow!("wrk could not be run ({error}): install it with `apt-get install wrk`"))?;
     let text = String::from_utf8_lossy(&output.stdout);
@@ -163,24 +171,47 @@ async fn run(size: usize, options: &Options) -> anyhow::Result<()> {
     println!("|---|---|---|---|---|");
     let mut yardstick = 0.0;
     for (name, url) in &pages {
-        // Warm the caches a reader would find warm.
-        let _ = reqwest::get(url).await;
-        let url = url.clone();
-        let measured = tokio::task::spawn_blocking(move || wrk(&url)).await??;
+        let measured = load(url, None).await?;
         if yardstick == 0.0 {
             yardstick = measured.requests_per_second;
         }
-        println!(
-            "| {name} | {:.0} | {:.1}% | {:.1} ms | {:.1} ms |{}",
-            measured.requests_per_second,
-            100.0 * measured.requests_per_second / yardstick.max(1.0),
-            measured.p50.as_secs_f64() * 1e3,
-            measured.p99.as_secs_f64() * 1e3,
-            if measured.errors { " errors or non-2xx answers" } else { "" }
-        );
+        print_row(name, &measured, yardstick);
+    }
+    println!("\nResident memory: {}.", memory());
+
+    hindsight::auth::add_user(&store, "bench", hindsight::domain::Role::Reader, "bench").await?;
+    let token = hindsight::auth::tokens::add_token(&store, "bench", "bench", "bench", Scope::Read, None).await?;
+    let header = format!("Authorization: Bearer {token}");
+    println!("\nThe same pages with an API token, so never from the kept pages (rendered each time):\n");
+    println!("| page | requests/s | share of static | p50 | p99 |");
+    println!("|---|---|---|---|---|");
+    for (name, url) in pages.iter().skip(1) {
+        print_row(name, &load(url, Some(&header)).await?, yardstick);
     }
     println!("\nResident memory: {}.", memory());
     Ok(())
+}
+
+/// One `wrk` run, after a request that warms what a reader would find warm.
+async fn load(url: &str, header: Option<&str>) -> anyhow::Result<Measured> {
+    let mut warm = reqwest::Client::new().get(url);
+    if let Some((name, value)) = header.and_then(|header| header.split_once(": ")) {
+        warm = warm.header(name, value);
+    }
+    let _ = warm.send().await;
+    let (url, header) = (url.to_string(), header.map(str::to_string));
+    tokio::task::spawn_blocking(move || wrk(&url, header.as_deref())).await?
+}
+
+fn print_row(name: &str, measured: &Measured, yardstick: f64) {
+    println!(
+        "| {name} | {:.0} | {:.1}% | {:.1} ms | {:.1} ms |{}",
+        measured.requests_per_second,
+        100.0 * measured.requests_per_second / yardstick.max(1.0),
+        measured.p50.as_secs_f64() * 1e3,
+        measured.p99.as_secs_f64() * 1e3,
+        if measured.errors { " errors or non-2xx answers" } else { "" }
+    );
 }
 
 /// The process's own memory and the file pages it maps (index, database).

@@ -48,6 +48,8 @@ pub struct SearchIndex {
     /// How far that build has come: reports added, and in all.
     rebuilt: AtomicUsize,
     rebuild_total: AtomicUsize,
+    /// Similar incidents worked out since the index last changed.
+    similar_memo: std::sync::Mutex<query::SimilarMemo>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -137,6 +139,7 @@ impl SearchIndex {
             ready: AtomicBool::new(true),
             rebuilt: AtomicUsize::new(0),
             rebuild_total: AtomicUsize::new(0),
+            similar_memo: std::sync::Mutex::default(),
         })
     }
 

@@ -216,10 +216,25 @@ impl SearchIndex {
     /// and factors, best first, excluding itself.
     /// None while the index is being built: a report reads fine without
     /// its suggestions.
+    /// Worked out once per version of the report and state of the index,
+    /// then remembered until the index changes.
     pub fn similar(&self, incident: &Incident, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
         if !self.is_ready() {
             return Ok(Vec::new());
         }
+        // Read before the search: a commit meanwhile leaves this answer
+        // under the older state, which the next lookup then discards.
+        let state = self.applied_change();
+        let key = SimilarKey { incident: incident.id, version: incident.meta.version, limit };
+        if let Some(hits) = self.similar_memo.lock().unwrap_or_else(|e| e.into_inner()).get(state, &key) {
+            return Ok(hits);
+        }
+        let hits = self.find_similar(incident, limit)?;
+        self.similar_memo.lock().unwrap_or_else(|e| e.into_inner()).put(state, key, hits.clone());
+        Ok(hits)
+    }
+
+    fn find_similar(&self, incident: &Incident, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
         let f = &self.fields;
         let report = &incident.fields;
         let text = |values: Vec<&str>| values.into_iter().map(|v| OwnedValue::Str(plain_text(v))).collect::<Vec<_>>();
@@ -270,6 +285,47 @@ impl SearchIndex {
             organization: text(self.fields.organization),
             occurred_at: doc.get_first(self.fields.reported_at).and_then(|v| v.as_i64()),
         }
+    }
+}
+
+/// Reports whose similar incidents are remembered at most; past this the
+/// memo starts again (about 1 KB each).
+const SIMILAR_MEMO_ENTRIES: usize = 4_096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct SimilarKey {
+    incident: i64,
+    version: i64,
+    limit: usize,
+}
+
+/// Similar incidents already worked out, all for one state of the index
+/// (the change-log position it has applied).
+#[derive(Debug, Default)]
+pub(super) struct SimilarMemo {
+    state: i64,
+    hits: std::collections::HashMap<SimilarKey, Vec<SearchHit>>,
+}
+
+impl SimilarMemo {
+    fn get(&mut self, state: i64, key: &SimilarKey) -> Option<Vec<SearchHit>> {
+        // A caller that read the position just before a commit asks about
+        // an older state: a miss, which must not throw away the newer one.
+        if state > self.state {
+            self.hits.clear();
+            self.state = state;
+        }
+        (state == self.state).then(|| self.hits.get(key).cloned()).flatten()
+    }
+
+    fn put(&mut self, state: i64, key: SimilarKey, hits: Vec<SearchHit>) {
+        if state != self.state {
+            return;
+        }
+        if self.hits.len() >= SIMILAR_MEMO_ENTRIES {
+            self.hits.clear();
+        }
+        self.hits.insert(key, hits);
     }
 }
 
@@ -360,6 +416,34 @@ fn snippet_generator(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hit(slug: &str) -> SearchHit {
+        SearchHit {
+            slug: slug.into(),
+            title: String::new(),
+            score: 1.0,
+            snippet: String::new(),
+            severity: None,
+            organization: None,
+            occurred_at: None,
+        }
+    }
+
+    #[test]
+    fn similar_incidents_are_remembered_for_one_state_of_the_index() {
+        let mut memo = SimilarMemo::default();
+        let key = SimilarKey { incident: 7, version: 2, limit: 5 };
+        assert!(memo.get(10, &key).is_none());
+        memo.put(10, key, vec![hit("a")]);
+        assert_eq!(memo.get(10, &key).map(|hits| hits[0].slug.clone()), Some("a".into()), "remembered");
+        let edited = SimilarKey { version: 3, ..key };
+        assert!(memo.get(10, &edited).is_none(), "a new version of the report is worked out again");
+        assert!(memo.get(9, &key).is_none(), "an older state of the index is not answered");
+        assert!(memo.get(10, &key).is_some(), "and does not throw the newer answers away");
+        assert!(memo.get(11, &key).is_none(), "a change to the index forgets everything");
+        memo.put(10, key, vec![hit("stale")]);
+        assert!(memo.get(11, &key).is_none(), "an answer worked out before the change is not kept");
+    }
 
     #[test]
     fn not_becomes_a_minus_outside_phrases() {

@@ -240,6 +240,20 @@ async fn similar_incidents_are_suggested(backend: Backend) {
     assert_eq!(app.get("/api/v1/incidents/nope/similar").await.status(), 404);
     let page = app.get("/incidents/dnsimple-dns-changes-blocked-mysql-2013-05-20").await.text().await.unwrap();
     assert!(page.contains("Similar incidents"));
+
+    // Suggestions are remembered until the index changes: a report like this
+    // one shows among them once it is indexed.
+    let twin = app
+        .create(json!({
+            "title": "DNS record changes blocked again by a failing MySQL host",
+            "summary": "The writable MySQL database degraded, replication to the unicast name servers stalled, and no customer could change DNS records.",
+            "status": "published",
+        }))
+        .await;
+    app.wait_until_indexed().await;
+    let again = app.get_json("/api/v1/incidents/dnsimple-dns-changes-blocked-mysql-2013-05-20/similar").await;
+    let slugs: Vec<&str> = again["items"].as_array().unwrap().iter().map(|hit| hit["slug"].as_str().unwrap()).collect();
+    assert!(slugs.contains(&twin["slug"].as_str().unwrap()), "{slugs:?}");
 }
 
 async fn the_search_page_shows_results_facets_and_messages(backend: Backend) {
