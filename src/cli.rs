@@ -293,6 +293,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::info!(loaded, "loaded the seed incidents into the empty database");
         }
     }
+    {
+        // Reports written before cards were kept get theirs; lists derive
+        // them on read meanwhile.
+        let store = store.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.fill_missing_cards().await {
+                tracing::warn!(%error, "the cards of older reports could not be derived; lists derive them on read");
+            }
+        });
+    }
     if let Some((name, password)) = auth::create_first_admin(&store).await? {
         // Shown once, here; only its hash is stored.
         tracing::warn!(

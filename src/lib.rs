@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod format;
 pub mod import;
 pub mod json_depth;
 pub mod markdown;

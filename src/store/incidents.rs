@@ -11,11 +11,12 @@ use time::OffsetDateTime;
 use super::{
     audit, change_log, counts, is_unique_violation, revisions, workflow, Param, QueryBuilder, Store, StoreError,
 };
+use crate::domain::card::CARD_FORMAT;
 use crate::domain::incident::parse_date;
 use crate::domain::reported_time::now_to_the_second;
 use crate::domain::{
-    ActionItem, ActionStatus, Detection, EventKind, Factor, FactorCategory, Incident, IncidentFields, IncidentMeta,
-    Priority, RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
+    ActionItem, ActionStatus, Card, Detection, EventKind, Factor, FactorCategory, Incident, IncidentFields,
+    IncidentMeta, Priority, RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
 };
 
 /// Which incidents a list shows. Empty fields do not filter.
@@ -55,6 +56,14 @@ impl PageCursor {
     }
 }
 
+/// A page of cards, and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct CardPage {
+    pub items: Vec<Card>,
+    pub next_cursor: Option<PageCursor>,
+}
+
+/// A page of incidents, and where the next one starts.
 #[derive(Debug, Clone)]
 pub struct IncidentPage {
     pub items: Vec<Incident>,
@@ -66,9 +75,11 @@ const CONTENT_COLUMNS: &str =
      started_at, started_offset, started_zone, started_precision, started_approximate, \
      detected_at, detected_offset, detected_zone, detected_precision, detected_approximate, \
      mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, mitigated_approximate, \
-     resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at";
+     resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at, card";
 /// How many columns `CONTENT_COLUMNS` names; the bookkeeping follows.
-const CONTENT_COUNT: usize = 32;
+const CONTENT_COUNT: usize = 33;
+/// What a list of cards reads: the cursor's columns and the kept card.
+pub(super) const SELECT_CARDS: &str = "SELECT id, occurred_at, card FROM incidents";
 /// Incidents read by one statement (and their parts by one a table).
 const READ_CHUNK: usize = 100;
 pub(super) const SELECT_INCIDENTS: &str =
@@ -107,6 +118,8 @@ fn content_params(fields: &IncidentFields, occurred_at: i64) -> Vec<Param> {
         ]);
     }
     params.push(Param::Int(occurred_at));
+    // Derived here, so every write of a version keeps its card with it.
+    params.push(Param::Text(Card::of(fields).to_json()));
     params
 }
 
@@ -318,7 +331,7 @@ impl Store {
         after: Option<PageCursor>,
         limit: u32,
     ) -> Result<IncidentPage, StoreError> {
-        let query = list_query(filter, after, limit);
+        let query = list_query(SELECT_INCIDENTS, filter, after, limit);
         let mut conn = self.read.acquire().await?;
         let mut rows = query.build().fetch_all(&mut *conn).await?;
         let has_more = rows.len() > limit as usize;
@@ -330,6 +343,94 @@ impl Store {
             _ => None,
         };
         Ok(IncidentPage { items: assemble(&mut conn, rows).await?, next_cursor })
+    }
+
+    /// The cards of the incidents matching `filter`, in the order and pages
+    /// of `list_incidents`: one row a report, nothing rendered. A report
+    /// without a kept card of the current shape gets one derived here.
+    pub async fn list_cards(
+        &self,
+        filter: &IncidentFilter,
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<CardPage, StoreError> {
+        let mut rows = list_query(SELECT_CARDS, filter, after, limit).build().fetch_all(&self.read).await?;
+        let has_more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = match (has_more, rows.last()) {
+            (true, Some(last)) => {
+                Some(PageCursor { occurred_at: last.try_get("occurred_at")?, id: last.try_get("id")? })
+            }
+            _ => None,
+        };
+        let mut kept = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let card: Option<String> = row.try_get("card")?;
+            kept.push((row.try_get::<i64, _>("id")?, Card::from_kept(card.as_deref())));
+        }
+        let missing: Vec<i64> = kept.iter().filter(|(_, card)| card.is_none()).map(|(id, _)| *id).collect();
+        let mut derived: HashMap<i64, Card> = HashMap::new();
+        if !missing.is_empty() {
+            for incident in self.get_incidents_by_ids(&missing).await? {
+                derived.insert(incident.id, Card::of(&incident.fields));
+            }
+        }
+        let items = kept.into_iter().filter_map(|(id, card)| card.or_else(|| derived.remove(&id))).collect();
+        Ok(CardPage { items, next_cursor })
+    }
+
+    /// Gives every live report without a kept card of the current shape
+    /// (written before cards existed, or by an older release) its card, a
+    /// batch at a time, then records that cards are complete so later starts
+    /// skip the look. Returns how many were filled.
+    pub async fn fill_missing_cards(&self) -> Result<usize, StoreError> {
+        let format = i64::from(CARD_FORMAT);
+        let complete = sqlx::query("SELECT format FROM derived_complete WHERE name = 'cards'")
+            .fetch_optional(&self.read)
+            .await?
+            .map(|row| row.try_get::<i64, _>("format"))
+            .transpose()?;
+        if complete == Some(format) {
+            return Ok(0);
+        }
+        let kept_prefix = format!("{}%", Card::kept_prefix());
+        let (mut after, mut filled) = (0_i64, 0);
+        loop {
+            let rows = sqlx::query(
+                "SELECT id FROM incidents WHERE id > $1 AND deleted_at IS NULL \
+                 AND (card IS NULL OR card NOT LIKE $2) ORDER BY id LIMIT $3",
+            )
+            .bind(after)
+            .bind(&kept_prefix)
+            .bind(READ_CHUNK as i64)
+            .fetch_all(&self.read)
+            .await?;
+            let ids = rows.iter().map(|row| row.try_get::<i64, _>("id")).collect::<Result<Vec<_>, _>>()?;
+            let Some(&last) = ids.last() else { break };
+            after = last;
+            let incidents = self.get_incidents_by_ids(&ids).await?;
+            let mut tx = self.begin_write().await?;
+            for incident in &incidents {
+                // Only the version it was derived from: a newer write kept its own.
+                sqlx::query("UPDATE incidents SET card = $1 WHERE id = $2 AND version = $3")
+                    .bind(Card::of(&incident.fields).to_json())
+                    .bind(incident.id)
+                    .bind(incident.meta.version)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            filled += incidents.len();
+            tracing::info!(filled, "derived the cards of reports written before cards were kept");
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM derived_complete WHERE name = 'cards'").execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO derived_complete (name, format) VALUES ('cards', $1)")
+            .bind(format)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(filled)
     }
 
     /// How many incidents are live (not deleted), whatever their status.
@@ -348,8 +449,8 @@ impl Store {
 
 /// The query behind `Store::list_incidents`: one more row than `limit`, to
 /// tell whether another page follows.
-pub(super) fn list_query(filter: &IncidentFilter, after: Option<PageCursor>, limit: u32) -> QueryBuilder {
-    let mut query = QueryBuilder::new(SELECT_INCIDENTS);
+pub(super) fn list_query(select: &str, filter: &IncidentFilter, after: Option<PageCursor>, limit: u32) -> QueryBuilder {
+    let mut query = QueryBuilder::new(select);
     query.push(" WHERE deleted_at IS NULL");
     if let Some(status) = filter.status {
         // Written out rather than bound, so the planner can use the

@@ -29,7 +29,7 @@ use tokio::sync::Notify;
 pub use audit::AuditEntry;
 pub use browse::{ActionCursor, Backlink, Label, LabelCount, OpenAction, Stats};
 pub use change_log::Change;
-pub use incidents::{IncidentFilter, IncidentPage, PageCursor};
+pub use incidents::{CardPage, IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
 pub use sessions::SessionRecord;
 pub use tokens::{TokenGrant, TokenSummary};

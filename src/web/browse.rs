@@ -8,10 +8,10 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::incidents::{IncidentCard, PAGE_SIZE};
+use super::incidents::PAGE_SIZE;
 use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
-use crate::domain::{FactorCategory, Status};
+use crate::domain::{Card, FactorCategory, Status};
 use crate::store::{IncidentFilter, Label, PageCursor};
 
 pub fn router() -> Router<AppState> {
@@ -39,7 +39,7 @@ pub fn category_label(category: FactorCategory) -> &'static str {
 
 /// An incident card with the lines that explain why it is on this page.
 pub struct Match {
-    pub card: IncidentCard,
+    pub card: Card,
     pub reasons_html: Vec<String>,
 }
 
@@ -62,27 +62,17 @@ struct GroupParams {
     cursor: String,
 }
 
-/// One page of the published incidents matching `filter`, newest first,
-/// and the links to the next and first pages of `path`.
-async fn one_page(
-    state: &AppState,
-    filter: IncidentFilter,
-    path: &str,
-    params: Result<Query<GroupParams>, QueryRejection>,
-) -> Result<(Vec<crate::domain::Incident>, Option<String>, Option<String>), WebError> {
-    let cursor = params.ok().and_then(|Query(params)| PageCursor::decode(&params.cursor));
-    let page = state.store.list_incidents(&filter, cursor, PAGE_SIZE).await?;
-    let next = page.next_cursor.map(|next| format!("{path}?cursor={}", next.encode()));
-    let first = cursor.map(|_| path.to_string());
-    Ok((page.items, next, first))
+/// Where a page of `path` starts, and the links to its next and first pages.
+fn page_links(cursor: Option<PageCursor>, next: Option<PageCursor>, path: &str) -> (Option<String>, Option<String>) {
+    (next.map(|next| format!("{path}?cursor={}", next.encode())), cursor.map(|_| path.to_string()))
+}
+
+fn cursor_of(params: Result<Query<GroupParams>, QueryRejection>) -> Option<PageCursor> {
+    params.ok().and_then(|Query(params)| PageCursor::decode(&params.cursor))
 }
 
 fn published() -> IncidentFilter {
     IncidentFilter { status: Some(Status::Published), ..Default::default() }
-}
-
-fn cards(state: &AppState, incidents: &[crate::domain::Incident]) -> Vec<Match> {
-    incidents.iter().map(|i| Match { card: IncidentCard::new(i, &state.renders), reasons_html: Vec::new() }).collect()
 }
 
 async fn tag(
@@ -121,13 +111,15 @@ async fn label_page(
         return Err(missing(noun));
     }
     let path = format!("/{section}/{name}");
-    let (incidents, next_href, first_href) = one_page(state, filter, &path, params).await?;
+    let cursor = cursor_of(params);
+    let cards = state.store.list_cards(&filter, cursor, PAGE_SIZE).await?;
+    let (next_href, first_href) = page_links(cursor, cards.next_cursor, &path);
     page(&GroupPage {
         layout: Layout::new(format!("{kind}: {name}"), section),
         kind,
         name,
         total,
-        matches: cards(state, &incidents),
+        matches: cards.items.into_iter().map(|card| Match { card, reasons_html: Vec::new() }).collect(),
         next_href,
         first_href,
     })
@@ -148,13 +140,17 @@ async fn category(
         .map_or(0, |(_, n)| n);
     let path = format!("/factors/{}", category.as_str());
     let filter = IncidentFilter { factor_category: Some(category), ..published() };
-    let (incidents, next_href, first_href) = one_page(&state, filter, &path, params).await?;
+    // Whole reports: the page quotes each one's factors of this category.
+    let cursor = cursor_of(params);
+    let incidents = state.store.list_incidents(&filter, cursor, PAGE_SIZE).await?;
+    let (next_href, first_href) = page_links(cursor, incidents.next_cursor, &path);
     let matches = incidents
+        .items
         .iter()
         .map(|incident| {
             let rendered = state.renders.get(incident);
             Match {
-                card: IncidentCard::new(incident, &state.renders),
+                card: Card::with_summary(&incident.fields, rendered.summary_html.clone()),
                 reasons_html: incident
                     .fields
                     .factors

@@ -8,9 +8,10 @@ use axum::routing::get;
 use axum::Router;
 
 use super::forms::signed_in_writer;
-use super::{format, page, Layout, WebError};
+use super::{page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::{Incident, Status};
+use crate::format;
 use crate::store::IncidentFilter;
 
 /// More drafts than this are listed oldest-hidden; nobody keeps that many.

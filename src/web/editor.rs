@@ -16,13 +16,14 @@ use super::forms::{not_a_writer, signed_in_writer};
 use super::report_form::{
     posted, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
 };
-use super::{format, missing, page, Layout, WebError};
+use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::revision_diff::side_by_side;
 use crate::domain::workflow::{status_words, Step};
 use crate::domain::zones;
 use crate::domain::{Incident, IncidentFields, Role, Status, ValidationErrors};
 use crate::error::AppError;
+use crate::format;
 use crate::markdown;
 use crate::store::{SessionRecord, StoreError};
 

@@ -6,12 +6,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::format;
 use super::WebError;
 use crate::app::AppState;
 use crate::domain::reported_time::format_rfc3339;
 use crate::domain::{Incident, IncidentFields};
 use crate::error::AppError;
+use crate::format;
 use crate::markdown;
 
 const ENTRIES: u32 = 50;

@@ -10,12 +10,13 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::forms::{check_form, signed_in_writer};
-use super::{format, missing, page, Layout, WebError};
+use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::revision_diff::{diff, Change, FieldChange};
 use crate::domain::workflow::status_name;
 use crate::domain::{Incident, IncidentInput};
 use crate::error::AppError;
+use crate::format;
 use crate::store::Revision;
 
 pub fn router() -> Router<AppState> {

@@ -6,10 +6,9 @@ use axum::routing::get;
 use axum::Router;
 
 use super::actions::ActionRow;
-use super::incidents::IncidentCard;
 use super::{page, Layout, WebError};
 use crate::app::AppState;
-use crate::domain::Status;
+use crate::domain::{Card, Status};
 use crate::store::{IncidentFilter, Label, LabelCount, Stats};
 
 pub fn router() -> Router<AppState> {
@@ -20,7 +19,7 @@ pub fn router() -> Router<AppState> {
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    recent: Vec<IncidentCard>,
+    recent: Vec<Card>,
     actions: Vec<ActionRow>,
     stats: Stats,
     tags: Vec<LabelCount>,
@@ -28,13 +27,13 @@ struct HomePage {
 
 async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     let published = IncidentFilter { status: Some(Status::Published), ..Default::default() };
-    let recent = state.store.list_incidents(&published, None, 6).await?;
+    let recent = state.store.list_cards(&published, None, 6).await?;
     let today = time::OffsetDateTime::now_utc().date();
     let mut tags = state.store.label_counts(Label::Tag).await?;
     tags.truncate(16);
     page(&HomePage {
         layout: Layout::new("Hindsight", "home"),
-        recent: recent.items.iter().map(|i| IncidentCard::new(i, &state.renders)).collect(),
+        recent: recent.items,
         actions: state.store.open_actions(None, 6).await?.0.iter().map(|item| ActionRow::new(item, today)).collect(),
         stats: state.store.stats(today).await?,
         tags,

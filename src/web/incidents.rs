@@ -10,12 +10,13 @@ use serde::Deserialize;
 
 use std::sync::Arc;
 
-use super::render_cache::{RenderCache, RenderedReport};
+use super::render_cache::RenderedReport;
 use super::timeline;
-use super::{format, missing, page, Layout, WebError};
+use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
-use crate::domain::{ActionItem, ActionStatus, Incident, Severity, Status};
+use crate::domain::{ActionItem, ActionStatus, Card, Incident, Severity, Status};
 use crate::error::AppError;
+use crate::format;
 use crate::search::SearchHit;
 use crate::store::{IncidentFilter, Label, LabelCount, PageCursor};
 
@@ -23,52 +24,6 @@ pub const PAGE_SIZE: u32 = 20;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/incidents", get(list)).route("/incidents/{slug}", get(show))
-}
-
-/// An incident as a list shows it.
-#[derive(Debug, Clone)]
-pub struct IncidentCard {
-    pub slug: String,
-    pub title: String,
-    pub summary_html: String,
-    pub severity: Option<&'static str>,
-    pub organization: Option<String>,
-    pub when: String,
-    pub duration: Option<String>,
-    pub tags: Vec<String>,
-    pub services: Vec<String>,
-    pub open_actions: usize,
-}
-
-impl IncidentCard {
-    pub fn new(incident: &Incident, renders: &RenderCache) -> IncidentCard {
-        let fields = &incident.fields;
-        let home = fields.home_zone();
-        let when = [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at]
-            .into_iter()
-            .flatten()
-            .chain(fields.timeline.iter().filter_map(|event| event.at.as_ref()))
-            .find(|t| t.precision != crate::domain::Precision::Unknown)
-            .map(|t| format::reported_date(t, &home))
-            .unwrap_or_else(|| "date unknown".to_string());
-        IncidentCard {
-            slug: fields.slug.clone(),
-            title: fields.title.clone(),
-            // Only the summary: a list must not render every report whole.
-            summary_html: renders.summary(incident),
-            severity: fields.severity.map(Severity::as_str),
-            organization: fields.organization.clone(),
-            when,
-            duration: fields.durations().total.known().as_ref().map(format::elapsed),
-            tags: fields.tags.clone(),
-            services: fields.services.clone(),
-            open_actions: fields
-                .actions
-                .iter()
-                .filter(|a| matches!(a.status, ActionStatus::Open | ActionStatus::InProgress))
-                .count(),
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,7 +122,7 @@ fn choices(values: &[LabelCount], selected: &str) -> Vec<Choice> {
 #[template(path = "incidents/list.html")]
 struct ListPage {
     layout: Layout,
-    cards: Vec<IncidentCard>,
+    cards: Vec<Card>,
     severities: Vec<Choice>,
     tags: Vec<Choice>,
     services: Vec<Choice>,
@@ -187,7 +142,7 @@ async fn list(
     // A garbled address shows the unfiltered list rather than an error.
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let cursor = PageCursor::decode(&params.cursor);
-    let result = state.store.list_incidents(&params.filter(), cursor, PAGE_SIZE).await?;
+    let result = state.store.list_cards(&params.filter(), cursor, PAGE_SIZE).await?;
     let query = params.query_without_cursor();
     let href = |cursor: Option<&str>| {
         let mut parts: Vec<String> = Vec::new();
@@ -213,7 +168,7 @@ async fn list(
         .collect();
     let page_data = ListPage {
         layout: Layout::new("Incidents", "incidents"),
-        cards: result.items.iter().map(|i| IncidentCard::new(i, &state.renders)).collect(),
+        cards: result.items,
         severities,
         tags: choices(&state.store.label_counts(Label::Tag).await?, &params.tag),
         services: choices(&state.store.label_counts(Label::Service).await?, &params.service),

@@ -10,7 +10,6 @@ pub mod browse;
 pub mod drafts;
 pub mod editor;
 pub mod feed;
-pub mod format;
 pub mod forms;
 pub mod history;
 pub mod home;

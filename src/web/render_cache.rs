@@ -76,17 +76,6 @@ impl RenderCache {
         rendered
     }
 
-    /// The summary's HTML, for a card in a list: from the whole rendering
-    /// when it is cached, else rendered alone, so that a page of cards never
-    /// renders twenty reports whole.
-    pub fn summary(&self, incident: &Incident) -> String {
-        let key = (incident.id, incident.meta.version);
-        if let Some(hit) = self.lock().map.get(&key) {
-            return hit.summary_html.clone();
-        }
-        markdown::render(&incident.fields.summary)
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding the lock leaves the map consistent, so a
         // poisoned lock is still safe to use.
@@ -113,13 +102,6 @@ mod tests {
         assert_eq!(first.summary_html.trim(), "<p><strong>one</strong></p>");
         let second = cache.get(&incident(1, 2, "two"));
         assert_eq!(second.summary_html.trim(), "<p>two</p>");
-    }
-
-    #[test]
-    fn a_card_renders_only_the_summary() {
-        let cache = RenderCache::new(8);
-        assert_eq!(cache.summary(&incident(1, 1, "**one**")).trim(), "<p><strong>one</strong></p>");
-        assert!(cache.lock().map.is_empty(), "nothing else was rendered or kept");
     }
 
     #[test]

@@ -9,10 +9,11 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::forms::{check_form, signed_in};
-use super::{format, page, Layout, WebError};
+use super::{page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::{Role, Scope};
 use crate::error::AppError;
+use crate::format;
 use crate::store::{SessionRecord, TokenSummary};
 
 const MAX_TOKEN_NAME: usize = 100;

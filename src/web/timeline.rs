@@ -9,10 +9,10 @@ use std::fmt::Write;
 
 use jiff::tz::TimeZone;
 
-use super::format;
 use crate::domain::durations::gap;
 use crate::domain::zones::{abbreviation_at, offset_for_reading};
 use crate::domain::{EventKind, IncidentFields, Precision, ReportedTime};
+use crate::format;
 use crate::markdown;
 
 /// One line of the timeline: an event, or a key moment of the incident.

@@ -8,6 +8,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     every_page_of_the_seeded_site_answers,
+    cards_are_kept_on_write_and_derived_for_reports_written_before,
     the_incident_page_shows_facts_durations_timeline_and_parts,
     the_list_filters_and_pages,
     drafts_are_not_shown_publicly,
@@ -203,4 +204,46 @@ async fn static_files_are_cached_and_compressed(backend: Backend) {
     for asset in ["/static/app.js", "/static/favicon.svg"] {
         assert_eq!(app.get(asset).await.status(), 200, "{asset}");
     }
+}
+
+async fn cards_are_kept_on_write_and_derived_for_reports_written_before(backend: Backend) {
+    use hindsight::domain::Card;
+    use sqlx::Connection;
+    let app = TestApp::spawn_seeded(backend).await;
+    let slug = "dnsimple-dns-changes-blocked-mysql-2013-05-20";
+    let published =
+        hindsight::store::IncidentFilter { status: Some(hindsight::domain::Status::Published), ..Default::default() };
+    let card_of = |cards: &[Card]| cards.iter().find(|card| card.slug == slug).cloned().expect("listed");
+    let mut raw = sqlx::AnyConnection::connect(&app.database.url).await.unwrap();
+
+    // Written with the report: the list reads it, and it is the report's own.
+    let whole = app.store.get_incident(slug).await.unwrap().unwrap();
+    assert_eq!(kept_card(&mut raw, slug).await, Some(Card::of(&whole.fields)));
+
+    // An edit writes the new version's card.
+    let edit = json!({"summary": "Record changes were *blocked* for twelve hours."});
+    let etag = format!("\"{}\"", whole.meta.version);
+    assert_eq!(app.patch_json(&format!("/api/v1/incidents/{slug}"), Some(&etag), &edit).await.status(), 200);
+    let listed = card_of(&app.store.list_cards(&published, None, 100).await.unwrap().items);
+    assert!(listed.summary_html.contains("<em>blocked</em>"), "{}", listed.summary_html);
+    assert_eq!(kept_card(&mut raw, slug).await, Some(listed.clone()));
+
+    // A report written before cards were kept: derived on read until the
+    // next start fills it in, once.
+    sqlx::query("UPDATE incidents SET card = NULL WHERE slug = $1").bind(slug).execute(&mut raw).await.unwrap();
+    sqlx::query("DELETE FROM derived_complete").execute(&mut raw).await.unwrap();
+    assert_eq!(kept_card(&mut raw, slug).await, None);
+    let derived = card_of(&app.store.list_cards(&published, None, 100).await.unwrap().items);
+    assert_eq!(derived, listed);
+    let page = app.get("/incidents?organization=DNSimple").await.text().await.unwrap();
+    assert!(page.contains("<em>blocked</em>"), "the list shows the derived card");
+    assert_eq!(app.store.fill_missing_cards().await.unwrap(), 1);
+    assert_eq!(kept_card(&mut raw, slug).await, Some(listed));
+    assert_eq!(app.store.fill_missing_cards().await.unwrap(), 0, "known complete: not looked for again");
+    raw.close().await.unwrap();
+}
+
+async fn kept_card(raw: &mut sqlx::AnyConnection, slug: &str) -> Option<hindsight::domain::Card> {
+    let query = sqlx::query_scalar::<_, Option<String>>("SELECT card FROM incidents WHERE slug = $1").bind(slug);
+    hindsight::domain::Card::from_kept(query.fetch_one(raw).await.unwrap().as_deref())
 }
