@@ -29,6 +29,11 @@ pub struct Card {
     pub tags: Vec<String>,
     pub services: Vec<String>,
     pub open_actions: usize,
+    /// Who wrote it, as the report names them.
+    pub authors: Vec<String>,
+    /// The key moments in a line of HTML, for the feed: "Impact started
+    /// 11 Mar 2013 13:00 PDT (20:00 UTC) · Detected …"; empty without any.
+    pub moments_html: String,
 }
 
 impl Card {
@@ -62,6 +67,8 @@ impl Card {
                 .iter()
                 .filter(|action| matches!(action.status, ActionStatus::Open | ActionStatus::InProgress))
                 .count(),
+            authors: fields.authors.clone(),
+            moments_html: key_moments_html(fields),
         }
     }
 
@@ -79,6 +86,29 @@ impl Card {
     pub fn kept_prefix() -> String {
         format!("{{\"format\":{CARD_FORMAT},")
     }
+}
+
+/// The key moments as the report page states them, in the report's zone
+/// with UTC beside: "Impact started 11 Mar 2013 13:00 PDT (20:00 UTC)".
+fn key_moments_html(fields: &IncidentFields) -> String {
+    let home = fields.home_zone();
+    let moments: Vec<String> = fields
+        .named_key_moments()
+        .into_iter()
+        .filter_map(|(_, label, time)| {
+            let time = time?;
+            let utc = format::utc_beside(time, &home).map(|utc| format!(" ({utc})")).unwrap_or_default();
+            Some(format!("{label} {}{utc}", format::reported(time, &home)))
+        })
+        .collect();
+    if moments.is_empty() {
+        return String::new();
+    }
+    // The text is ours, but a zone label came from a writer.
+    format!(
+        "<p>{}</p>",
+        askama::filters::escape(moments.join(" · "), askama::filters::Html).map(|e| e.to_string()).unwrap_or_default()
+    )
 }
 
 #[cfg(test)]

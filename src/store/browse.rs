@@ -8,10 +8,10 @@ use serde::Serialize;
 use sqlx::Row;
 use time::Date;
 
-use super::incidents::{action_from_row, assemble, vocabulary, SELECT_INCIDENTS};
+use super::incidents::{action_from_row, meta_from_row, vocabulary};
 use super::{Param, QueryBuilder, Store, StoreError};
 use crate::domain::incident::format_date;
-use crate::domain::{ActionItem, Incident, RelationKind, Severity};
+use crate::domain::{ActionItem, Card, IncidentMeta, RelationKind, Severity};
 
 const PUBLISHED: &str = "incidents.deleted_at IS NULL AND incidents.status = 'published'";
 const ACTION_INCIDENT: &str =
@@ -200,11 +200,11 @@ impl Store {
         })
     }
 
-    /// The most recently published incidents, for the feed.
-    pub async fn recently_published(&self, limit: u32) -> Result<Vec<Incident>, StoreError> {
-        let mut conn = self.read.acquire().await?;
-        let rows = feed_query(limit).build().fetch_all(&mut *conn).await?;
-        assemble(&mut conn, rows).await
+    /// The cards of the most recently published incidents, with their
+    /// bookkeeping, for the feed.
+    pub async fn recently_published(&self, limit: u32) -> Result<Vec<(Card, IncidentMeta)>, StoreError> {
+        let rows = feed_query(limit).build().fetch_all(&self.read).await?;
+        self.cards_of(&rows).await?.into_iter().map(|(card, row)| Ok((card, meta_from_row(row)?))).collect()
     }
 }
 
@@ -254,8 +254,10 @@ pub(super) fn backlinks_query(slug: &str) -> QueryBuilder {
 
 /// The most recently published reports, for the feed.
 pub(super) fn feed_query(limit: u32) -> QueryBuilder {
-    let mut query =
-        QueryBuilder::new(&format!("{SELECT_INCIDENTS} WHERE {PUBLISHED} ORDER BY published_at DESC, id DESC LIMIT "));
+    let mut query = QueryBuilder::new(&format!(
+        "SELECT id, card, version, created_at, created_by, updated_at, updated_by, published_at FROM incidents \
+         WHERE {PUBLISHED} ORDER BY published_at DESC, id DESC LIMIT "
+    ));
     query.bind(Param::Int(i64::from(limit)));
     query
 }

@@ -363,20 +363,27 @@ impl Store {
             }
             _ => None,
         };
+        let items = self.cards_of(&rows).await?.into_iter().map(|(card, _)| card).collect();
+        Ok(CardPage { items, next_cursor })
+    }
+
+    /// The cards in `rows` (each with `id` and `card`), in their order, with
+    /// their rows: kept ones read, missing or outdated ones derived from the
+    /// report. A report deleted meanwhile is left out.
+    pub(super) async fn cards_of<'r>(&self, rows: &'r [AnyRow]) -> Result<Vec<(Card, &'r AnyRow)>, StoreError> {
         let mut kept = Vec::with_capacity(rows.len());
-        for row in &rows {
+        for row in rows {
             let card: Option<String> = row.try_get("card")?;
-            kept.push((row.try_get::<i64, _>("id")?, Card::from_kept(card.as_deref())));
+            kept.push((row.try_get::<i64, _>("id")?, Card::from_kept(card.as_deref()), row));
         }
-        let missing: Vec<i64> = kept.iter().filter(|(_, card)| card.is_none()).map(|(id, _)| *id).collect();
+        let missing: Vec<i64> = kept.iter().filter(|(_, card, _)| card.is_none()).map(|(id, ..)| *id).collect();
         let mut derived: HashMap<i64, Card> = HashMap::new();
         if !missing.is_empty() {
             for incident in self.get_incidents_by_ids(&missing).await? {
                 derived.insert(incident.id, Card::of(&incident.fields));
             }
         }
-        let items = kept.into_iter().filter_map(|(id, card)| card.or_else(|| derived.remove(&id))).collect();
-        Ok(CardPage { items, next_cursor })
+        Ok(kept.into_iter().filter_map(|(id, card, row)| Some((card.or_else(|| derived.remove(&id))?, row))).collect())
     }
 
     /// Gives every live report without a kept card of the current shape
@@ -911,15 +918,18 @@ fn incident_from_row(row: &AnyRow) -> Result<Incident, StoreError> {
         actions: Vec::new(),
         related: Vec::new(),
     };
-    let meta = IncidentMeta {
+    Ok(Incident { id: row.try_get("id")?, fields, meta: meta_from_row(row)? })
+}
+
+pub(super) fn meta_from_row(row: &AnyRow) -> Result<IncidentMeta, StoreError> {
+    Ok(IncidentMeta {
         version: row.try_get("version")?,
         created_at: instant(row.try_get("created_at")?)?,
         created_by: row.try_get("created_by")?,
         updated_at: instant(row.try_get("updated_at")?)?,
         updated_by: row.try_get("updated_by")?,
         published_at: row.try_get::<Option<i64>, _>("published_at")?.map(instant).transpose()?,
-    };
-    Ok(Incident { id: row.try_get("id")?, fields, meta })
+    })
 }
 
 pub(super) fn action_from_row(row: &AnyRow) -> Result<ActionItem, StoreError> {

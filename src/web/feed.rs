@@ -9,10 +9,8 @@ use axum::Router;
 use super::WebError;
 use crate::app::AppState;
 use crate::domain::reported_time::format_rfc3339;
-use crate::domain::{Incident, IncidentFields};
+use crate::domain::{Card, IncidentMeta};
 use crate::error::AppError;
-use crate::format;
-use crate::markdown;
 
 const ENTRIES: u32 = 50;
 
@@ -50,58 +48,35 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("{}://{host}", if https { "https" } else { "http" })
 }
 
-fn entry(base: &str, incident: &Incident) -> Entry {
-    let fields = &incident.fields;
-    let published = incident.meta.published_at.unwrap_or(incident.meta.created_at);
-    let mut authors = fields.authors.clone();
+fn entry(base: &str, card: Card, meta: &IncidentMeta) -> Entry {
+    let published = meta.published_at.unwrap_or(meta.created_at);
+    let mut authors = card.authors;
     if authors.is_empty() {
-        authors.push(incident.meta.created_by.clone());
+        authors.push(meta.created_by.clone());
     }
     Entry {
-        id: format!("{base}/incidents/{}", fields.slug),
-        title: fields.title.clone(),
-        link: format!("{base}/incidents/{}", fields.slug),
-        updated: format_rfc3339(incident.meta.updated_at),
+        id: format!("{base}/incidents/{}", card.slug),
+        title: card.title,
+        link: format!("{base}/incidents/{}", card.slug),
+        updated: format_rfc3339(meta.updated_at),
         published: format_rfc3339(published),
-        summary_html: format!("{}{}", markdown::render(&fields.summary), key_moments_html(fields)),
-        categories: fields.tags.clone(),
+        summary_html: card.summary_html + &card.moments_html,
+        categories: card.tags,
         authors,
     }
 }
 
-/// The key moments as the report page states them, in the report's zone
-/// with UTC beside: "Impact started 11 Mar 2013 13:00 PDT (20:00 UTC)".
-fn key_moments_html(fields: &IncidentFields) -> String {
-    let home = fields.home_zone();
-    let moments: Vec<String> = fields
-        .named_key_moments()
-        .into_iter()
-        .filter_map(|(_, label, time)| {
-            let time = time?;
-            let utc = format::utc_beside(time, &home).map(|utc| format!(" ({utc})")).unwrap_or_default();
-            Some(format!("{label} {}{utc}", format::reported(time, &home)))
-        })
-        .collect();
-    if moments.is_empty() {
-        return String::new();
-    }
-    // The text is ours, but a zone label came from a writer.
-    format!(
-        "<p>{}</p>",
-        askama::filters::escape(moments.join(" · "), askama::filters::Html).map(|e| e.to_string()).unwrap_or_default()
-    )
-}
-
 async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
     let base = base_url(&headers);
-    let incidents = state.store.recently_published(ENTRIES).await?;
-    let updated = incidents
+    let recent = state.store.recently_published(ENTRIES).await?;
+    let updated = recent
         .iter()
-        .map(|i| i.meta.updated_at)
+        .map(|(_, meta)| meta.updated_at)
         .max()
         .map(format_rfc3339)
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string());
-    let feed = Feed { entries: incidents.iter().map(|i| entry(&base, i)).collect(), base, updated };
+    let feed =
+        Feed { entries: recent.into_iter().map(|(card, meta)| entry(&base, card, &meta)).collect(), base, updated };
     let xml = askama::Template::render(&feed).map_err(|error| AppError::Internal(error.into()))?;
     let mut response = xml.into_response();
     response
