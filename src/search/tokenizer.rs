@@ -15,6 +15,10 @@ pub const ANALYZER: &str = "hindsight";
 const MAX_TOKEN_BYTES: usize = 64;
 /// Words whose stems one analyzer remembers; it forgets them all past this.
 const MAX_REMEMBERED_STEMS: usize = 50_000;
+/// Tokens an analyzer stems plainly before it starts remembering: a copy
+/// made to parse one query or find one snippet never gets there, and would
+/// only pay for filling a map it then drops.
+const REMEMBER_AFTER_TOKENS: usize = 20_000;
 
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(TechTokenizer::default())
@@ -44,10 +48,13 @@ pub struct RememberingStemmerFilter<T> {
     stems: Stems,
 }
 
-/// Word to stem. Each copy of the analyzer (one per indexing thread) keeps
-/// its own, and a copy starts empty.
+/// Word to stem, and how many tokens went by. Each copy of the analyzer
+/// (one per indexing thread) keeps its own, and a copy starts empty.
 #[derive(Default)]
-struct Stems(HashMap<Box<str>, Box<str>>);
+struct Stems {
+    remembered: HashMap<Box<str>, Box<str>>,
+    tokens: usize,
+}
 
 impl Clone for Stems {
     fn clone(&self) -> Self {
@@ -61,7 +68,7 @@ impl<T: Tokenizer> Tokenizer for RememberingStemmerFilter<T> {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         RememberingStemmerStream {
             tail: self.inner.token_stream(text),
-            stems: &mut self.stems.0,
+            stems: &mut self.stems,
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
         }
     }
@@ -69,7 +76,7 @@ impl<T: Tokenizer> Tokenizer for RememberingStemmerFilter<T> {
 
 pub struct RememberingStemmerStream<'a, T> {
     tail: T,
-    stems: &'a mut HashMap<Box<str>, Box<str>>,
+    stems: &'a mut Stems,
     stemmer: frostem::Stemmer,
 }
 
@@ -79,17 +86,25 @@ impl<T: TokenStream> TokenStream for RememberingStemmerStream<'_, T> {
             return false;
         }
         let token = self.tail.token_mut();
-        if let Some(stem) = self.stems.get(token.text.as_str()) {
+        if self.stems.tokens < REMEMBER_AFTER_TOKENS {
+            self.stems.tokens += 1;
+            if let std::borrow::Cow::Owned(stem) = self.stemmer.stem(&token.text) {
+                token.text = stem;
+            }
+            return true;
+        }
+        let remembered = &mut self.stems.remembered;
+        if let Some(stem) = remembered.get(token.text.as_str()) {
             token.text.clear();
             token.text.push_str(stem);
             return true;
         }
         let stem: Box<str> = self.stemmer.stem(&token.text).into();
-        if self.stems.len() >= MAX_REMEMBERED_STEMS {
-            self.stems.clear();
+        if remembered.len() >= MAX_REMEMBERED_STEMS {
+            remembered.clear();
         }
         let word = std::mem::replace(&mut token.text, stem.to_string());
-        self.stems.insert(word.into_boxed_str(), stem);
+        remembered.insert(word.into_boxed_str(), stem);
         true
     }
 
@@ -281,7 +296,8 @@ mod tests {
             .map(|w| stemmer.stem(&w.to_lowercase()).into_owned())
             .collect();
         let mut analyzer = analyzer();
-        for _ in 0..3 {
+        // Past the warm-up, so the later passes come from memory.
+        for _ in 0..REMEMBER_AFTER_TOKENS / fresh.len() + 3 {
             let mut stream = analyzer.token_stream(text);
             let mut stems = Vec::new();
             while let Some(token) = stream.next() {
