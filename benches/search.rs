@@ -17,9 +17,10 @@ use hindsight::markdown::plain_text;
 use hindsight::search::{schema, tokenizer, SearchIndex, SearchRequest};
 use hindsight::store::Store;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use tantivy::collector::TopDocs;
-use tantivy::query::QueryParser;
-use tantivy::Index;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, Term};
 
 /// Each query of the mix runs this many times per engine.
 const ROUNDS: usize = 20;
@@ -189,6 +190,54 @@ async fn run(size: usize) -> anyhow::Result<()> {
         (Latencies(latencies), started.elapsed())
     };
 
+    // Where the endpoint's time goes: the bare search, then each of its
+    // stages added in turn, over the same index and queries (one thread).
+    let stages = {
+        let index = Index::open_in_dir(&index_dir)?;
+        index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+        let (_, f) = schema::build();
+        let mut parser = QueryParser::for_index(
+            &index,
+            vec![f.title, f.summary, f.body, f.timeline, f.factors, f.actions, f.tag, f.service, f.organization],
+        );
+        parser.set_conjunction_by_default();
+        let searcher = index.reader()?.searcher();
+        let published = || -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(f.status, "published"), IndexRecordOption::Basic))
+        };
+        let facets = || {
+            let mut collector = FacetCollector::for_field("facets");
+            for (root, _) in schema::FACETS {
+                collector.add_facet(format!("/{root}").as_str());
+            }
+            collector
+        };
+        let mut rows = Vec::new();
+        for stage in 0..4 {
+            let started = Instant::now();
+            for _ in 0..ROUNDS {
+                for q in QUERIES {
+                    let (user, _) = parser.parse_query_lenient(q);
+                    let query = BooleanQuery::new(vec![(Occur::Must, user), (Occur::Must, published())]);
+                    let top = TopDocs::with_limit(10).order_by_score();
+                    let addresses = match stage {
+                        0 => searcher.search(&query, &top)?,
+                        1 => searcher.search(&query, &(Count, top))?.1,
+                        _ => searcher.search(&query, &(Count, top, facets()))?.1,
+                    };
+                    if stage == 3 {
+                        for (_, address) in &addresses {
+                            std::hint::black_box(searcher.doc::<tantivy::TantivyDocument>(*address)?);
+                        }
+                    }
+                    std::hint::black_box(addresses);
+                }
+            }
+            rows.push(started.elapsed());
+        }
+        rows
+    };
+
     // The endpoint's work without HTTP: facets, snippets and stored fields.
     let in_process = {
         let mut latencies = Vec::new();
@@ -339,6 +388,20 @@ async fn run(size: usize) -> anyhow::Result<()> {
     println!("| `/api/v1/search` over HTTP, one client | {} |", http.summary(http_time));
     println!("| `/api/v1/search` over HTTP, two clients | {} |", parallel.summary(parallel_time));
     println!("| SQLite FTS5 `bm25()` top-10, one connection | {} |", fts.summary(fts_time));
+    let per_query = |elapsed: Duration| elapsed.as_secs_f64() * 1e3 / bare.0.len() as f64;
+    println!("\nWhere the endpoint's time goes (mean ms a query, one thread, each stage adding to the last):\n");
+    println!("| stage | ms a query |\n|---|---|");
+    let names = [
+        "parse over the endpoint's nine fields, published only, top-10",
+        "and the total count",
+        "and the facet counts",
+        "and the ten hits' stored fields",
+    ];
+    for (name, elapsed) in names.iter().zip(&stages) {
+        println!("| {name} | {:.3} |", per_query(*elapsed));
+    }
+    println!("| the endpoint in-process (and snippets, boosts, the facet map) | {:.3} |", per_query(in_process_time));
+    println!("| the endpoint over HTTP, one client (and JSON, HTTP) | {:.3} |", per_query(http_time));
     println!(
         "\nRatios: HTTP (one client) / bare tantivy = {:.2}; HTTP (two clients) / bare tantivy = {:.2}; HTTP (one client) / FTS5 = {:.1}",
         http.rate(http_time) / bare.rate(bare_time),

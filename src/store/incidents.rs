@@ -331,7 +331,8 @@ impl Store {
         after: Option<PageCursor>,
         limit: u32,
     ) -> Result<IncidentPage, StoreError> {
-        let query = list_query(SELECT_INCIDENTS, filter, after, limit);
+        let gather = self.gather_for(filter).await?;
+        let query = list_query(SELECT_INCIDENTS, filter, after, limit, gather.as_ref());
         let mut conn = self.read.acquire().await?;
         let mut rows = query.build().fetch_all(&mut *conn).await?;
         let has_more = rows.len() > limit as usize;
@@ -354,7 +355,9 @@ impl Store {
         after: Option<PageCursor>,
         limit: u32,
     ) -> Result<CardPage, StoreError> {
-        let mut rows = list_query(SELECT_CARDS, filter, after, limit).build().fetch_all(&self.read).await?;
+        let gather = self.gather_for(filter).await?;
+        let query = list_query(SELECT_CARDS, filter, after, limit, gather.as_ref());
+        let mut rows = query.build().fetch_all(&self.read).await?;
         let has_more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next_cursor = match (has_more, rows.last()) {
@@ -365,6 +368,23 @@ impl Store {
         };
         let items = self.cards_of(&rows).await?.into_iter().map(|(card, _)| card).collect();
         Ok(CardPage { items, next_cursor })
+    }
+
+    /// How to find the reports with the filter's label, when few carry it;
+    /// `None` to walk the list order.
+    async fn gather_for(&self, filter: &IncidentFilter) -> Result<Option<Gather>, StoreError> {
+        let labels = [
+            ("tag", "incident_tags", "name", filter.tag.clone()),
+            ("service", "incident_services", "name", filter.service.clone()),
+            ("category", "contributing_factors", "category", filter.factor_category.map(|c| c.as_str().to_string())),
+        ];
+        for (kind, table, column, value) in labels {
+            let Some(value) = value else { continue };
+            if self.count_of(kind, &value).await? < GATHER_BELOW {
+                return Ok(Some(Gather { table, column, value }));
+            }
+        }
+        Ok(None)
     }
 
     /// The cards in `rows` (each with `id` and `card`), in their order, with
@@ -454,24 +474,61 @@ impl Store {
     }
 }
 
-/// The query behind `Store::list_incidents`: one more row than `limit`, to
-/// tell whether another page follows.
-pub(super) fn list_query(select: &str, filter: &IncidentFilter, after: Option<PageCursor>, limit: u32) -> QueryBuilder {
+/// Reports carrying a label, gathered from the label's index and sorted,
+/// rather than found by walking the list order and probing the label: the
+/// way for a label few reports carry.
+#[derive(Debug, Clone)]
+pub(super) struct Gather {
+    /// The label's table and column, and the value looked for.
+    pub table: &'static str,
+    pub column: &'static str,
+    pub value: String,
+}
+
+/// A label on fewer published reports than this is gathered; a commoner one
+/// is found by walking the list, where a page of 20 costs about
+/// 20 × (published reports / reports with the label) probes. Either way a
+/// page costs a few thousand index steps at most at 100,000 reports.
+const GATHER_BELOW: i64 = 2_000;
+
+/// The query behind `Store::list_incidents` and `Store::list_cards`: one
+/// more row than `limit`, to tell whether another page follows.
+pub(super) fn list_query(
+    select: &str,
+    filter: &IncidentFilter,
+    after: Option<PageCursor>,
+    limit: u32,
+    gather: Option<&Gather>,
+) -> QueryBuilder {
     let mut query = QueryBuilder::new(select);
-    query.push(" WHERE deleted_at IS NULL");
+    let (beyond, direction) = if filter.oldest_first { (">", "ASC") } else { ("<", "DESC") };
+    match gather {
+        // The ids of one page, from the label's reports sorted (`+` keeps
+        // the planner from walking the list order instead); the page's rows
+        // are read after, by id.
+        Some(gather) => query
+            .push(&format!(
+                " WHERE id IN (SELECT incidents.id FROM incidents WHERE incidents.id IN \
+                 (SELECT incident_id FROM {} WHERE {} = ",
+                gather.table, gather.column
+            ))
+            .bind(Param::Text(gather.value.clone()))
+            .push(") AND incidents.deleted_at IS NULL"),
+        None => query.push(" WHERE incidents.deleted_at IS NULL"),
+    };
     if let Some(status) = filter.status {
         // Written out rather than bound, so the planner can use the
         // index of published reports (a status is one of four words).
-        query.push(&format!(" AND status = '{}'", status.as_str()));
+        query.push(&format!(" AND incidents.status = '{}'", status.as_str()));
     }
     if let Some(severity) = filter.severity {
-        query.push(" AND severity = ").bind(Param::Text(severity.as_str().into()));
+        query.push(" AND incidents.severity = ").bind(Param::Text(severity.as_str().into()));
     }
     if let Some(created_by) = &filter.created_by {
-        query.push(" AND created_by = ").bind(Param::Text(created_by.clone()));
+        query.push(" AND incidents.created_by = ").bind(Param::Text(created_by.clone()));
     }
     if let Some(organization) = &filter.organization {
-        query.push(" AND organization = ").bind(Param::Text(organization.clone()));
+        query.push(" AND incidents.organization = ").bind(Param::Text(organization.clone()));
     }
     if let Some(tag) = &filter.tag {
         query
@@ -486,31 +543,35 @@ pub(super) fn list_query(select: &str, filter: &IncidentFilter, after: Option<Pa
             .push(")");
     }
     if let Some((start, end)) = filter.year.and_then(year_bounds) {
-        query.push(" AND occurred_at >= ").bind(Param::Int(start));
-        query.push(" AND occurred_at < ").bind(Param::Int(end));
+        query.push(" AND incidents.occurred_at >= ").bind(Param::Int(start));
+        query.push(" AND incidents.occurred_at < ").bind(Param::Int(end));
     }
     if let Some(category) = filter.factor_category {
         query
-                .push(" AND EXISTS (SELECT 1 FROM contributing_factors f WHERE f.incident_id = incidents.id AND f.category = ")
-                .bind(Param::Text(category.as_str().into()))
-                .push(")");
+            .push(" AND EXISTS (SELECT 1 FROM contributing_factors f WHERE f.incident_id = incidents.id AND f.category = ")
+            .bind(Param::Text(category.as_str().into()))
+            .push(")");
     }
     if filter.has_open_actions {
         query.push(
             " AND EXISTS (SELECT 1 FROM action_items a WHERE a.incident_id = incidents.id \
-                 AND a.status IN ('open', 'in_progress'))",
+             AND a.status IN ('open', 'in_progress'))",
         );
     }
-    let (beyond, direction) = if filter.oldest_first { (">", "ASC") } else { ("<", "DESC") };
     if let Some(cursor) = after {
         // A row value, so both databases start the index range at the cursor.
-        query.push(&format!(" AND (occurred_at, id) {beyond} (")).bind(Param::Int(cursor.occurred_at));
+        query
+            .push(&format!(" AND (incidents.occurred_at, incidents.id) {beyond} ("))
+            .bind(Param::Int(cursor.occurred_at));
         query.push(", ").bind(Param::Int(cursor.id)).push(")");
     }
+    let order = if gather.is_some() { "+" } else { "" };
     query
-        .push(&format!(" ORDER BY occurred_at {direction}, id {direction} LIMIT "))
+        .push(&format!(" ORDER BY {order}incidents.occurred_at {direction}, {order}incidents.id {direction} LIMIT "))
         .bind(Param::Int(i64::from(limit) + 1));
-
+    if gather.is_some() {
+        query.push(&format!(") ORDER BY occurred_at {direction}, id {direction}"));
+    }
     query
 }
 
