@@ -335,14 +335,7 @@ impl Store {
         let query = list_query(SELECT_INCIDENTS, filter, after, limit, gather.as_ref());
         let mut conn = self.read.acquire().await?;
         let mut rows = query.build().fetch_all(&mut *conn).await?;
-        let has_more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = match (has_more, rows.last()) {
-            (true, Some(last)) => {
-                Some(PageCursor { occurred_at: last.try_get("occurred_at")?, id: last.try_get("id")? })
-            }
-            _ => None,
-        };
+        let next_cursor = cut_page(&mut rows, limit)?;
         Ok(IncidentPage { items: assemble(&mut conn, rows).await?, next_cursor })
     }
 
@@ -358,14 +351,7 @@ impl Store {
         let gather = self.gather_for(filter).await?;
         let query = list_query(SELECT_CARDS, filter, after, limit, gather.as_ref());
         let mut rows = query.build().fetch_all(&self.read).await?;
-        let has_more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = match (has_more, rows.last()) {
-            (true, Some(last)) => {
-                Some(PageCursor { occurred_at: last.try_get("occurred_at")?, id: last.try_get("id")? })
-            }
-            _ => None,
-        };
+        let next_cursor = cut_page(&mut rows, limit)?;
         let items = self.cards_of(&rows).await?.into_iter().map(|(card, _)| card).collect();
         Ok(CardPage { items, next_cursor })
     }
@@ -471,6 +457,19 @@ impl Store {
     /// only into a database that never held one.
     pub async fn count_all_incidents(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM incidents").fetch_one(&self.read).await?.try_get("n")?)
+    }
+}
+
+/// Cuts `rows` (one more than `limit` when another page follows) to one
+/// page, and says where the next page starts.
+fn cut_page(rows: &mut Vec<AnyRow>, limit: u32) -> Result<Option<PageCursor>, StoreError> {
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    match (has_more, rows.last()) {
+        (true, Some(last)) => {
+            Ok(Some(PageCursor { occurred_at: last.try_get("occurred_at")?, id: last.try_get("id")? }))
+        }
+        _ => Ok(None),
     }
 }
 
