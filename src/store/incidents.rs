@@ -436,13 +436,13 @@ impl Store {
             filled += incidents.len();
             tracing::info!(filled, "derived the cards of reports written before cards were kept");
         }
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM derived_complete WHERE name = 'cards'").execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO derived_complete (name, format) VALUES ('cards', $1)")
-            .bind(format)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        sqlx::query(
+            "INSERT INTO derived_complete (name, format) VALUES ('cards', $1) \
+             ON CONFLICT (name) DO UPDATE SET format = excluded.format",
+        )
+        .bind(format)
+        .execute(&self.write)
+        .await?;
         Ok(filled)
     }
 
