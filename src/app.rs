@@ -21,6 +21,7 @@ use crate::auth::limiter::SignInLimiter;
 use crate::error::AppError;
 use crate::search::SearchIndex;
 use crate::store::Store;
+use crate::web::counts::CountsMemo;
 use crate::web::page_cache::{self, PageCache};
 use crate::web::render_cache::RenderCache;
 
@@ -41,6 +42,8 @@ pub struct AppState {
     pub renders: Arc<RenderCache>,
     /// Rendered pages for readers who are not signed in.
     pub pages: Arc<PageCache>,
+    /// The counts pages show, for the current state of the data.
+    pub counts: Arc<CountsMemo>,
     pub sign_in_limiter: Arc<SignInLimiter>,
     /// Mark cookies Secure: set when the site is served over https.
     pub secure_cookies: bool,
@@ -57,6 +60,7 @@ impl AppState {
             search,
             renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)),
             pages: Arc::new(PageCache::new(PAGE_CACHE_BYTES)),
+            counts: Arc::default(),
             sign_in_limiter: Arc::default(),
             secure_cookies: false,
             public_read: true,

@@ -72,7 +72,7 @@ async fn list(
     let (items, next) = state.store.open_actions(cursor.as_ref(), PAGE).await?;
     let (overdue, open): (Vec<OpenAction>, Vec<OpenAction>) =
         items.into_iter().partition(|item| item.action.due_on.is_some_and(|due| due < today));
-    let stats = state.store.stats(today).await?;
+    let stats = &state.counts.get(&state, today).await?.stats;
     let done = match cursor {
         None => state.store.recently_completed_actions(RECENTLY_DONE).await?,
         Some(_) => Vec::new(),

@@ -9,7 +9,7 @@ use super::actions::ActionRow;
 use super::{page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::{Card, Status};
-use crate::store::{IncidentFilter, Label, LabelCount, Stats};
+use crate::store::{IncidentFilter, LabelCount, Stats};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -29,13 +29,13 @@ async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     let published = IncidentFilter { status: Some(Status::Published), ..Default::default() };
     let recent = state.store.list_cards(&published, None, 6).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    let mut tags = state.store.label_counts(Label::Tag).await?;
-    tags.truncate(16);
+    let counts = state.counts.get(&state, today).await?;
+    let tags = counts.tags.iter().take(16).cloned().collect();
     page(&HomePage {
         layout: Layout::new("Hindsight", "home"),
         recent: recent.items,
         actions: state.store.open_actions(None, 6).await?.0.iter().map(|item| ActionRow::new(item, today)).collect(),
-        stats: state.store.stats(today).await?,
+        stats: counts.stats.clone(),
         tags,
     })
 }

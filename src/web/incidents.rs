@@ -18,7 +18,7 @@ use crate::domain::{ActionItem, ActionStatus, Card, Incident, Severity, Status};
 use crate::error::AppError;
 use crate::format;
 use crate::search::SearchHit;
-use crate::store::{IncidentFilter, Label, LabelCount, PageCursor};
+use crate::store::{IncidentFilter, LabelCount, PageCursor};
 
 pub const PAGE_SIZE: u32 = 20;
 
@@ -143,6 +143,7 @@ async fn list(
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let cursor = PageCursor::decode(&params.cursor);
     let result = state.store.list_cards(&params.filter(), cursor, PAGE_SIZE).await?;
+    let counts = state.counts.get(&state, time::OffsetDateTime::now_utc().date()).await?;
     let query = params.query_without_cursor();
     let href = |cursor: Option<&str>| {
         let mut parts: Vec<String> = Vec::new();
@@ -170,9 +171,9 @@ async fn list(
         layout: Layout::new("Incidents", "incidents"),
         cards: result.items,
         severities,
-        tags: choices(&state.store.label_counts(Label::Tag).await?, &params.tag),
-        services: choices(&state.store.label_counts(Label::Service).await?, &params.service),
-        organizations: choices(&state.store.organizations().await?, &params.organization),
+        tags: choices(&counts.tags, &params.tag),
+        services: choices(&counts.services, &params.service),
+        organizations: choices(&counts.organizations, &params.organization),
         year: params.year.trim().to_string(),
         open_only: params.open == "1",
         oldest_first: params.sort == "oldest",

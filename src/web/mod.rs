@@ -7,6 +7,7 @@ pub mod actions;
 pub mod admin;
 pub mod assets;
 pub mod browse;
+pub mod counts;
 pub mod drafts;
 pub mod editor;
 pub mod feed;

@@ -15,6 +15,7 @@ on_both_backends!(
     pages_that_gather_incidents_go_page_by_page_and_unknown_names_are_not_found,
     open_actions_go_page_by_page_overdue_first_and_leave_with_their_report,
     pages_are_served_from_memory_until_a_write_on_any_server,
+    counts_a_signed_in_reader_sees_follow_writes_on_any_server,
 );
 
 /// Counts made directly over every published report the API lists.
@@ -263,4 +264,30 @@ async fn pages_are_served_from_memory_until_a_write_on_any_server(backend: Backe
 
 async fn app_create(app: &TestApp, title: &str) {
     app.create(json!({"title": title, "status": "published"})).await;
+}
+
+/// Someone signed in never gets a kept page, but the counts beside the
+/// filters are read once for each state of the data: they still follow a
+/// write on this server at once, and on another within its poll.
+async fn counts_a_signed_in_reader_sees_follow_writes_on_any_server(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let second = TestApp::spawn_on(first.database.clone()).await;
+    let list = |app: &TestApp| {
+        let request = app.client.get(app.url("/incidents")).send();
+        async move { request.await.unwrap().text().await.unwrap() }
+    };
+    let tagged = |tag: &str| json!({"title": format!("Tagged {tag}"), "status": "published", "tags": [tag]});
+    first.create(tagged("memo-one")).await;
+    assert!(list(&first).await.contains("memo-one"));
+    assert!(list(&second).await.contains("memo-one"));
+
+    first.create(tagged("memo-two")).await;
+    assert!(list(&first).await.contains("memo-two"), "this server's write shows at once");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !list(&second).await.contains("memo-two") {
+        assert!(std::time::Instant::now() < deadline, "the other server never showed the new tag");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let home = first.client.get(first.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("memo-two"), "the home page's tags too");
 }
