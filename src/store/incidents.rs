@@ -364,9 +364,15 @@ impl Store {
             ("service", "incident_services", "name", filter.service.clone()),
             ("category", "contributing_factors", "category", filter.factor_category.map(|c| c.as_str().to_string())),
         ];
+        let mut published = None;
         for (kind, table, column, value) in labels {
             let Some(value) = value else { continue };
-            if self.count_of(kind, &value).await? < GATHER_BELOW {
+            let carrying = self.count_of(kind, &value).await?;
+            let all = match published {
+                Some(all) => all,
+                None => *published.insert(self.count_of("all", "").await?),
+            };
+            if carrying.saturating_mul(carrying) < GATHER_FACTOR.saturating_mul(all) {
                 return Ok(Some(Gather { table, column, value }));
             }
         }
@@ -484,11 +490,12 @@ pub(super) struct Gather {
     pub value: String,
 }
 
-/// A label on fewer published reports than this is gathered; a commoner one
-/// is found by walking the list, where a page of 20 costs about
-/// 20 × (published reports / reports with the label) probes. Either way a
-/// page costs a few thousand index steps at most at 100,000 reports.
-const GATHER_BELOW: i64 = 2_000;
+/// Gathering a label's `n` reports costs about `n` row reads and a sort;
+/// walking the list for a page of 20 costs about 20 × published / `n`
+/// probes of the label's index, each about a third of a row read. So a
+/// label is gathered when n² < 7 × published: below about 840 reports of
+/// 100,000, and either way a page costs at most about 2,500 index steps.
+const GATHER_FACTOR: i64 = 7;
 
 /// The query behind `Store::list_incidents` and `Store::list_cards`: one
 /// more row than `limit`, to tell whether another page follows.
