@@ -62,7 +62,7 @@ struct GroupParams {
     cursor: String,
 }
 
-/// Where a page of `path` starts, and the links to its next and first pages.
+/// The links to the next and the first pages of `path`.
 fn page_links(cursor: Option<PageCursor>, next: Option<PageCursor>, path: &str) -> (Option<String>, Option<String>) {
     (next.map(|next| format!("{path}?cursor={}", next.encode())), cursor.map(|_| path.to_string()))
 }
