@@ -157,11 +157,14 @@ async fn run(size: usize) -> anyhow::Result<()> {
     let (search, indexer) = SearchIndex::open(&index_dir, &store, |_, _| {}).await?;
     let indexer = indexer.spawn();
 
-    // Bare tantivy: the same index and analyzer, parse and top-10 only.
+    // The index opened bare, with the same analyzer, for the two measures below.
+    let index = Index::open_in_dir(&index_dir)?;
+    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+    let (_, fields) = schema::build();
+    let searcher = index.reader()?.searcher();
+
+    // Bare tantivy: parse and top-10 only.
     let bare = {
-        let index = Index::open_in_dir(&index_dir)?;
-        index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
-        let (_, fields) = schema::build();
         let mut parser = QueryParser::for_index(
             &index,
             vec![
@@ -175,7 +178,6 @@ async fn run(size: usize) -> anyhow::Result<()> {
             ],
         );
         parser.set_conjunction_by_default();
-        let searcher = index.reader()?.searcher();
         let mut latencies = Vec::new();
         let started = Instant::now();
         for _ in 0..ROUNDS {
@@ -193,15 +195,12 @@ async fn run(size: usize) -> anyhow::Result<()> {
     // Where the endpoint's time goes: the bare search, then each of its
     // stages added in turn, over the same index and queries (one thread).
     let stages = {
-        let index = Index::open_in_dir(&index_dir)?;
-        index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
-        let (_, f) = schema::build();
+        let f = &fields;
         let mut parser = QueryParser::for_index(
             &index,
             vec![f.title, f.summary, f.body, f.timeline, f.factors, f.actions, f.tag, f.service, f.organization],
         );
         parser.set_conjunction_by_default();
-        let searcher = index.reader()?.searcher();
         let published = || -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(f.status, "published"), IndexRecordOption::Basic))
         };

@@ -108,19 +108,24 @@ fn content_params(fields: &IncidentFields, occurred_at: i64) -> Vec<Param> {
         text(&fields.zone),
     ];
     for time in [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at] {
-        let time = time.as_ref();
-        params.extend([
-            Param::OptInt(time.map(ReportedTime::unix_seconds)),
-            Param::OptInt(time.map(ReportedTime::offset_seconds)),
-            optional(time.map(|t| t.zone.as_str())),
-            optional(time.map(|t| t.precision.as_str())),
-            Param::Int(i64::from(time.is_some_and(|t| t.approximate))),
-        ]);
+        params.extend(time_params(time.as_ref()));
     }
     params.push(Param::Int(occurred_at));
     // Derived here, so every write of a version keeps its card with it.
     params.push(Param::Text(Card::of(fields).to_json()));
     params
+}
+
+/// A reported time as its five columns: `_at`, `_offset`, `_zone`,
+/// `_precision`, `_approximate`.
+fn time_params(time: Option<&ReportedTime>) -> [Param; 5] {
+    [
+        Param::OptInt(time.map(ReportedTime::unix_seconds)),
+        Param::OptInt(time.map(ReportedTime::offset_seconds)),
+        Param::OptText(time.map(|t| t.zone.clone())),
+        Param::OptText(time.map(|t| t.precision.as_str().to_string())),
+        Param::Int(i64::from(time.is_some_and(|t| t.approximate))),
+    ]
 }
 
 /// Appends `params` to `query` as a comma-separated list of placeholders.
@@ -779,18 +784,10 @@ async fn insert_parts_many(
         incidents,
         |f| &f.timeline,
         |id, _, position, event| {
-            let at = event.at.as_ref();
-            vec![
-                Param::Int(id),
-                Param::Int(position),
-                Param::OptInt(at.map(ReportedTime::unix_seconds)),
-                Param::OptInt(at.map(ReportedTime::offset_seconds)),
-                optional(at.map(|t| t.zone.as_str())),
-                optional(at.map(|t| t.precision.as_str())),
-                Param::Int(i64::from(at.is_some_and(|t| t.approximate))),
-                text(event.kind.as_str()),
-                text(&event.text),
-            ]
+            let mut row = vec![Param::Int(id), Param::Int(position)];
+            row.extend(time_params(event.at.as_ref()));
+            row.extend([text(event.kind.as_str()), text(&event.text)]);
+            row
         },
     );
     insert_rows(
@@ -819,8 +816,7 @@ async fn insert_parts_many(
         incidents,
         |f| &f.actions,
         |id, fields, position, action| {
-            let done = action.completed_at.as_ref();
-            vec![
+            let mut row = vec![
                 Param::Int(id),
                 Param::Int(position),
                 text(&action.text),
@@ -830,12 +826,9 @@ async fn insert_parts_many(
                 Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
                 optional(action.tracker_url.as_deref()),
                 Param::OptText(open_due(fields, action)),
-                Param::OptInt(done.map(ReportedTime::unix_seconds)),
-                Param::OptInt(done.map(ReportedTime::offset_seconds)),
-                optional(done.map(|t| t.zone.as_str())),
-                optional(done.map(|t| t.precision.as_str())),
-                Param::Int(i64::from(done.is_some_and(|t| t.approximate))),
-            ]
+            ];
+            row.extend(time_params(action.completed_at.as_ref()));
+            row
         },
     );
     insert_rows(

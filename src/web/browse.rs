@@ -106,7 +106,13 @@ async fn label_page(
             ("Service", "service", "services", IncidentFilter { service: Some(name.clone()), ..published() })
         }
     };
-    let total = state.store.label_count(label, &name).await?;
+    // From the counts the list's filters show, read once per state of the data.
+    let counts = state.counts.get(state, time::OffsetDateTime::now_utc().date()).await?;
+    let labels = match label {
+        Label::Tag => &counts.tags,
+        Label::Service => &counts.services,
+    };
+    let total = labels.iter().find(|counted| counted.name == name).map_or(0, |counted| counted.count);
     if total == 0 {
         return Err(missing(noun));
     }
