@@ -23,15 +23,12 @@ use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::web::counts::CountsMemo;
 use crate::web::page_cache::{self, PageCache};
-use crate::web::render_cache::RenderCache;
 
 /// Request bodies above this size get 413. A report's body is at most
 /// 256 KiB; the rest is room for its timeline and the JSON around it.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How many incident versions keep their rendered Markdown in memory.
-const RENDER_CACHE_ENTRIES: usize = 1_024;
 /// How many bytes of rendered pages are kept for readers.
 const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
@@ -39,7 +36,6 @@ const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub search: Arc<SearchIndex>,
-    pub renders: Arc<RenderCache>,
     /// Rendered pages for readers who are not signed in.
     pub pages: Arc<PageCache>,
     /// The counts pages show, for the current state of the data.
@@ -58,7 +54,6 @@ impl AppState {
         AppState {
             store,
             search,
-            renders: Arc::new(RenderCache::new(RENDER_CACHE_ENTRIES)),
             pages: Arc::new(PageCache::new(PAGE_CACHE_BYTES)),
             counts: Arc::default(),
             sign_in_limiter: Arc::default(),

@@ -294,12 +294,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     {
-        // Reports written before cards were kept get theirs; lists derive
-        // them on read meanwhile.
+        // Reports written before cards and renderings were kept get theirs;
+        // the pages derive them on read meanwhile.
         let store = store.clone();
         tokio::spawn(async move {
-            if let Err(error) = store.fill_missing_cards().await {
-                tracing::warn!(%error, "the cards of older reports could not be derived; lists derive them on read");
+            if let Err(error) = store.fill_missing_derived().await {
+                tracing::warn!(%error, "older reports could not be rendered; the pages render them on read");
             }
         });
     }

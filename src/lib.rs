@@ -13,6 +13,7 @@ pub mod format;
 pub mod import;
 pub mod json_depth;
 pub mod markdown;
+pub mod read_model;
 pub mod search;
 pub mod seeds;
 pub mod store;

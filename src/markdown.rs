@@ -98,12 +98,31 @@ fn html_depth(html: &str) -> usize {
 /// Renders one line of Markdown (a timeline event, a factor) without the
 /// surrounding paragraph.
 pub fn render_inline(markdown: &str) -> String {
+    if renders_as_itself(markdown) {
+        return markdown.to_string();
+    }
     let html = render(markdown);
     let trimmed = html.trim();
     match trimmed.strip_prefix("<p>").and_then(|rest| rest.strip_suffix("</p>")) {
         Some(inner) if !inner.contains("<p>") => inner.to_string(),
         _ => html,
     }
+}
+
+/// Whether a line renders as itself: it starts with a letter and holds only
+/// letters, digits, single spaces and punctuation that neither Markdown,
+/// HTML nor smart punctuation changes. Most timeline events, factors and
+/// actions are such lines, and they skip the parser and the sanitiser.
+fn renders_as_itself(text: &str) -> bool {
+    let plain = |c: char| {
+        c.is_alphanumeric() || matches!(c, ' ' | ',' | '.' | ';' | ':' | '(' | ')' | '/' | '%' | '?' | '=' | '+' | '-')
+    };
+    text.chars().next().is_some_and(char::is_alphabetic)
+        && text.chars().all(plain)
+        && !text.ends_with(' ')
+        && !text.contains("  ")
+        && !text.contains("--")
+        && !text.contains("..")
 }
 
 /// The words of a Markdown text without its markup, for the search index
@@ -152,6 +171,27 @@ mod tests {
         assert!(html.contains(r#"<a href="https://example.com/g" rel="noopener noreferrer nofollow">"#), "{html}");
         assert!(html.contains("<table>"));
         assert_eq!(render_inline("NS2 **stopped** responding"), "NS2 <strong>stopped</strong> responding");
+    }
+
+    #[test]
+    fn a_line_that_renders_as_itself_skips_the_renderer_and_loses_nothing() {
+        let plain = [
+            "NS2 stopped responding at 07:49 (UTC), 40% of queries failed; see ticket INC-123/4.",
+            "Überprüfung der Zone für example.com abgeschlossen",
+            "Rolled back v2.3+build=7? Yes.",
+        ];
+        for line in plain {
+            assert!(renders_as_itself(line), "{line}");
+            assert_eq!(render_inline(line), render(line).trim().trim_start_matches("<p>").trim_end_matches("</p>"));
+        }
+        let marked = [
+            "- a list", "1. first", "# heading", "a *word*", "a_b_", "`code`", "<b>x</b>", "a & b", "[x](y)",
+            "it's", "\"quoted\"", "wait...", "a -- b", "two  spaces", "trailing ", "    code", "x\ny", "a | b",
+            "~~gone~~", "x\\y", "a^[note]", "",
+        ];
+        for line in marked {
+            assert!(!renders_as_itself(line), "{line}");
+        }
     }
 
     #[test]

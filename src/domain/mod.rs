@@ -2,7 +2,6 @@
 //! database or HTTP: after parsing at the edge, a value of these types is
 //! valid.
 
-pub mod card;
 pub mod durations;
 pub mod incident;
 pub mod reported_time;
@@ -16,7 +15,6 @@ pub mod workflow;
 pub mod written_time;
 pub mod zones;
 
-pub use card::Card;
 pub use durations::{Durations, Elapsed, Measured};
 pub use incident::{
     ActionItem, Factor, Incident, IncidentFields, IncidentInput, IncidentMeta, RelatedLink, TimelineEvent,

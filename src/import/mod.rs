@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::domain::IncidentMeta;
 use crate::domain::{Incident, IncidentInput};
+use crate::domain::{IncidentFields, IncidentMeta};
+use crate::read_model::Derived;
 use crate::store::{Store, StoreError};
 
 /// Files larger than this are refused rather than read into memory.
@@ -181,7 +182,8 @@ const BATCH_SIZE: usize = 200;
 /// Validated incidents waiting to be written together. A batch that fails
 /// (a slug already taken, say) is written again one by one, so each
 /// incident still gets its own outcome. One batch is written while the next
-/// is read and validated, so the database and the parsing share the cores.
+/// is rendered and the one after is read and validated, so the database,
+/// the rendering and the parsing share the cores.
 pub struct Batch<'a> {
     store: &'a Store,
     actor: &'a str,
@@ -191,7 +193,7 @@ pub struct Batch<'a> {
     pub report: ImportReport,
 }
 
-type Pending = (String, crate::domain::IncidentFields, IncidentMeta);
+type Pending = (String, IncidentFields, IncidentMeta);
 
 impl<'a> Batch<'a> {
     pub fn new(store: &'a Store, actor: &'a str) -> Batch<'a> {
@@ -212,13 +214,18 @@ impl<'a> Batch<'a> {
         }
     }
 
-    /// Waits for the batch being written, then starts writing the pending one.
+    /// Starts rendering the pending batch, and writing it once the batch
+    /// before is written.
     async fn flush(&mut self) {
-        self.wait_for_writing().await;
         let pending = std::mem::take(&mut self.pending);
-        if !pending.is_empty() {
-            self.writing = Some(tokio::spawn(write(self.store.clone(), pending)));
+        if pending.is_empty() {
+            return self.wait_for_writing().await;
         }
+        let rendering = tokio::task::spawn_blocking(move || {
+            pending.into_iter().map(|(name, fields, meta)| (Derived::of(&fields), name, fields, meta)).collect()
+        });
+        self.wait_for_writing().await;
+        self.writing = Some(tokio::spawn(write(self.store.clone(), rendering)));
     }
 
     async fn wait_for_writing(&mut self) {
@@ -236,15 +243,27 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// Writes a batch in one transaction, or one by one when that fails.
-async fn write(store: Store, pending: Vec<Pending>) -> ImportReport {
+/// Writes a batch, once rendered, in one transaction, or one by one when
+/// that fails.
+async fn write(
+    store: Store,
+    rendering: tokio::task::JoinHandle<Vec<(Derived, String, IncidentFields, IncidentMeta)>>,
+) -> ImportReport {
+    let rendered = rendering.await.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
     let mut report = ImportReport::default();
-    let batch: Vec<_> = pending.iter().map(|(name, fields, meta)| (fields.clone(), meta.clone(), note(name))).collect();
-    if store.insert_incidents(&batch).await.is_ok() {
-        report.imported = pending.len();
+    let batch: Vec<_> =
+        rendered.into_iter().map(|(derived, name, fields, meta)| (fields, derived, meta, name)).collect();
+    let notes: Vec<String> = batch.iter().map(|(.., name)| note(name)).collect();
+    let items: Vec<_> = batch
+        .iter()
+        .zip(&notes)
+        .map(|((fields, derived, meta, _), note)| (fields, derived, meta.clone(), note.as_str()))
+        .collect();
+    if store.insert_incidents(items).await.is_ok() {
+        report.imported = batch.len();
         return report;
     }
-    for (name, fields, meta) in pending {
+    for (fields, _, meta, name) in batch {
         match store.insert_incident(&fields, meta, Some(&note(&name))).await {
             Ok(_) => report.imported += 1,
             Err(StoreError::DuplicateSlug(slug)) => {

@@ -11,7 +11,9 @@ use time::Date;
 use super::incidents::{action_from_row, meta_from_row, vocabulary};
 use super::{Param, QueryBuilder, Store, StoreError};
 use crate::domain::incident::format_date;
-use crate::domain::{ActionItem, Card, IncidentMeta, RelationKind, Severity};
+use crate::domain::{ActionItem, FactorCategory, IncidentMeta, RelationKind, Severity};
+use crate::markdown;
+use crate::read_model::Card;
 
 const PUBLISHED: &str = "incidents.deleted_at IS NULL AND incidents.status = 'published'";
 const ACTION_INCIDENT: &str =
@@ -24,6 +26,7 @@ fn action_with_incident(row: &sqlx::any::AnyRow) -> Result<OpenAction, StoreErro
         incident_title: row.try_get("incident_title")?,
         severity: severity.as_deref().and_then(Severity::parse),
         incident_zone: row.try_get("incident_zone")?,
+        text_html: row.try_get("text_html")?,
         action: action_from_row(row)?,
     })
 }
@@ -38,6 +41,17 @@ pub struct OpenAction {
     /// zones existed.
     pub incident_zone: Option<String>,
     pub action: ActionItem,
+    /// The action's text rendered when it was written; `None` for one
+    /// written before that, until the fill at start reaches it.
+    pub text_html: Option<String>,
+}
+
+impl OpenAction {
+    /// The action's text as HTML: as rendered on write, or rendered here
+    /// for one written before renderings were kept.
+    pub fn rendered_text(&self) -> String {
+        self.text_html.clone().unwrap_or_else(|| markdown::render_inline(&self.action.text))
+    }
 }
 
 /// A link to this incident from another one.
@@ -129,17 +143,33 @@ impl Store {
         if slugs.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut query =
-            QueryBuilder::new(&format!("SELECT slug, title FROM incidents WHERE {PUBLISHED} AND slug IN ("));
-        for (index, slug) in slugs.iter().enumerate() {
-            if index > 0 {
-                query.push(", ");
-            }
-            query.bind(Param::Text(slug.clone()));
-        }
-        query.push(")");
+        let mut query = QueryBuilder::new(&format!("SELECT slug, title FROM incidents WHERE {PUBLISHED} AND slug IN "));
+        query.bind_values(slugs.iter().map(|slug| Param::Text(slug.clone())));
         let rows = query.build().fetch_all(&self.read).await?;
         rows.iter().map(|row| Ok((row.try_get("slug")?, row.try_get("title")?))).collect()
+    }
+
+    /// The rendered texts of the contributing factors of `category` in the
+    /// published reports at `slugs`, by slug, each report's in their order.
+    pub async fn factor_quotes(
+        &self,
+        slugs: &[String],
+        category: FactorCategory,
+    ) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        if slugs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut quotes: HashMap<String, Vec<String>> = HashMap::new();
+        for row in factor_quotes_query(slugs, category).build().fetch_all(&self.read).await? {
+            let html: Option<String> = row.try_get("text_html")?;
+            // Rendered here only for a factor written before renderings were kept.
+            let html = match html {
+                Some(html) => html,
+                None => markdown::render_inline(&row.try_get::<String, _>("text")?),
+            };
+            quotes.entry(row.try_get("slug")?).or_default().push(html);
+        }
+        Ok(quotes)
     }
 
     /// Published incidents that link to `slug`.
@@ -228,6 +258,20 @@ pub(super) fn open_actions_query(after: Option<&ActionCursor>, limit: u32) -> Qu
         query.push(" AND a.position > ").bind(Param::Int(cursor.position)).push("))))");
     }
     query.push(" ORDER BY a.open_due, a.incident_id DESC, a.position LIMIT ").bind(Param::Int(i64::from(limit) + 1));
+    query
+}
+
+/// The query behind `Store::factor_quotes`: one page's reports, found by
+/// slug, and their factors of one category. (`|| ''` keeps SQLite from
+/// walking every factor of the category through its index instead.)
+pub(super) fn factor_quotes_query(slugs: &[String], category: FactorCategory) -> QueryBuilder {
+    let mut query = QueryBuilder::new(&format!(
+        "SELECT incidents.slug, f.text, f.text_html FROM incidents \
+         JOIN contributing_factors f ON f.incident_id = incidents.id WHERE {PUBLISHED} AND incidents.slug IN "
+    ));
+    query.bind_values(slugs.iter().map(|slug| Param::Text(slug.clone())));
+    query.push(" AND f.category || '' = ").bind(Param::Text(category.as_str().to_string()));
+    query.push(" ORDER BY f.incident_id, f.position");
     query
 }
 

@@ -11,13 +11,15 @@ use time::OffsetDateTime;
 use super::{
     audit, change_log, counts, is_unique_violation, revisions, workflow, Param, QueryBuilder, Store, StoreError,
 };
-use crate::domain::card::CARD_FORMAT;
 use crate::domain::incident::parse_date;
 use crate::domain::reported_time::now_to_the_second;
 use crate::domain::{
-    ActionItem, ActionStatus, Card, Detection, EventKind, Factor, FactorCategory, Incident, IncidentFields,
-    IncidentMeta, Priority, RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
+    ActionItem, ActionStatus, Detection, EventKind, Factor, FactorCategory, Incident, IncidentFields, IncidentMeta,
+    Priority, RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
 };
+use crate::read_model::card::CARD_FORMAT;
+use crate::read_model::report::REPORT_FORMAT;
+use crate::read_model::{Card, Derived, RenderedReport};
 
 /// Which incidents a list shows. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
@@ -75,9 +77,10 @@ const CONTENT_COLUMNS: &str =
      started_at, started_offset, started_zone, started_precision, started_approximate, \
      detected_at, detected_offset, detected_zone, detected_precision, detected_approximate, \
      mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, mitigated_approximate, \
-     resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at, card";
+     resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at, card, rendered, \
+     rendered_format";
 /// How many columns `CONTENT_COLUMNS` names; the bookkeeping follows.
-const CONTENT_COUNT: usize = 33;
+const CONTENT_COUNT: usize = 35;
 /// What a list of cards reads: the cursor's columns and the kept card.
 pub(super) const SELECT_CARDS: &str = "SELECT id, occurred_at, card FROM incidents";
 /// Incidents read by one statement (and their parts by one a table).
@@ -90,8 +93,9 @@ pub(super) const SELECT_INCIDENTS: &str =
      resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at, \
      version, created_at, created_by, updated_at, updated_by, published_at FROM incidents";
 
-/// `fields` as parameters, in the order of `CONTENT_COLUMNS`.
-fn content_params(fields: &IncidentFields, occurred_at: i64) -> Vec<Param> {
+/// `fields` and what is derived from them as parameters, in the order of
+/// `CONTENT_COLUMNS`.
+fn content_params(fields: &IncidentFields, derived: &Derived, occurred_at: i64) -> Vec<Param> {
     let text = |value: &str| Param::Text(value.to_string());
     let optional = |value: Option<&str>| Param::OptText(value.map(str::to_string));
     let mut params = vec![
@@ -111,8 +115,9 @@ fn content_params(fields: &IncidentFields, occurred_at: i64) -> Vec<Param> {
         params.extend(time_params(time.as_ref()));
     }
     params.push(Param::Int(occurred_at));
-    // Derived here, so every write of a version keeps its card with it.
-    params.push(Param::Text(Card::of(fields).to_json()));
+    params.push(Param::Text(derived.card_json.clone()));
+    params.push(Param::Bytes(derived.report_kept.clone()));
+    params.push(Param::Int(i64::from(REPORT_FORMAT)));
     params
 }
 
@@ -147,9 +152,11 @@ impl Store {
         actor: &str,
         note: Option<&str>,
     ) -> Result<Incident, StoreError> {
+        let derived = Derived::of_one(fields).await;
         let mut tx = self.begin_write().await?;
         let note = note.unwrap_or("created");
-        let incident = insert_in(&mut tx, fields, IncidentMeta::new_by(actor), Some(note), "incident.create").await?;
+        let incident =
+            insert_in(&mut tx, fields, &derived, IncidentMeta::new_by(actor), Some(note), "incident.create").await?;
         counts::apply(&mut tx, &counts::Contribution::new(), &counts::contribution(fields)).await?;
         tx.commit().await?;
         self.announce_change();
@@ -164,26 +171,32 @@ impl Store {
         meta: IncidentMeta,
         note: Option<&str>,
     ) -> Result<Incident, StoreError> {
+        let derived = Derived::of_one(fields).await;
         let mut tx = self.begin_write().await?;
-        let incident = insert_in(&mut tx, fields, meta, note, "incident.import").await?;
+        let incident = insert_in(&mut tx, fields, &derived, meta, note, "incident.import").await?;
         counts::apply(&mut tx, &counts::Contribution::new(), &counts::contribution(fields)).await?;
         tx.commit().await?;
         self.announce_change();
         Ok(incident)
     }
 
-    /// Inserts several incidents in one transaction: all of them, or none
-    /// (a duplicate slug among them fails the whole batch).
-    pub async fn insert_incidents(&self, batch: &[(IncidentFields, IncidentMeta, String)]) -> Result<(), StoreError> {
+    /// Inserts several incidents, each with what was derived from it, in one
+    /// transaction: all of them, or none (a duplicate slug among them fails
+    /// the whole batch).
+    pub async fn insert_incidents(
+        &self,
+        batch: Vec<(&IncidentFields, &Derived, IncidentMeta, &str)>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         // The batch's counts move once, summed, rather than once a report.
         let mut added = counts::Contribution::new();
-        for (fields, ..) in batch {
+        for (fields, ..) in &batch {
             for (key, n) in counts::contribution(fields) {
                 *added.entry(key).or_default() += n;
             }
         }
-        let items = batch.iter().map(|(fields, meta, note)| (fields, meta.clone(), Some(note.as_str()))).collect();
+        let items =
+            batch.into_iter().map(|(fields, derived, meta, note)| (fields, derived, meta, Some(note))).collect();
         insert_many(&mut tx, items, "incident.import").await?;
         counts::apply(&mut tx, &counts::Contribution::new(), &added).await?;
         tx.commit().await?;
@@ -201,6 +214,7 @@ impl Store {
         actor: &str,
         note: Option<&str>,
     ) -> Result<Incident, StoreError> {
+        let derived = Derived::of_one(fields).await;
         let mut tx = self.begin_write().await?;
         let current = live_incident(&mut tx, slug).await?;
         if current.version != expected_version {
@@ -219,7 +233,7 @@ impl Store {
         let mut query = QueryBuilder::new(&format!(
             "UPDATE incidents SET ({CONTENT_COLUMNS}, version, updated_at, updated_by, published_at) = ("
         ));
-        let mut params = content_params(fields, occurred_at);
+        let mut params = content_params(fields, &derived, occurred_at);
         params.extend([
             Param::Int(expected_version + 1),
             Param::Int(now.unix_timestamp()),
@@ -238,7 +252,7 @@ impl Store {
         }
         counts::apply(&mut tx, &before, &counts::contribution(fields)).await?;
         delete_parts(&mut tx, current.id).await?;
-        insert_parts(&mut tx, current.id, fields).await?;
+        insert_parts_many(&mut tx, &[Part { id: current.id, fields, rendered: &derived.report }]).await?;
         let meta = IncidentMeta {
             version: expected_version + 1,
             created_at: instant(current.created_at)?,
@@ -403,29 +417,51 @@ impl Store {
         Ok(kept.into_iter().filter_map(|(id, card, row)| Some((card.or_else(|| derived.remove(&id))?, row))).collect())
     }
 
-    /// Gives every live report without a kept card of the current shape
-    /// (written before cards existed, or by an older release) its card, a
-    /// batch at a time, then records that cards are complete so later starts
-    /// skip the look. Returns how many were filled.
-    pub async fn fill_missing_cards(&self) -> Result<usize, StoreError> {
-        let format = i64::from(CARD_FORMAT);
-        let complete = sqlx::query("SELECT format FROM derived_complete WHERE name = 'cards'")
+    /// The rendering of `incident`'s version as kept when it was written;
+    /// rendered here for a report written before renderings were kept, until
+    /// `fill_missing_derived` has reached it.
+    pub async fn rendered_report(&self, incident: &Incident) -> Result<RenderedReport, StoreError> {
+        let row = sqlx::query("SELECT rendered, rendered_format FROM incidents WHERE id = $1 AND version = $2")
+            .bind(incident.id)
+            .bind(incident.meta.version)
             .fetch_optional(&self.read)
-            .await?
-            .map(|row| row.try_get::<i64, _>("format"))
-            .transpose()?;
-        if complete == Some(format) {
+            .await?;
+        let (kept, format): (Option<Vec<u8>>, Option<i64>) = match row {
+            Some(row) => (row.try_get("rendered")?, row.try_get("rendered_format")?),
+            None => (None, None),
+        };
+        match RenderedReport::from_kept(kept.as_deref(), format) {
+            Some(rendered) => Ok(rendered),
+            None => Ok(Derived::of_one(&incident.fields).await.report),
+        }
+    }
+
+    /// Gives every live report without a kept card and rendering of the
+    /// current formats (written before they were kept, or by an older
+    /// release) its card, rendering and rendered items, a batch at a time,
+    /// then records that they are complete so later starts skip the look.
+    /// Returns how many were filled.
+    pub async fn fill_missing_derived(&self) -> Result<usize, StoreError> {
+        let formats = [("cards", i64::from(CARD_FORMAT)), ("renderings", i64::from(REPORT_FORMAT))];
+        let rows = sqlx::query("SELECT name, format FROM derived_complete").fetch_all(&self.read).await?;
+        let mut complete = Vec::with_capacity(rows.len());
+        for row in rows {
+            complete.push((row.try_get::<String, _>("name")?, row.try_get::<i64, _>("format")?));
+        }
+        if formats.iter().all(|(name, format)| complete.iter().any(|(n, f)| n == name && f == format)) {
             return Ok(0);
         }
-        let kept_prefix = format!("{}%", Card::kept_prefix());
+        let card_prefix = format!("{}%", Card::kept_prefix());
         let (mut after, mut filled) = (0_i64, 0);
         loop {
             let rows = sqlx::query(
                 "SELECT id FROM incidents WHERE id > $1 AND deleted_at IS NULL \
-                 AND (card IS NULL OR card NOT LIKE $2) ORDER BY id LIMIT $3",
+                 AND (card IS NULL OR card NOT LIKE $2 OR rendered IS NULL OR rendered_format IS NULL \
+                 OR rendered_format <> $3) ORDER BY id LIMIT $4",
             )
             .bind(after)
-            .bind(&kept_prefix)
+            .bind(&card_prefix)
+            .bind(i64::from(REPORT_FORMAT))
             .bind(READ_CHUNK as i64)
             .fetch_all(&self.read)
             .await?;
@@ -433,27 +469,54 @@ impl Store {
             let Some(&last) = ids.last() else { break };
             after = last;
             let incidents = self.get_incidents_by_ids(&ids).await?;
+            let derived = Derived::of_all(incidents.iter().map(|incident| incident.fields.clone()).collect()).await;
             let mut tx = self.begin_write().await?;
-            for incident in &incidents {
+            for (incident, derived) in incidents.iter().zip(&derived) {
                 // Only the version it was derived from: a newer write kept its own.
-                sqlx::query("UPDATE incidents SET card = $1 WHERE id = $2 AND version = $3")
-                    .bind(Card::of(&incident.fields).to_json())
-                    .bind(incident.id)
-                    .bind(incident.meta.version)
-                    .execute(&mut *tx)
-                    .await?;
+                let updated = sqlx::query(
+                    "UPDATE incidents SET card = $1, rendered = $2, rendered_format = $3 WHERE id = $4 AND version = $5",
+                )
+                .bind(&derived.card_json)
+                .bind(derived.report_kept.as_slice())
+                .bind(i64::from(REPORT_FORMAT))
+                .bind(incident.id)
+                        .bind(incident.meta.version)
+                        .execute(&mut *tx)
+                        .await?;
+                if updated.rows_affected() == 0 {
+                    continue;
+                }
+                let items = [
+                    ("contributing_factors", &derived.report.factors_html),
+                    ("action_items", &derived.report.actions_html),
+                ];
+                for (table, html) in items {
+                    for (position, html) in (0_i64..).zip(html) {
+                        sqlx::query(&format!(
+                            "UPDATE {table} SET text_html = $1 WHERE incident_id = $2 AND position = $3"
+                        ))
+                        .bind(html)
+                        .bind(incident.id)
+                        .bind(position)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
             }
             tx.commit().await?;
             filled += incidents.len();
-            tracing::info!(filled, "derived the cards of reports written before cards were kept");
+            tracing::info!(filled, "rendered the reports written before renderings were kept");
         }
-        sqlx::query(
-            "INSERT INTO derived_complete (name, format) VALUES ('cards', $1) \
-             ON CONFLICT (name) DO UPDATE SET format = excluded.format",
-        )
-        .bind(format)
-        .execute(&self.write)
-        .await?;
+        for (name, format) in formats {
+            sqlx::query(
+                "INSERT INTO derived_complete (name, format) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET format = excluded.format",
+            )
+            .bind(name)
+            .bind(format)
+            .execute(&self.write)
+            .await?;
+        }
         Ok(filled)
     }
 
@@ -591,11 +654,12 @@ pub(super) fn list_query(
 async fn insert_in(
     tx: &mut Transaction<'static, Any>,
     fields: &IncidentFields,
+    derived: &Derived,
     meta: IncidentMeta,
     note: Option<&str>,
     action: &str,
 ) -> Result<Incident, StoreError> {
-    insert_many(tx, vec![(fields, meta, note)], action).await?.pop().ok_or(StoreError::NotFound)
+    insert_many(tx, vec![(fields, derived, meta, note)], action).await?.pop().ok_or(StoreError::NotFound)
 }
 
 /// Inserts incidents with their parts, first revisions, workflow steps,
@@ -604,16 +668,16 @@ async fn insert_in(
 /// 2,400.
 async fn insert_many(
     tx: &mut Transaction<'static, Any>,
-    items: Vec<(&IncidentFields, IncidentMeta, Option<&str>)>,
+    items: Vec<(&IncidentFields, &Derived, IncidentMeta, Option<&str>)>,
     action: &str,
 ) -> Result<Vec<Incident>, StoreError> {
-    let items: Vec<(&IncidentFields, IncidentMeta, Option<&str>)> = items
+    let items: Vec<(&IncidentFields, &Derived, IncidentMeta, Option<&str>)> = items
         .into_iter()
-        .map(|(fields, mut meta, note)| {
+        .map(|(fields, derived, mut meta, note)| {
             if fields.status == Status::Published && meta.published_at.is_none() {
                 meta.published_at = Some(meta.updated_at);
             }
-            (fields, meta, note)
+            (fields, derived, meta, note)
         })
         .collect();
     let width = CONTENT_COUNT + 6;
@@ -626,10 +690,10 @@ async fn insert_many(
             ),
             tx,
         );
-        for (index, (fields, meta, _)) in chunk.iter().enumerate() {
+        for (index, (fields, derived, meta, _)) in chunk.iter().enumerate() {
             query.push(if index == 0 { "(" } else { ", (" });
             let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
-            let mut params = content_params(fields, occurred_at);
+            let mut params = content_params(fields, derived, occurred_at);
             params.extend([
                 Param::Int(meta.version),
                 Param::Int(meta.created_at.unix_timestamp()),
@@ -655,20 +719,22 @@ async fn insert_many(
             Err(error) => return Err(error.into()),
         }
     }
-    let incidents: Vec<(Incident, Option<&str>)> = items
+    let incidents: Vec<(Incident, &Derived, Option<&str>)> = items
         .into_iter()
-        .map(|(fields, meta, note)| {
+        .map(|(fields, derived, meta, note)| {
             let id = ids.get(&fields.slug).copied().ok_or(StoreError::NotFound)?;
-            Ok((Incident { id, fields: fields.clone(), meta }, note))
+            Ok((Incident { id, fields: fields.clone(), meta }, derived, note))
         })
         .collect::<Result<_, StoreError>>()?;
-    let parts: Vec<(i64, &IncidentFields)> =
-        incidents.iter().map(|(incident, _)| (incident.id, &incident.fields)).collect();
+    let parts: Vec<Part<'_>> = incidents
+        .iter()
+        .map(|(incident, derived, _)| Part { id: incident.id, fields: &incident.fields, rendered: &derived.report })
+        .collect();
     insert_parts_many(tx, &parts).await?;
 
     let now = now_to_the_second().unix_timestamp();
     let (mut revisions, mut steps, mut changes, mut audits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (incident, note) in &incidents {
+    for (incident, _, note) in &incidents {
         let snapshot = serde_json::to_string(incident).map_err(|error| StoreError::Corrupt(error.to_string()))?;
         let meta = &incident.meta;
         revisions.push(vec![
@@ -707,7 +773,7 @@ async fn insert_many(
     insert_rows(tx, "workflow_steps", "incident_id, version, status, actor, at", steps).await?;
     insert_rows(tx, "change_log", "incident_id, operation, created_at", changes).await?;
     insert_rows(tx, "audit_log", "at, actor, action, subject, detail", audits).await?;
-    Ok(incidents.into_iter().map(|(incident, _)| incident).collect())
+    Ok(incidents.into_iter().map(|(incident, ..)| incident).collect())
 }
 
 /// Start and end (exclusive) of a calendar year in UTC, as unix seconds.
@@ -746,36 +812,39 @@ async fn live_incident(tx: &mut Transaction<'static, Any>, slug: &str) -> Result
     })
 }
 
-async fn insert_parts(tx: &mut Transaction<'static, Any>, id: i64, fields: &IncidentFields) -> Result<(), sqlx::Error> {
-    insert_parts_many(tx, &[(id, fields)]).await
+/// One incident's parts to write: its fields and their rendering.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    id: i64,
+    fields: &'a IncidentFields,
+    rendered: &'a RenderedReport,
+}
+
+/// The rendered text of item `position` in `html`, one a factor or action.
+fn item_html(html: &[String], position: i64) -> Param {
+    Param::OptText(usize::try_from(position).ok().and_then(|at| html.get(at)).cloned())
 }
 
 /// The parts of several incidents, one statement per table (or a few, when
 /// the rows outnumber what one statement may bind).
-async fn insert_parts_many(
-    tx: &mut Transaction<'static, Any>,
-    incidents: &[(i64, &IncidentFields)],
-) -> Result<(), sqlx::Error> {
+async fn insert_parts_many(tx: &mut Transaction<'static, Any>, incidents: &[Part<'_>]) -> Result<(), sqlx::Error> {
     let text = |value: &str| Param::Text(value.to_string());
     let optional = |value: Option<&str>| Param::OptText(value.map(str::to_string));
     /// The rows of one part table for every incident: `row` makes one from
-    /// the incident's id, its fields, the item's position and the item.
+    /// the incident, the item's position and the item.
     fn rows<'a, T: 'a>(
-        incidents: &[(i64, &'a IncidentFields)],
+        incidents: &[Part<'a>],
         items: impl Fn(&'a IncidentFields) -> &'a [T],
-        row: impl Fn(i64, &'a IncidentFields, i64, &'a T) -> Vec<Param>,
+        row: impl Fn(Part<'a>, i64, &'a T) -> Vec<Param>,
     ) -> Vec<Vec<Param>> {
         incidents
             .iter()
-            .flat_map(|(id, fields)| {
-                (0_i64..).zip(items(fields)).map(move |(position, item)| (*id, *fields, position, item))
-            })
-            .map(|(id, fields, position, item)| row(id, fields, position, item))
+            .flat_map(|part| (0_i64..).zip(items(part.fields)).map(move |(position, item)| (*part, position, item)))
+            .map(|(part, position, item)| row(part, position, item))
             .collect()
     }
-    let label = |id: i64, _: &IncidentFields, position: i64, name: &String| {
-        vec![Param::Int(id), Param::Int(position), text(name)]
-    };
+    let label =
+        |part: Part<'_>, position: i64, name: &String| vec![Param::Int(part.id), Param::Int(position), text(name)];
     insert_rows(tx, "incident_authors", "incident_id, position, name", rows(incidents, |f| &f.authors, label)).await?;
     insert_rows(tx, "incident_services", "incident_id, position, name", rows(incidents, |f| &f.services, label))
         .await?;
@@ -783,8 +852,8 @@ async fn insert_parts_many(
     let events = rows(
         incidents,
         |f| &f.timeline,
-        |id, _, position, event| {
-            let mut row = vec![Param::Int(id), Param::Int(position)];
+        |part, position, event| {
+            let mut row = vec![Param::Int(part.id), Param::Int(position)];
             row.extend(time_params(event.at.as_ref()));
             row.extend([text(event.kind.as_str()), text(&event.text)]);
             row
@@ -801,31 +870,34 @@ async fn insert_parts_many(
     let factors = rows(
         incidents,
         |f| &f.factors,
-        |id, _, position, factor| {
+        |part, position, factor| {
             vec![
-                Param::Int(id),
+                Param::Int(part.id),
                 Param::Int(position),
                 text(factor.category.as_str()),
                 text(&factor.text),
+                item_html(&part.rendered.factors_html, position),
                 Param::Int(i64::from(factor.primary)),
             ]
         },
     );
-    insert_rows(tx, "contributing_factors", "incident_id, position, category, text, is_primary", factors).await?;
+    insert_rows(tx, "contributing_factors", "incident_id, position, category, text, text_html, is_primary", factors)
+        .await?;
     let actions = rows(
         incidents,
         |f| &f.actions,
-        |id, fields, position, action| {
+        |part, position, action| {
             let mut row = vec![
-                Param::Int(id),
+                Param::Int(part.id),
                 Param::Int(position),
                 text(&action.text),
+                item_html(&part.rendered.actions_html, position),
                 optional(action.owner.as_deref()),
                 text(action.status.as_str()),
                 optional(action.priority.map(Priority::as_str)),
                 Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
                 optional(action.tracker_url.as_deref()),
-                Param::OptText(open_due(fields, action)),
+                Param::OptText(open_due(part.fields, action)),
             ];
             row.extend(time_params(action.completed_at.as_ref()));
             row
@@ -834,7 +906,7 @@ async fn insert_parts_many(
     insert_rows(
         tx,
         "action_items",
-        "incident_id, position, text, owner, status, priority, due_on, tracker_url, open_due, \
+        "incident_id, position, text, text_html, owner, status, priority, due_on, tracker_url, open_due, \
          completed_at, completed_offset, completed_zone, completed_precision, completed_approximate",
         actions,
     )
@@ -842,7 +914,9 @@ async fn insert_parts_many(
     let related = rows(
         incidents,
         |f| &f.related,
-        |id, _, position, link| vec![Param::Int(id), Param::Int(position), text(&link.slug), text(link.kind.as_str())],
+        |part, position, link| {
+            vec![Param::Int(part.id), Param::Int(position), text(&link.slug), text(link.kind.as_str())]
+        },
     );
     insert_rows(tx, "related_incidents", "incident_id, position, related_slug, kind", related).await
 }

@@ -203,6 +203,7 @@ enum Param {
     Text(String),
     OptInt(Option<i64>),
     OptText(Option<String>),
+    Bytes(Vec<u8>),
 }
 
 /// Builds SQL with numbered placeholders (`$1`), which both backends accept,
@@ -246,12 +247,17 @@ impl QueryBuilder {
 
     /// Appends `(… , …)` with one placeholder per id.
     fn bind_list(&mut self, ids: &[i64]) -> &mut Self {
+        self.bind_values(ids.iter().map(|id| Param::Int(*id)))
+    }
+
+    /// Binds `values` as a parenthesised list, for `IN`.
+    fn bind_values(&mut self, values: impl IntoIterator<Item = Param>) -> &mut Self {
         self.sql.push('(');
-        for (index, id) in ids.iter().enumerate() {
+        for (index, value) in values.into_iter().enumerate() {
             if index > 0 {
                 self.sql.push_str(", ");
             }
-            self.bind(Param::Int(*id));
+            self.bind(value);
         }
         self.sql.push(')');
         self
@@ -265,6 +271,7 @@ impl QueryBuilder {
                 Param::Text(value) => query.bind(value.as_str()),
                 Param::OptInt(value) => query.bind(*value),
                 Param::OptText(value) => query.bind(value.as_deref()),
+                Param::Bytes(value) => query.bind(value.as_slice()),
             };
         }
         query

@@ -11,7 +11,9 @@
 
 use sqlx::Row;
 
-use super::browse::{backlinks_query, completed_actions_query, feed_query, open_actions_query, ActionCursor};
+use super::browse::{
+    backlinks_query, completed_actions_query, factor_quotes_query, feed_query, open_actions_query, ActionCursor,
+};
 use super::incidents::{list_query, Gather, IncidentFilter, PageCursor, SELECT_CARDS, SELECT_INCIDENTS};
 use super::{QueryBuilder, Store};
 use crate::domain::{FactorCategory, Severity, Status};
@@ -66,6 +68,9 @@ async fn every_listing_reads_through_an_index_in_its_order() {
     queries.push(("the feed".into(), feed_query(50), false));
     // The links that name one report, sorted by date.
     queries.push(("backlinks".into(), backlinks_query("some-report"), true));
+    // A category page's quotes: the factors of one page's reports, sorted.
+    let page: Vec<String> = (0..20).map(|n| format!("report-{n}")).collect();
+    queries.push(("a category page's quotes".into(), factor_quotes_query(&page, FactorCategory::Change), true));
 
     let mut failures = Vec::new();
     for (name, query, may_sort) in &queries {
@@ -84,6 +89,12 @@ async fn every_listing_reads_through_an_index_in_its_order() {
         let gathers =
             steps.iter().any(|step| step.contains("_by_name (name=?)") || step.contains("_by_category (category=?)"));
         assert!(gathers && !walks, "{name}:\n    {}", steps.join("\n    "));
+    }
+    // A category page's quotes are read for its reports only.
+    for (name, query, _) in queries.iter().filter(|(name, ..)| name.contains("quotes")) {
+        let steps = plan(&store, query).await;
+        let by_report = steps.first().is_some_and(|step| step.contains("incidents_live_slug (slug=?)"));
+        assert!(by_report, "{name}:\n    {}", steps.join("\n    "));
     }
     // A later page starts its index range at the cursor, not at the top.
     for (name, query, _) in queries.iter().filter(|(name, ..)| name.ends_with("a later page")) {

@@ -12,7 +12,6 @@ use super::incidents::ActionView;
 use super::{page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::zones;
-use crate::markdown;
 use crate::store::{ActionCursor, OpenAction};
 
 /// Open actions shown a page.
@@ -34,7 +33,7 @@ impl ActionRow {
     pub fn new(open: &OpenAction, today: time::Date) -> ActionRow {
         let home = zones::home_zone(open.incident_zone.as_deref().unwrap_or("UTC"));
         ActionRow {
-            action: ActionView::new(&open.action, markdown::render_inline(&open.action.text), today, &home),
+            action: ActionView::new(&open.action, open.rendered_text(), today, &home),
             incident_slug: open.incident_slug.clone(),
             incident_title: open.incident_title.clone(),
         }

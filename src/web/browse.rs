@@ -11,7 +11,8 @@ use serde::Deserialize;
 use super::incidents::PAGE_SIZE;
 use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
-use crate::domain::{Card, FactorCategory, Status};
+use crate::domain::{FactorCategory, Status};
+use crate::read_model::Card;
 use crate::store::{IncidentFilter, Label, PageCursor};
 
 pub fn router() -> Router<AppState> {
@@ -146,27 +147,16 @@ async fn category(
         .map_or(0, |(_, n)| n);
     let path = format!("/factors/{}", category.as_str());
     let filter = IncidentFilter { factor_category: Some(category), ..published() };
-    // Whole reports: the page quotes each one's factors of this category.
     let cursor = cursor_of(params);
-    let incidents = state.store.list_incidents(&filter, cursor, PAGE_SIZE).await?;
-    let (next_href, first_href) = page_links(cursor, incidents.next_cursor, &path);
-    let matches = incidents
+    let cards = state.store.list_cards(&filter, cursor, PAGE_SIZE).await?;
+    let (next_href, first_href) = page_links(cursor, cards.next_cursor, &path);
+    // The page quotes each report's factors of this category.
+    let slugs: Vec<String> = cards.items.iter().map(|card| card.slug.clone()).collect();
+    let mut quotes = state.store.factor_quotes(&slugs, category).await?;
+    let matches = cards
         .items
-        .iter()
-        .map(|incident| {
-            let rendered = state.renders.get(incident);
-            Match {
-                card: Card::with_summary(&incident.fields, rendered.summary_html.clone()),
-                reasons_html: incident
-                    .fields
-                    .factors
-                    .iter()
-                    .zip(&rendered.factors_html)
-                    .filter(|(factor, _)| factor.category == category)
-                    .map(|(_, html)| html.clone())
-                    .collect(),
-            }
-        })
+        .into_iter()
+        .map(|card| Match { reasons_html: quotes.remove(&card.slug).unwrap_or_default(), card })
         .collect();
     page(&GroupPage {
         layout: Layout::new(format!("Contributing factor: {}", category_label(category)), "factors"),

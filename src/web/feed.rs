@@ -9,8 +9,9 @@ use axum::Router;
 use super::WebError;
 use crate::app::AppState;
 use crate::domain::reported_time::format_rfc3339;
-use crate::domain::{Card, IncidentMeta};
+use crate::domain::IncidentMeta;
 use crate::error::AppError;
+use crate::read_model::Card;
 
 const ENTRIES: u32 = 50;
 

@@ -8,7 +8,8 @@ use axum::Router;
 use super::actions::ActionRow;
 use super::{page, Layout, WebError};
 use crate::app::AppState;
-use crate::domain::{Card, Status};
+use crate::domain::Status;
+use crate::read_model::Card;
 use crate::store::{IncidentFilter, LabelCount, Stats};
 
 pub fn router() -> Router<AppState> {

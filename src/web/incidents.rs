@@ -8,15 +8,14 @@ use axum::Router;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
-use std::sync::Arc;
-
-use super::render_cache::RenderedReport;
-use super::timeline;
 use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
-use crate::domain::{ActionItem, ActionStatus, Card, Incident, Severity, Status};
+use crate::domain::{ActionItem, ActionStatus, Incident, Severity, Status};
 use crate::error::AppError;
 use crate::format;
+use crate::read_model::timeline;
+use crate::read_model::Card;
+use crate::read_model::RenderedReport;
 use crate::search::SearchHit;
 use crate::store::{IncidentFilter, LabelCount, PageCursor};
 
@@ -250,7 +249,7 @@ struct ShowPage {
     incident: Incident,
     severity: Option<&'static str>,
     detection: &'static str,
-    rendered: Arc<RenderedReport>,
+    rendered: RenderedReport,
     durations: Vec<DurationFact>,
     key_moments: Vec<MomentView>,
     legend: Vec<(String, &'static str, String)>,
@@ -284,7 +283,7 @@ async fn show(
     let writer = super::forms::writer_reading(&state, &headers).await?.is_some();
     let incident = state.store.get_incident(&slug).await?.filter(|i| writer || i.fields.status == Status::Published);
     let incident = incident.ok_or_else(|| missing("incident"))?;
-    let rendered = state.renders.get(&incident);
+    let rendered = state.store.rendered_report(&incident).await?;
     let similar = {
         let (search, incident) = (state.search.clone(), incident.clone());
         match tokio::task::spawn_blocking(move || search.similar(&incident, 5)).await {

@@ -16,11 +16,9 @@ pub mod history;
 pub mod home;
 pub mod incidents;
 pub mod page_cache;
-pub mod render_cache;
 pub mod report_form;
 pub mod search;
 pub mod settings;
-pub mod timeline;
 
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};

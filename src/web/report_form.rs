@@ -499,15 +499,15 @@ impl ReportForm {
     pub fn timeline_time_order(&self) -> Vec<usize> {
         let defaults = self.time_defaults();
         let home = zones::home_zone(&self.home_zone());
-        let keys: Vec<Option<super::timeline::SortKey>> = self
+        let keys: Vec<Option<crate::read_model::timeline::SortKey>> = self
             .timeline
             .iter()
             .map(|row| {
                 let written = row.at.read(&defaults).ok().flatten()?;
-                super::timeline::sort_key(&written.time, &home)
+                crate::read_model::timeline::sort_key(&written.time, &home)
             })
             .collect();
-        super::timeline::time_order(&keys)
+        crate::read_model::timeline::time_order(&keys)
     }
 
     /// The rows are written in another order than their times.
@@ -815,7 +815,13 @@ pub fn precision_choices(selected: &str) -> Vec<Choice> {
 
 pub fn kind_choices(selected: &str) -> Vec<Choice> {
     let selected = if selected.trim().is_empty() { EventKind::Note.as_str() } else { selected };
-    choices(EventKind::ALL, EventKind::as_str, |k| super::timeline::kind_label(k).to_string(), selected, None)
+    choices(
+        EventKind::ALL,
+        EventKind::as_str,
+        |k| crate::read_model::timeline::kind_label(k).to_string(),
+        selected,
+        None,
+    )
 }
 
 pub fn category_choices(selected: &str) -> Vec<Choice> {

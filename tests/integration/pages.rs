@@ -8,7 +8,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     every_page_of_the_seeded_site_answers,
-    cards_are_kept_on_write_and_derived_for_reports_written_before,
+    what_pages_show_is_kept_on_write_and_derived_for_reports_written_before,
     the_incident_page_shows_facts_durations_timeline_and_parts,
     the_list_filters_and_pages,
     drafts_are_not_shown_publicly,
@@ -206,8 +206,8 @@ async fn static_files_are_cached_and_compressed(backend: Backend) {
     }
 }
 
-async fn cards_are_kept_on_write_and_derived_for_reports_written_before(backend: Backend) {
-    use hindsight::domain::Card;
+async fn what_pages_show_is_kept_on_write_and_derived_for_reports_written_before(backend: Backend) {
+    use hindsight::read_model::{Card, RenderedReport};
     use sqlx::Connection;
     let app = TestApp::spawn_seeded(backend).await;
     let slug = "dnsimple-dns-changes-blocked-mysql-2013-05-20";
@@ -216,34 +216,95 @@ async fn cards_are_kept_on_write_and_derived_for_reports_written_before(backend:
     let card_of = |cards: &[Card]| cards.iter().find(|card| card.slug == slug).cloned().expect("listed");
     let mut raw = sqlx::AnyConnection::connect(&app.database.url).await.unwrap();
 
-    // Written with the report: the list reads it, and it is the report's own.
+    // Written with the report: the list reads its card, its page its
+    // rendering, and both are the report's own.
     let whole = app.store.get_incident(slug).await.unwrap().unwrap();
-    assert_eq!(kept_card(&mut raw, slug).await, Some(Card::of(&whole.fields)));
+    assert_eq!(
+        kept(&mut raw, "card", slug).await.as_deref().and_then(|k| Card::from_kept(Some(k))),
+        Some(Card::of(&whole.fields))
+    );
+    let rendering = RenderedReport::of(&whole.fields);
+    assert_eq!(kept_rendering(&mut raw, slug).await, Some(rendering.clone()));
 
-    // An edit writes the new version's card.
+    // An edit writes the new version's card and rendering.
     let edit = json!({"summary": "Record changes were *blocked* for twelve hours."});
     let etag = format!("\"{}\"", whole.meta.version);
     assert_eq!(app.patch_json(&format!("/api/v1/incidents/{slug}"), Some(&etag), &edit).await.status(), 200);
+    let edited = app.store.get_incident(slug).await.unwrap().unwrap();
     let listed = card_of(&app.store.list_cards(&published, None, 100).await.unwrap().items);
     assert!(listed.summary_html.contains("<em>blocked</em>"), "{}", listed.summary_html);
-    assert_eq!(kept_card(&mut raw, slug).await, Some(listed.clone()));
+    assert_eq!(
+        kept(&mut raw, "card", slug).await.as_deref().and_then(|k| Card::from_kept(Some(k))),
+        Some(listed.clone())
+    );
+    let rendering = RenderedReport::of(&edited.fields);
+    assert!(rendering.summary_html.contains("<em>blocked</em>"));
+    assert_eq!(kept_rendering(&mut raw, slug).await, Some(rendering.clone()));
 
-    // A report written before cards were kept: derived on read until the
-    // next start fills it in, once.
-    sqlx::query("UPDATE incidents SET card = NULL WHERE slug = $1").bind(slug).execute(&mut raw).await.unwrap();
+    // The pages show what was kept, and render nothing: a kept text
+    // changed behind their back shows as changed.
+    let id = edited.id;
+    let altered = RenderedReport { summary_html: "<p><em>as kept</em></p>".into(), ..rendering.clone() };
+    sqlx::query("UPDATE incidents SET rendered = $1 WHERE id = $2")
+        .bind(altered.to_kept())
+        .bind(id)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let tamper = [
+        "UPDATE action_items SET text_html = '<b>action as kept</b>' WHERE incident_id = $1 AND position = 0",
+        "UPDATE contributing_factors SET text_html = '<b>factor as kept</b>' \
+         WHERE incident_id = $1 AND category = 'hardware'",
+    ];
+    for sql in tamper {
+        sqlx::query(sql).bind(id).execute(&mut raw).await.unwrap();
+    }
+    let page = app.get(&format!("/incidents/{slug}")).await.text().await.unwrap();
+    assert!(
+        page.contains("<em>as kept</em>") && !page.contains("<em>blocked</em>"),
+        "the page reads the kept rendering"
+    );
+    assert!(app.get("/actions").await.text().await.unwrap().contains("<b>action as kept</b>"));
+    assert!(app.get("/factors/hardware").await.text().await.unwrap().contains("<b>factor as kept</b>"));
+
+    // A report written before cards and renderings were kept: derived on
+    // read until the next start fills them in, once.
+    for sql in [
+        "UPDATE incidents SET card = NULL, rendered = NULL, rendered_format = NULL WHERE id = $1",
+        "UPDATE action_items SET text_html = NULL WHERE incident_id = $1",
+        "UPDATE contributing_factors SET text_html = NULL WHERE incident_id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut raw).await.unwrap();
+    }
     sqlx::query("DELETE FROM derived_complete").execute(&mut raw).await.unwrap();
-    assert_eq!(kept_card(&mut raw, slug).await, None);
-    let derived = card_of(&app.store.list_cards(&published, None, 100).await.unwrap().items);
-    assert_eq!(derived, listed);
+    assert_eq!(kept(&mut raw, "card", slug).await, None);
+    assert_eq!(card_of(&app.store.list_cards(&published, None, 100).await.unwrap().items), listed);
+    assert_eq!(app.store.rendered_report(&edited).await.unwrap(), rendering);
+    let (open, _) = app.store.open_actions(None, 100).await.unwrap();
+    let first = open.iter().find(|open| open.incident_slug == slug && open.action.text.starts_with("Add alerts"));
+    let first = first.expect("the first action is open");
+    assert_eq!((first.text_html.as_deref(), first.rendered_text()), (None, rendering.actions_html[0].clone()));
     let page = app.get("/incidents?organization=DNSimple").await.text().await.unwrap();
     assert!(page.contains("<em>blocked</em>"), "the list shows the derived card");
-    assert_eq!(app.store.fill_missing_cards().await.unwrap(), 1);
-    assert_eq!(kept_card(&mut raw, slug).await, Some(listed));
-    assert_eq!(app.store.fill_missing_cards().await.unwrap(), 0, "known complete: not looked for again");
+    assert_eq!(app.store.fill_missing_derived().await.unwrap(), 1);
+    assert_eq!(kept(&mut raw, "card", slug).await.as_deref().and_then(|k| Card::from_kept(Some(k))), Some(listed));
+    assert_eq!(kept_rendering(&mut raw, slug).await, Some(rendering.clone()));
+    let (open, _) = app.store.open_actions(None, 100).await.unwrap();
+    let first = open.iter().find(|open| open.incident_slug == slug && open.action.text.starts_with("Add alerts"));
+    assert_eq!(first.and_then(|open| open.text_html.clone()), Some(rendering.actions_html[0].clone()));
+    assert_eq!(app.store.fill_missing_derived().await.unwrap(), 0, "known complete: not looked for again");
     raw.close().await.unwrap();
 }
 
-async fn kept_card(raw: &mut sqlx::AnyConnection, slug: &str) -> Option<hindsight::domain::Card> {
-    let query = sqlx::query_scalar::<_, Option<String>>("SELECT card FROM incidents WHERE slug = $1").bind(slug);
-    hindsight::domain::Card::from_kept(query.fetch_one(raw).await.unwrap().as_deref())
+/// The kept `column` (`card` or `rendered`) of the report at `slug`.
+async fn kept(raw: &mut sqlx::AnyConnection, column: &str, slug: &str) -> Option<String> {
+    let sql = format!("SELECT {column} FROM incidents WHERE slug = $1");
+    sqlx::query_scalar::<_, Option<String>>(&sql).bind(slug).fetch_one(raw).await.unwrap()
+}
+
+async fn kept_rendering(raw: &mut sqlx::AnyConnection, slug: &str) -> Option<hindsight::read_model::RenderedReport> {
+    let sql = "SELECT rendered, rendered_format FROM incidents WHERE slug = $1";
+    let (kept, format) =
+        sqlx::query_as::<_, (Option<Vec<u8>>, Option<i64>)>(sql).bind(slug).fetch_one(raw).await.unwrap();
+    hindsight::read_model::RenderedReport::from_kept(kept.as_deref(), format)
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ActionStatus, IncidentFields, Precision};
+use crate::domain::{ActionStatus, IncidentFields, Precision};
 use crate::{format, markdown};
 
 /// The shape of `Card`. A kept card of another shape is derived again, so

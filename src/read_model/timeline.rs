@@ -8,6 +8,7 @@
 use std::fmt::Write;
 
 use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::durations::gap;
 use crate::domain::zones::{abbreviation_at, offset_for_reading};
@@ -16,7 +17,7 @@ use crate::format;
 use crate::markdown;
 
 /// One line of the timeline: an event, or a key moment of the incident.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineRow {
     /// "Mon 20 May 2013" (or "February 2013") when this row starts one.
     pub day_heading: Option<String>,
@@ -35,14 +36,14 @@ pub struct TimelineRow {
     /// UTC, Tue 21 May".
     pub utc_time: Option<String>,
     /// "approximate", "date only", "no time given", or nothing.
-    pub precision_note: Option<&'static str>,
+    pub precision_note: Option<String>,
     /// The event has no time and stays where the writer put it.
     pub placed_as_written: bool,
     pub text_html: String,
     pub anchor: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineView {
     /// The home zone's IANA name.
     pub zone: String,
@@ -182,7 +183,8 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
             (Some((Precision::Day, _)), true) => Some("date only"),
             (Some((Precision::Month, _)), true) => Some("month only"),
             _ => Some("no time given"),
-        };
+        }
+        .map(str::to_string);
         let placed_as_written = placed.is_none() && matches!(entry, Entry::Event { .. });
         rows.push(match entry {
             Entry::Event { index, kind, text, .. } => TimelineRow {
@@ -335,65 +337,68 @@ enum ShapeOf {
 /// The SVG element for a marker centred on (x, y) with radius r. Each event
 /// kind has its own shape, so kinds differ by more than colour.
 fn shape(of: ShapeOf, x: f64, y: f64, r: f64) -> String {
+    let t = Tenths;
     let points = |corners: &[(f64, f64)]| {
-        corners.iter().map(|(dx, dy)| format!("{:.1},{:.1}", x + dx * r, y + dy * r)).collect::<Vec<_>>().join(" ")
+        let mut points = String::with_capacity(corners.len() * 12);
+        for (index, (dx, dy)) in corners.iter().enumerate() {
+            let gap = if index == 0 { "" } else { " " };
+            let _ = write!(points, "{gap}{},{}", t(x + dx * r), t(y + dy * r));
+        }
+        points
     };
     match of {
         ShapeOf::Event(EventKind::Trigger) => {
             format!(r#"<polygon points="{}"/>"#, points(&[(0.0, -1.0), (1.0, 0.8), (-1.0, 0.8)]))
         }
-        ShapeOf::Event(EventKind::Detection) => format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="{:.1}"/>"#, r * 0.9),
+        ShapeOf::Event(EventKind::Detection) => {
+            format!(r#"<circle cx="{}" cy="{}" r="{}"/>"#, t(x), t(y), t(r * 0.9))
+        }
         ShapeOf::Event(EventKind::Escalation) => {
             format!(r#"<polygon points="{}"/>"#, points(&[(-1.0, -0.8), (1.0, -0.8), (0.0, 1.0)]))
         }
-        ShapeOf::Event(EventKind::Action) => {
-            format!(
-                r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/>"#,
-                x - r * 0.8,
-                y - r * 0.8,
-                r * 1.6,
-                r * 1.6
-            )
-        }
+        ShapeOf::Event(EventKind::Action) => rect(t(x - r * 0.8), t(y - r * 0.8), t(r * 1.6), t(r * 1.6), ""),
         ShapeOf::Event(EventKind::Mitigation) => {
             format!(r#"<polygon points="{}"/>"#, points(&[(0.0, -1.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)]))
         }
-        ShapeOf::Event(EventKind::Resolution) => {
-            let star: Vec<(f64, f64)> = (0..10)
-                .map(|i| {
-                    let angle = std::f64::consts::PI * f64::from(i) / 5.0 - std::f64::consts::FRAC_PI_2;
-                    let radius = if i % 2 == 0 { 1.0 } else { 0.45 };
-                    (radius * angle.cos(), radius * angle.sin())
-                })
-                .collect();
-            format!(r#"<polygon points="{}"/>"#, points(&star))
+        ShapeOf::Event(EventKind::Resolution) => format!(r#"<polygon points="{}"/>"#, points(&STAR)),
+        ShapeOf::Event(EventKind::Communication) => {
+            let corner = format!(r#" rx="{}""#, t(r * 0.5));
+            rect(t(x - r), t(y - r * 0.6), t(r * 2.0), t(r * 1.2), &corner)
         }
-        ShapeOf::Event(EventKind::Communication) => format!(
-            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="{:.1}"/>"#,
-            x - r,
-            y - r * 0.6,
-            r * 2.0,
-            r * 1.2,
-            r * 0.5
-        ),
-        ShapeOf::Event(EventKind::Note) => {
-            format!(
-                r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/>"#,
-                x - r * 0.9,
-                y - r * 0.25,
-                r * 1.8,
-                r * 0.5
-            )
-        }
-        ShapeOf::Phase => {
-            format!(
-                r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/>"#,
-                x - r * 0.25,
-                y - r,
-                r * 0.5,
-                r * 2.0
-            )
-        }
+        ShapeOf::Event(EventKind::Note) => rect(t(x - r * 0.9), t(y - r * 0.25), t(r * 1.8), t(r * 0.5), ""),
+        ShapeOf::Phase => rect(t(x - r * 0.25), t(y - r), t(r * 0.5), t(r * 2.0), ""),
+    }
+}
+
+fn rect(x: Tenths, y: Tenths, width: Tenths, height: Tenths, more: &str) -> String {
+    format!(r#"<rect x="{x}" y="{y}" width="{width}" height="{height}"{more}/>"#)
+}
+
+/// The corners of the resolution's five-pointed star, on a unit circle.
+const STAR: [(f64, f64); 10] = [
+    (0.0, -1.0),
+    (0.264_503, -0.364_058),
+    (0.951_057, -0.309_017),
+    (0.427_975, 0.139_058),
+    (0.587_785, 0.809_017),
+    (0.0, 0.45),
+    (-0.587_785, 0.809_017),
+    (-0.427_975, 0.139_058),
+    (-0.951_057, -0.309_017),
+    (-0.264_503, -0.364_058),
+];
+
+/// A coordinate to one decimal, as `{:.1}` writes it but without the
+/// general float formatter, which drawing every report's strips on write
+/// spent most of its time in.
+#[derive(Clone, Copy)]
+struct Tenths(f64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round_ties_even() as i64;
+        let sign = if tenths < 0 { "-" } else { "" };
+        write!(f, "{sign}{}.{}", tenths.unsigned_abs() / 10, tenths.unsigned_abs() % 10)
     }
 }
 
@@ -811,11 +816,24 @@ mod tests {
         assert_eq!(row("Action").gap.as_deref(), Some("about 1 h 20 min later"));
         assert_eq!(row("Action").local_time, "about 01:00 PDT");
         assert_eq!(row("Action").precision_note, None, "its time says about");
-        assert_eq!(row("Note").precision_note, Some("no time given"));
+        assert_eq!(row("Note").precision_note.as_deref(), Some("no time given"));
         assert_eq!(row("Note").gap, None);
-        assert_eq!(row("Communication").precision_note, Some("date only"));
+        assert_eq!(row("Communication").precision_note.as_deref(), Some("date only"));
         assert_eq!(row("Detected").text_html, "10 min after impact started");
         assert!(!row("Communication").text_html.contains("<script"), "event text is sanitised");
+    }
+
+    #[test]
+    fn coordinates_are_written_as_the_float_formatter_would() {
+        for value in [0.0, 0.04, 0.06, 1.25, 7.0, 40.0, 82.56, 959.99, -0.3, -12.0, -5.44] {
+            assert_eq!(Tenths(value).to_string(), format!("{value:.1}"), "{value}");
+        }
+        // The star's corners, as computed from its angles.
+        for (i, (x, y)) in (0..10).zip(STAR) {
+            let angle = std::f64::consts::PI * f64::from(i) / 5.0 - std::f64::consts::FRAC_PI_2;
+            let radius = if i % 2 == 0 { 1.0 } else { 0.45 };
+            assert!((radius * angle.cos() - x).abs() < 1e-5 && (radius * angle.sin() - y).abs() < 1e-5, "{i}");
+        }
     }
 
     #[test]
