@@ -185,9 +185,28 @@ mod tests {
             assert_eq!(render_inline(line), render(line).trim().trim_start_matches("<p>").trim_end_matches("</p>"));
         }
         let marked = [
-            "- a list", "1. first", "# heading", "a *word*", "a_b_", "`code`", "<b>x</b>", "a & b", "[x](y)",
-            "it's", "\"quoted\"", "wait...", "a -- b", "two  spaces", "trailing ", "    code", "x\ny", "a | b",
-            "~~gone~~", "x\\y", "a^[note]", "",
+            "- a list",
+            "1. first",
+            "# heading",
+            "a *word*",
+            "a_b_",
+            "`code`",
+            "<b>x</b>",
+            "a & b",
+            "[x](y)",
+            "it's",
+            "\"quoted\"",
+            "wait...",
+            "a -- b",
+            "two  spaces",
+            "trailing ",
+            "    code",
+            "x\ny",
+            "a | b",
+            "~~gone~~",
+            "x\\y",
+            "a^[note]",
+            "",
         ];
         for line in marked {
             assert!(!renders_as_itself(line), "{line}");

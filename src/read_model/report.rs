@@ -11,7 +11,7 @@ use crate::markdown;
 /// The shape of `RenderedReport` and how it is rendered. A kept rendering
 /// of another format is derived again, so changing what it holds, the
 /// sanitiser's rules or the timeline's layout means bumping this.
-pub const REPORT_FORMAT: u32 = 1;
+pub const REPORT_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenderedReport {

@@ -6,6 +6,7 @@
 //! server; the page needs no script.
 
 use std::fmt::Write;
+use std::sync::LazyLock;
 
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,6 @@ pub struct TimelineRow {
     pub class: String,
     /// What the row is, in words: "Trigger", "Detected".
     pub label: String,
-    pub icon_svg: String,
     /// The time in the home zone with its abbreviation: "11:40 PDT",
     /// "about 11:00 PDT", or empty.
     pub local_time: String,
@@ -193,7 +193,6 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
                 is_phase: false,
                 class: format!("kind-{}", kind.as_str()),
                 label: kind_label(*kind).to_string(),
-                icon_svg: icon(&shape(ShapeOf::Event(*kind), 8.0, 8.0, 7.0), 16),
                 local_time,
                 utc_time,
                 precision_note,
@@ -207,7 +206,6 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
                 is_phase: true,
                 class: format!("phase-{name}"),
                 label: label.to_string(),
-                icon_svg: icon(&shape(ShapeOf::Phase, 8.0, 8.0, 7.0), 16),
                 local_time,
                 utc_time,
                 precision_note,
@@ -402,6 +400,23 @@ impl std::fmt::Display for Tenths {
     }
 }
 
+impl TimelineRow {
+    /// The row's marker, the same for every row of its kind, so drawn once
+    /// rather than kept with each report.
+    pub fn icon_svg(&self) -> &'static str {
+        static ICONS: LazyLock<Vec<String>> = LazyLock::new(|| {
+            EventKind::ALL.iter().map(|kind| ShapeOf::Event(*kind)).chain([ShapeOf::Phase]).map(icon_of).collect()
+        });
+        let kind = self.class.strip_prefix("kind-").and_then(EventKind::parse).filter(|_| !self.is_phase);
+        let at = kind.and_then(|kind| EventKind::ALL.iter().position(|k| *k == kind)).unwrap_or(EventKind::ALL.len());
+        ICONS.get(at).map_or("", String::as_str)
+    }
+}
+
+fn icon_of(of: ShapeOf) -> String {
+    icon(&shape(of, 8.0, 8.0, 7.0), 16)
+}
+
 fn icon(shape: &str, size: u32) -> String {
     format!(
         r#"<svg class="icon" width="{size}" height="{size}" viewBox="0 0 16 16" aria-hidden="true" focusable="false">{shape}</svg>"#
@@ -412,13 +427,7 @@ fn icon(shape: &str, size: u32) -> String {
 pub fn legend() -> Vec<(String, &'static str, String)> {
     EventKind::ALL
         .iter()
-        .map(|kind| {
-            (
-                format!("kind-{}", kind.as_str()),
-                kind_label(*kind),
-                icon(&shape(ShapeOf::Event(*kind), 8.0, 8.0, 7.0), 16),
-            )
-        })
+        .map(|kind| (format!("kind-{}", kind.as_str()), kind_label(*kind), icon_of(ShapeOf::Event(*kind))))
         .collect()
 }
 
@@ -843,6 +852,16 @@ mod tests {
         for (index, one) in shapes.iter().enumerate() {
             assert!(shapes[index + 1..].iter().all(|other| other != one), "{one} is used twice");
         }
+        // A row's icon is its kind's, drawn once for all rows.
+        let view = build(&incident());
+        for row in &view.rows {
+            let expected = match row.class.strip_prefix("kind-").and_then(EventKind::parse) {
+                Some(kind) if !row.is_phase => icon_of(ShapeOf::Event(kind)),
+                _ => icon_of(ShapeOf::Phase),
+            };
+            assert_eq!(row.icon_svg(), expected, "{}", row.label);
+        }
+        assert!(view.rows.iter().any(|row| row.is_phase) && view.rows.iter().any(|row| !row.is_phase));
     }
 
     const HOUR: i64 = 3_600;
