@@ -330,8 +330,8 @@ impl SimilarMemo {
 }
 
 /// Bytes of text around a likely match that a snippet is looked for in.
-const FOCUS_BEFORE: usize = 300;
-const FOCUS_AFTER: usize = 700;
+const FOCUS_BEFORE: usize = 150;
+const FOCUS_AFTER: usize = 350;
 
 /// A snippet of `text`, analysing only windows around the places where a
 /// query term appears. Most English stems are prefixes of the words they
@@ -370,7 +370,8 @@ fn terms_in(query: &dyn Query, field: tantivy::schema::Field) -> Vec<String> {
     terms
 }
 
-/// About a kilobyte of `text` around byte `at`, on character boundaries.
+/// About half a kilobyte of `text` around byte `at` (a snippet is 220
+/// characters), on character boundaries.
 fn window(text: &str, at: usize) -> std::ops::Range<usize> {
     let mut from = at.saturating_sub(FOCUS_BEFORE);
     while !text.is_char_boundary(from) {

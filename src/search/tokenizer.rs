@@ -5,6 +5,7 @@
 //! `static.crates.io` and `crates` find it. Lowercasing and English stemming
 //! follow in the analyzer.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
@@ -13,12 +14,9 @@ use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, Token, Toke
 pub const ANALYZER: &str = "hindsight";
 /// Tokens longer than this (hashes, base64) are dropped rather than indexed.
 const MAX_TOKEN_BYTES: usize = 64;
-/// Words whose stems one analyzer remembers; it forgets them all past this.
+/// Words whose stems one thread remembers; it forgets them all past this
+/// (a few MiB).
 const MAX_REMEMBERED_STEMS: usize = 50_000;
-/// Tokens an analyzer stems plainly before it starts remembering: a copy
-/// made to parse one query or find one snippet never gets there, and would
-/// only pay for filling a map it then drops.
-const REMEMBER_AFTER_TOKENS: usize = 20_000;
 
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(TechTokenizer::default())
@@ -28,9 +26,19 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+thread_local! {
+    /// Word to stem, for every analyzer on this thread. Kept per thread
+    /// rather than per analyzer: a query or a snippet analyses a few
+    /// hundred words with a fresh copy of the analyzer, and a memory that
+    /// lived only as long as the copy cost more to fill than it saved. An
+    /// indexing thread, or a thread serving searches, keeps its memory from
+    /// one report or request to the next.
+    static STEMS: RefCell<HashMap<Box<str>, Box<str>>> = RefCell::new(HashMap::new());
+}
+
 /// English Snowball stemming that remembers the stems it has worked out.
 /// Reports repeat their vocabulary, and stemming each word afresh was a
-/// fifth of the time spent building the index.
+/// fifth of the time spent building the index and most of finding snippets.
 #[derive(Clone, Copy)]
 pub struct RememberingStemmer;
 
@@ -38,73 +46,50 @@ impl TokenFilter for RememberingStemmer {
     type Tokenizer<T: Tokenizer> = RememberingStemmerFilter<T>;
 
     fn transform<T: Tokenizer>(self, inner: T) -> RememberingStemmerFilter<T> {
-        RememberingStemmerFilter { inner, stems: Stems::default() }
+        RememberingStemmerFilter { inner }
     }
 }
 
 #[derive(Clone)]
 pub struct RememberingStemmerFilter<T> {
     inner: T,
-    stems: Stems,
-}
-
-/// Word to stem, and how many tokens went by. Each copy of the analyzer
-/// (one per indexing thread) keeps its own, and a copy starts empty.
-#[derive(Default)]
-struct Stems {
-    remembered: HashMap<Box<str>, Box<str>>,
-    tokens: usize,
-}
-
-impl Clone for Stems {
-    fn clone(&self) -> Self {
-        Stems::default()
-    }
 }
 
 impl<T: Tokenizer> Tokenizer for RememberingStemmerFilter<T> {
-    type TokenStream<'a> = RememberingStemmerStream<'a, T::TokenStream<'a>>;
+    type TokenStream<'a> = RememberingStemmerStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         RememberingStemmerStream {
             tail: self.inner.token_stream(text),
-            stems: &mut self.stems,
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
         }
     }
 }
 
-pub struct RememberingStemmerStream<'a, T> {
+pub struct RememberingStemmerStream<T> {
     tail: T,
-    stems: &'a mut Stems,
     stemmer: frostem::Stemmer,
 }
 
-impl<T: TokenStream> TokenStream for RememberingStemmerStream<'_, T> {
+impl<T: TokenStream> TokenStream for RememberingStemmerStream<T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
-        let token = self.tail.token_mut();
-        if self.stems.tokens < REMEMBER_AFTER_TOKENS {
-            self.stems.tokens += 1;
-            if let std::borrow::Cow::Owned(stem) = self.stemmer.stem(&token.text) {
-                token.text = stem;
+        let (token, stemmer) = (self.tail.token_mut(), &self.stemmer);
+        STEMS.with_borrow_mut(|remembered| {
+            if let Some(stem) = remembered.get(token.text.as_str()) {
+                token.text.clear();
+                token.text.push_str(stem);
+                return;
             }
-            return true;
-        }
-        let remembered = &mut self.stems.remembered;
-        if let Some(stem) = remembered.get(token.text.as_str()) {
-            token.text.clear();
-            token.text.push_str(stem);
-            return true;
-        }
-        let stem: Box<str> = self.stemmer.stem(&token.text).into();
-        if remembered.len() >= MAX_REMEMBERED_STEMS {
-            remembered.clear();
-        }
-        let word = std::mem::replace(&mut token.text, stem.to_string());
-        remembered.insert(word.into_boxed_str(), stem);
+            let stem: Box<str> = stemmer.stem(&token.text).into();
+            if remembered.len() >= MAX_REMEMBERED_STEMS {
+                remembered.clear();
+            }
+            let word = std::mem::replace(&mut token.text, stem.to_string());
+            remembered.insert(word.into_boxed_str(), stem);
+        });
         true
     }
 
@@ -295,9 +280,10 @@ mod tests {
             .filter(|w| !w.is_empty())
             .map(|w| stemmer.stem(&w.to_lowercase()).into_owned())
             .collect();
-        let mut analyzer = analyzer();
-        // Past the warm-up, so the later passes come from memory.
-        for _ in 0..REMEMBER_AFTER_TOKENS / fresh.len() + 3 {
+        // The first pass stems, the later ones (new copies of the analyzer
+        // included) read from this thread's memory.
+        for _ in 0..3 {
+            let mut analyzer = analyzer();
             let mut stream = analyzer.token_stream(text);
             let mut stems = Vec::new();
             while let Some(token) = stream.next() {
