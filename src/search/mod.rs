@@ -5,6 +5,7 @@
 //! index and its cursor never disagree, and an index that is missing,
 //! corrupt or from another schema is rebuilt from the database.
 
+pub mod facets;
 pub mod indexer;
 pub mod query;
 pub mod schema;
@@ -50,6 +51,8 @@ pub struct SearchIndex {
     rebuild_total: AtomicUsize,
     /// Similar incidents worked out since the index last changed.
     similar_memo: std::sync::Mutex<query::SimilarMemo>,
+    /// The names of each live segment's facet values, for counting them.
+    facet_labels: facets::FacetLabels,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -140,6 +143,7 @@ impl SearchIndex {
             rebuilt: AtomicUsize::new(0),
             rebuild_total: AtomicUsize::new(0),
             similar_memo: std::sync::Mutex::default(),
+            facet_labels: facets::FacetLabels::default(),
         })
     }
 

@@ -3,12 +3,13 @@
 //! snippets and a count for every facet value. Also "similar incidents".
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Order as SortOrder, Searcher, TantivyDocument, Term};
 
+use super::facets::FacetCounter;
 use super::schema::{facet, FACETS};
 use super::{SearchError, SearchIndex};
 use crate::domain::{Incident, Status};
@@ -164,10 +165,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let top = TopDocs::with_limit(limit).and_offset(request.offset.min(10_000));
-        let mut facets = FacetCollector::for_field("facets");
-        for (root, _) in FACETS {
-            facets.add_facet(format!("/{root}").as_str());
-        }
+        let facets = FacetCounter { field: "facets", labels: &self.facet_labels };
         let (total, addresses, facet_counts) = match request.order {
             Order::Relevance => {
                 let (total, top, counts) = searcher.search(&query, &(Count, top.order_by_score(), facets))?;
@@ -197,15 +195,12 @@ impl SearchIndex {
             hits.push(self.hit(&doc, score, snippet.to_html()));
         }
 
+        let live: Vec<_> = searcher.segment_readers().iter().map(|segment| segment.segment_id()).collect();
+        self.facet_labels.keep_only(&live);
         let mut facet_map = serde_json::Map::new();
-        for (root, name) in FACETS {
-            let mut values: Vec<FacetCount> = facet_counts
-                .get(format!("/{root}").as_str())
-                .map(|(facet, count)| FacetCount {
-                    value: facet.to_path().last().map(|v| v.to_string()).unwrap_or_default(),
-                    count,
-                })
-                .collect();
+        for ((_, name), counts) in FACETS.iter().zip(facet_counts) {
+            let mut values: Vec<FacetCount> =
+                counts.into_iter().map(|(value, count)| FacetCount { value: value.to_string(), count }).collect();
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
             facet_map.insert(name.to_string(), serde_json::to_value(values).unwrap_or_default());
         }
