@@ -504,8 +504,15 @@ impl Store {
                 }
             }
             tx.commit().await?;
+            let before = filled;
             filled += incidents.len();
-            tracing::info!(filled, "rendered the reports written before renderings were kept");
+            // A line every 10,000 reports: a 100k base takes a minute or two.
+            if before / FILL_REPORT_EVERY != filled / FILL_REPORT_EVERY {
+                tracing::info!(filled, "rendering the reports written before renderings were kept");
+            }
+        }
+        if filled > 0 {
+            tracing::info!(filled, "rendered every report written before renderings were kept");
         }
         for (name, format) in formats {
             sqlx::query(
@@ -533,6 +540,9 @@ impl Store {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM incidents").fetch_one(&self.read).await?.try_get("n")?)
     }
 }
+
+/// How many reports the fill at start renders between two lines of progress.
+const FILL_REPORT_EVERY: usize = 10_000;
 
 /// Cuts `rows` (one more than `limit` when another page follows) to one
 /// page, and says where the next page starts.
