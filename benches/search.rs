@@ -206,8 +206,8 @@ async fn run(size: usize) -> anyhow::Result<()> {
             Box::new(TermQuery::new(Term::from_field_text(f.status, "published"), IndexRecordOption::Basic))
         };
         // The endpoint's facet counts, by ordinal (see `search::facets`).
-        let labels = FacetLabels::default();
-        let facets = || FacetCounter { field: "facets", labels: &labels };
+        let labels = FacetLabels::for_field("facets");
+        let facets = || FacetCounter { labels: &labels };
         let mut rows = Vec::new();
         for stage in 0..4 {
             let started = Instant::now();

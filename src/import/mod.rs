@@ -263,8 +263,9 @@ async fn write(
         report.imported = batch.len();
         return report;
     }
-    for (fields, _, meta, name) in batch {
-        match store.insert_incident(&fields, meta, Some(&note(&name))).await {
+    for (fields, derived, meta, name) in batch {
+        // One at a time, with the rendering it already has.
+        match store.insert_incidents(vec![(&fields, &derived, meta, &note(&name))]).await {
             Ok(_) => report.imported += 1,
             Err(StoreError::DuplicateSlug(slug)) => {
                 report.skipped.push((name, format!("an incident with the slug `{slug}` already exists")))

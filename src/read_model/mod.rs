@@ -37,15 +37,38 @@ impl Derived {
         Derived::of_all(vec![fields.clone()]).await.pop().unwrap_or_else(|| Derived::of(fields))
     }
 
-    /// Derives each of `fields` on a blocking thread: a long body takes
-    /// milliseconds to render, which must not hold an async worker.
+    /// Derives each of `fields` on a blocking thread.
     pub async fn of_all(fields: Vec<IncidentFields>) -> Vec<Derived> {
-        let derive = move || fields.iter().map(Derived::of).collect::<Vec<_>>();
-        match tokio::task::spawn_blocking(derive).await {
-            Ok(derived) => derived,
+        off_the_workers(move || fields.iter().map(Derived::of).collect()).await
+    }
+}
+
+/// Renders `fields` as its page shows it, on a blocking thread: for a
+/// report whose rendering was not kept.
+pub async fn render_report(fields: &IncidentFields) -> RenderedReport {
+    let fields = fields.clone();
+    off_the_workers(move || RenderedReport::of(&fields)).await
+}
+
+/// A factor's or action's text as kept when it was written, or rendered
+/// now for one written before renderings were kept.
+pub fn item_html(kept: Option<String>, markdown: &str) -> String {
+    kept.unwrap_or_else(|| crate::markdown::render_inline(markdown))
+}
+
+/// Runs `render` on a blocking thread: a long body takes milliseconds to
+/// render, which must not hold an async worker.
+async fn off_the_workers<T: Send + 'static>(render: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(render).await {
+        Ok(done) => done,
+        Err(error) => match error.try_into_panic() {
             // Rendering does not panic on any input the validation lets
-            // through; if it ever did, the write fails rather than the server.
-            Err(error) => std::panic::resume_unwind(error.into_panic()),
-        }
+            // through; if it ever did, the panic goes on in the task that
+            // asked (a request's, caught and answered with a 500).
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Not started before the runtime shut down: the write that
+            // asked is abandoned with it.
+            Err(cancelled) => panic!("rendering was cancelled: {cancelled}"),
+        },
     }
 }

@@ -386,9 +386,10 @@ const STAR: [(f64, f64); 10] = [
     (-0.264_503, -0.364_058),
 ];
 
-/// A coordinate to one decimal, as `{:.1}` writes it but without the
+/// A coordinate rounded to a tenth (halves to even), written without the
 /// general float formatter, which drawing every report's strips on write
-/// spent most of its time in.
+/// spent most of its time in. It can differ from `{:.1}` by a tenth on a
+/// value that sits on a half, a tenth of a drawing unit.
 #[derive(Clone, Copy)]
 struct Tenths(f64);
 
@@ -833,10 +834,12 @@ mod tests {
     }
 
     #[test]
-    fn coordinates_are_written_as_the_float_formatter_would() {
-        for value in [0.0, 0.04, 0.06, 1.25, 7.0, 40.0, 82.56, 959.99, -0.3, -12.0, -5.44] {
+    fn coordinates_are_written_to_a_tenth() {
+        for value in [0.0, 0.06, 1.25, 7.0, 40.0, 82.56, 959.99, -0.3, -12.0, -5.44, 433.333] {
             assert_eq!(Tenths(value).to_string(), format!("{value:.1}"), "{value}");
         }
+        // On a half, to even, from the value times ten.
+        assert_eq!((Tenths(0.05).to_string(), Tenths(0.15).to_string()), ("0.0".into(), "0.2".into()));
         // The star's corners, as computed from its angles.
         for (i, (x, y)) in (0..10).zip(STAR) {
             let angle = std::f64::consts::PI * f64::from(i) / 5.0 - std::f64::consts::FRAC_PI_2;

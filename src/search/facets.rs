@@ -24,13 +24,18 @@ type Label = (usize, Arc<str>);
 /// another root.
 type SegmentLabels = Arc<Vec<Option<Label>>>;
 
-/// Each live segment's labels, named on first use.
-#[derive(Debug, Default)]
+/// Each live segment's labels of one facet field, named on first use.
+#[derive(Debug)]
 pub struct FacetLabels {
+    field: &'static str,
     segments: Mutex<HashMap<SegmentId, SegmentLabels>>,
 }
 
 impl FacetLabels {
+    pub fn for_field(field: &'static str) -> FacetLabels {
+        FacetLabels { field, segments: Mutex::default() }
+    }
+
     fn of(&self, segment: &SegmentReader, reader: &FacetReader) -> tantivy::Result<SegmentLabels> {
         let id = segment.segment_id();
         if let Some(labels) = self.lock().get(&id) {
@@ -41,8 +46,11 @@ impl FacetLabels {
         for ord in 0..reader.num_facets() as u64 {
             reader.facet_from_ord(ord, &mut facet)?;
             let path = facet.to_path();
+            // A bare root (`/tag`) is not a value, as tantivy's collector
+            // has it too.
             let root = path.first().and_then(|root| FACETS.iter().position(|(name, _)| name == root));
-            labels.push(root.zip(path.last()).map(|(root, value)| (root, Arc::from(*value))));
+            let value = path.last().filter(|_| path.len() > 1);
+            labels.push(root.zip(value).map(|(root, value)| (root, Arc::from(*value))));
         }
         let labels = Arc::new(labels);
         self.lock().insert(id, Arc::clone(&labels));
@@ -68,7 +76,6 @@ impl FacetLabels {
 pub type Counts = Vec<HashMap<Arc<str>, u64>>;
 
 pub struct FacetCounter<'a> {
-    pub field: &'a str,
     pub labels: &'a FacetLabels,
 }
 
@@ -77,7 +84,7 @@ impl Collector for FacetCounter<'_> {
     type Child = SegmentCounter;
 
     fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentCounter> {
-        let reader = segment.facet_reader(self.field)?;
+        let reader = segment.facet_reader(self.labels.field)?;
         let labels = self.labels.of(segment, &reader)?;
         Ok(SegmentCounter { counts: vec![0; labels.len()], labels, reader })
     }
@@ -162,7 +169,7 @@ mod tests {
     }
 
     fn ours(searcher: &tantivy::Searcher, query: &dyn Query, labels: &FacetLabels) -> BTreeMap<(String, String), u64> {
-        let counts = searcher.search(query, &FacetCounter { field: "facets", labels }).unwrap();
+        let counts = searcher.search(query, &FacetCounter { labels }).unwrap();
         let mut out = BTreeMap::new();
         for ((root, _), values) in FACETS.iter().zip(counts) {
             for (value, count) in values {
@@ -199,7 +206,7 @@ mod tests {
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
         assert!(searcher.segment_readers().len() > 1);
-        let labels = FacetLabels::default();
+        let labels = FacetLabels::for_field("facets");
         let some = TermQuery::new(Term::from_field_text(fields.slug, "b"), IndexRecordOption::Basic);
         for query in [&AllQuery as &dyn Query, &some] {
             let expected = tantivys(&searcher, query);

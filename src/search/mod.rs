@@ -143,7 +143,7 @@ impl SearchIndex {
             rebuilt: AtomicUsize::new(0),
             rebuild_total: AtomicUsize::new(0),
             similar_memo: std::sync::Mutex::default(),
-            facet_labels: facets::FacetLabels::default(),
+            facet_labels: facets::FacetLabels::for_field("facets"),
         })
     }
 

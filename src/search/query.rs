@@ -165,7 +165,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let top = TopDocs::with_limit(limit).and_offset(request.offset.min(10_000));
-        let facets = FacetCounter { field: "facets", labels: &self.facet_labels };
+        let facets = FacetCounter { labels: &self.facet_labels };
         let (total, addresses, facet_counts) = match request.order {
             Order::Relevance => {
                 let (total, top, counts) = searcher.search(&query, &(Count, top.order_by_score(), facets))?;

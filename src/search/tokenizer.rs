@@ -5,8 +5,8 @@
 //! `static.crates.io` and `crates` find it. Lowercasing and English stemming
 //! follow in the analyzer.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{LazyLock, PoisonError, RwLock};
 
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
 
@@ -14,9 +14,9 @@ use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, Token, Toke
 pub const ANALYZER: &str = "hindsight";
 /// Tokens longer than this (hashes, base64) are dropped rather than indexed.
 const MAX_TOKEN_BYTES: usize = 64;
-/// Words whose stems one thread remembers; it forgets them all past this
+/// Words whose stems the process remembers; it forgets them all past this
 /// (a few MiB).
-const MAX_REMEMBERED_STEMS: usize = 50_000;
+const MAX_REMEMBERED_STEMS: usize = 100_000;
 
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(TechTokenizer::default())
@@ -26,15 +26,12 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
-thread_local! {
-    /// Word to stem, for every analyzer on this thread. Kept per thread
-    /// rather than per analyzer: a query or a snippet analyses a few
-    /// hundred words with a fresh copy of the analyzer, and a memory that
-    /// lived only as long as the copy cost more to fill than it saved. An
-    /// indexing thread, or a thread serving searches, keeps its memory from
-    /// one report or request to the next.
-    static STEMS: RefCell<HashMap<Box<str>, Box<str>>> = RefCell::new(HashMap::new());
-}
+/// Word to stem, for every analyzer in the process. Kept for the process
+/// rather than per analyzer: a query or a snippet analyses a few hundred
+/// words with a fresh copy of the analyzer, and a memory that lived only as
+/// long as the copy cost more to fill than it saved. Not per thread either,
+/// so that its size does not grow with the threads serving searches.
+static STEMS: LazyLock<RwLock<HashMap<Box<str>, Box<str>>>> = LazyLock::new(RwLock::default);
 
 /// English Snowball stemming that remembers the stems it has worked out.
 /// Reports repeat their vocabulary, and stemming each word afresh was a
@@ -76,20 +73,20 @@ impl<T: TokenStream> TokenStream for RememberingStemmerStream<T> {
         if !self.tail.advance() {
             return false;
         }
-        let (token, stemmer) = (self.tail.token_mut(), &self.stemmer);
-        STEMS.with_borrow_mut(|remembered| {
-            if let Some(stem) = remembered.get(token.text.as_str()) {
-                token.text.clear();
-                token.text.push_str(stem);
-                return;
-            }
-            let stem: Box<str> = stemmer.stem(&token.text).into();
-            if remembered.len() >= MAX_REMEMBERED_STEMS {
-                remembered.clear();
-            }
-            let word = std::mem::replace(&mut token.text, stem.to_string());
-            remembered.insert(word.into_boxed_str(), stem);
-        });
+        let token = self.tail.token_mut();
+        // The map is whole after any panic: entries are inserted complete.
+        if let Some(stem) = STEMS.read().unwrap_or_else(PoisonError::into_inner).get(token.text.as_str()) {
+            token.text.clear();
+            token.text.push_str(stem);
+            return true;
+        }
+        let stem: Box<str> = self.stemmer.stem(&token.text).into();
+        let word = std::mem::replace(&mut token.text, stem.to_string());
+        let mut remembered = STEMS.write().unwrap_or_else(PoisonError::into_inner);
+        if remembered.len() >= MAX_REMEMBERED_STEMS {
+            remembered.clear();
+        }
+        remembered.insert(word.into_boxed_str(), stem);
         true
     }
 
@@ -281,7 +278,7 @@ mod tests {
             .map(|w| stemmer.stem(&w.to_lowercase()).into_owned())
             .collect();
         // The first pass stems, the later ones (new copies of the analyzer
-        // included) read from this thread's memory.
+        // included) read from the process's memory.
         for _ in 0..3 {
             let mut analyzer = analyzer();
             let mut stream = analyzer.token_stream(text);

@@ -12,8 +12,7 @@ use super::incidents::{action_from_row, meta_from_row, vocabulary};
 use super::{Param, QueryBuilder, Store, StoreError};
 use crate::domain::incident::format_date;
 use crate::domain::{ActionItem, FactorCategory, IncidentMeta, RelationKind, Severity};
-use crate::markdown;
-use crate::read_model::Card;
+use crate::read_model::{item_html, Card};
 
 const PUBLISHED: &str = "incidents.deleted_at IS NULL AND incidents.status = 'published'";
 const ACTION_INCIDENT: &str =
@@ -50,7 +49,7 @@ impl OpenAction {
     /// The action's text as HTML: as rendered on write, or rendered here
     /// for one written before renderings were kept.
     pub fn rendered_text(&self) -> String {
-        self.text_html.clone().unwrap_or_else(|| markdown::render_inline(&self.action.text))
+        item_html(self.text_html.clone(), &self.action.text)
     }
 }
 
@@ -161,12 +160,7 @@ impl Store {
         }
         let mut quotes: HashMap<String, Vec<String>> = HashMap::new();
         for row in factor_quotes_query(slugs, category).build().fetch_all(&self.read).await? {
-            let html: Option<String> = row.try_get("text_html")?;
-            // Rendered here only for a factor written before renderings were kept.
-            let html = match html {
-                Some(html) => html,
-                None => markdown::render_inline(&row.try_get::<String, _>("text")?),
-            };
+            let html = item_html(row.try_get("text_html")?, &row.try_get::<String, _>("text")?);
             quotes.entry(row.try_get("slug")?).or_default().push(html);
         }
         Ok(quotes)

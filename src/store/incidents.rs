@@ -163,23 +163,6 @@ impl Store {
         Ok(incident)
     }
 
-    /// Inserts an incident with the given bookkeeping: used by create and by
-    /// import, which keeps the versions and times of the exported incident.
-    pub async fn insert_incident(
-        &self,
-        fields: &IncidentFields,
-        meta: IncidentMeta,
-        note: Option<&str>,
-    ) -> Result<Incident, StoreError> {
-        let derived = Derived::of_one(fields).await;
-        let mut tx = self.begin_write().await?;
-        let incident = insert_in(&mut tx, fields, &derived, meta, note, "incident.import").await?;
-        counts::apply(&mut tx, &counts::Contribution::new(), &counts::contribution(fields)).await?;
-        tx.commit().await?;
-        self.announce_change();
-        Ok(incident)
-    }
-
     /// Inserts several incidents, each with what was derived from it, in one
     /// transaction: all of them, or none (a duplicate slug among them fails
     /// the whole batch).
@@ -432,7 +415,7 @@ impl Store {
         };
         match RenderedReport::from_kept(kept.as_deref(), format) {
             Some(rendered) => Ok(rendered),
-            None => Ok(Derived::of_one(&incident.fields).await.report),
+            None => Ok(crate::read_model::render_report(&incident.fields).await),
         }
     }
 
