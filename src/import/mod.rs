@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::domain::{Incident, IncidentInput};
-use crate::domain::{IncidentFields, IncidentMeta};
+use crate::domain::{Incident, IncidentFields, IncidentInput, IncidentMeta};
 use crate::read_model::Derived;
 use crate::store::{Store, StoreError};
 
