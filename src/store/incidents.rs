@@ -234,7 +234,7 @@ impl Store {
             Err(error) => return Err(error.into()),
         }
         counts::apply(&mut tx, &before, &counts::contribution(fields)).await?;
-        delete_parts(&mut tx, current.id).await?;
+        delete_parts(&mut tx, &[current.id]).await?;
         insert_parts_many(&mut tx, &[Part { id: current.id, fields, rendered: &derived.report }]).await?;
         let meta = IncidentMeta {
             version: expected_version + 1,
@@ -454,6 +454,7 @@ impl Store {
             let incidents = self.get_incidents_by_ids(&ids).await?;
             let derived = Derived::of_all(incidents.iter().map(|incident| incident.fields.clone()).collect()).await;
             let mut tx = self.begin_write().await?;
+            let mut rewritten = Vec::with_capacity(incidents.len());
             for (incident, derived) in incidents.iter().zip(&derived) {
                 // Only the version it was derived from: a newer write kept its own.
                 let updated = sqlx::query(
@@ -463,29 +464,16 @@ impl Store {
                 .bind(derived.report_kept.as_slice())
                 .bind(i64::from(REPORT_FORMAT))
                 .bind(incident.id)
-                        .bind(incident.meta.version)
-                        .execute(&mut *tx)
-                        .await?;
-                if updated.rows_affected() == 0 {
-                    continue;
-                }
-                let items = [
-                    ("contributing_factors", &derived.report.factors_html),
-                    ("action_items", &derived.report.actions_html),
-                ];
-                for (table, html) in items {
-                    for (position, html) in (0_i64..).zip(html) {
-                        sqlx::query(&format!(
-                            "UPDATE {table} SET text_html = $1 WHERE incident_id = $2 AND position = $3"
-                        ))
-                        .bind(html)
-                        .bind(incident.id)
-                        .bind(position)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                .bind(incident.meta.version);
+                if updated.execute(&mut *tx).await?.rows_affected() == 1 {
+                    rewritten.push(Part { id: incident.id, fields: &incident.fields, rendered: &derived.report });
                 }
             }
+            // Their parts written again as every write writes them, now with
+            // each factor's and action's text rendered.
+            let ids: Vec<i64> = rewritten.iter().map(|part| part.id).collect();
+            delete_parts(&mut tx, &ids).await?;
+            insert_parts_many(&mut tx, &rewritten).await?;
             tx.commit().await?;
             let before = filled;
             filled += incidents.len();
@@ -962,9 +950,15 @@ const PART_TABLES: [&str; 7] = [
     "related_incidents",
 ];
 
-async fn delete_parts(tx: &mut Transaction<'static, Any>, id: i64) -> Result<(), sqlx::Error> {
+/// Deletes the parts of the incidents `ids`, a statement per table (or a
+/// few, for many incidents).
+async fn delete_parts(tx: &mut Transaction<'static, Any>, ids: &[i64]) -> Result<(), sqlx::Error> {
     for table in PART_TABLES {
-        sqlx::query(&format!("DELETE FROM {table} WHERE incident_id = $1")).bind(id).execute(&mut **tx).await?;
+        for chunk in ids.chunks(READ_CHUNK) {
+            let mut query = QueryBuilder::new(&format!("DELETE FROM {table} WHERE incident_id IN "));
+            query.bind_list(chunk);
+            query.build().execute(&mut **tx).await?;
+        }
     }
     Ok(())
 }

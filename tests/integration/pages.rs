@@ -292,6 +292,12 @@ async fn what_pages_show_is_kept_on_write_and_derived_for_reports_written_before
     let (open, _) = app.store.open_actions(None, 100).await.unwrap();
     let first = open.iter().find(|open| open.incident_slug == slug && open.action.text.starts_with("Add alerts"));
     assert_eq!(first.and_then(|open| open.text_html.clone()), Some(rendering.actions_html[0].clone()));
+    let kept_factor = "SELECT text_html FROM contributing_factors WHERE incident_id = $1 AND category = 'hardware'";
+    let kept_factor = sqlx::query_scalar::<_, Option<String>>(kept_factor).bind(id).fetch_one(&mut raw).await.unwrap();
+    let hardware = edited.fields.factors.iter().position(|f| f.category == hindsight::domain::FactorCategory::Hardware);
+    assert_eq!(kept_factor, Some(rendering.factors_html[hardware.expect("a hardware factor")].clone()));
+    let filled = app.store.get_incident(slug).await.unwrap().expect("still there");
+    assert_eq!(filled.fields, edited.fields, "the fill writes the report's parts again unchanged");
     assert_eq!(app.store.fill_missing_derived().await.unwrap(), 0, "known complete: not looked for again");
     raw.close().await.unwrap();
 }
