@@ -126,11 +126,8 @@ async fn search_posted(
 
 async fn run(state: &AppState, params: &SearchParams) -> Result<Response, AppError> {
     let request = params.request()?;
-    let search = state.search.clone();
-    let results = tokio::task::spawn_blocking(move || search.search(&request))
-        .await
-        .map_err(|error| AppError::Internal(error.into()))??;
-    Ok(Json(results).into_response())
+    let results = state.search.clone().answer(request).await?;
+    Ok(Json(&*results).into_response())
 }
 
 async fn similar(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {

@@ -7,6 +7,7 @@
 
 pub mod facets;
 pub mod indexer;
+mod memo;
 pub mod query;
 pub mod schema;
 pub mod tokenizer;
@@ -49,8 +50,9 @@ pub struct SearchIndex {
     /// How far that build has come: reports added, and in all.
     rebuilt: AtomicUsize,
     rebuild_total: AtomicUsize,
-    /// Similar incidents worked out since the index last changed.
-    similar_memo: std::sync::Mutex<query::SimilarMemo>,
+    /// Searches and similar incidents worked out since the index last
+    /// changed.
+    memo: query::Answers,
     /// The names of each live segment's facet values, for counting them.
     facet_labels: facets::FacetLabels,
 }
@@ -142,7 +144,7 @@ impl SearchIndex {
             ready: AtomicBool::new(true),
             rebuilt: AtomicUsize::new(0),
             rebuild_total: AtomicUsize::new(0),
-            similar_memo: std::sync::Mutex::default(),
+            memo: query::Answers::default(),
             facet_labels: facets::FacetLabels::for_field("facets"),
         })
     }

@@ -2,6 +2,8 @@
 //! published reports and the chosen facets, then collect the top hits with
 //! snippets and a count for every facet value. Also "similar incidents".
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, TermQuery};
@@ -9,7 +11,8 @@ use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Order as SortOrder, Searcher, TantivyDocument, Term};
 
-use super::facets::FacetCounter;
+use super::facets::{self, FacetCounter};
+use super::memo::Memo;
 use super::schema::{facet, FACETS};
 use super::{SearchError, SearchIndex};
 use crate::domain::{Incident, Status};
@@ -26,7 +29,7 @@ const SNIPPET_CHARS: usize = 220;
 /// means analysing the text again, and a report may hold 256 KiB.
 const SNIPPET_SOURCE_BYTES: usize = 16 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Order {
     #[default]
     Relevance,
@@ -143,15 +146,51 @@ impl SearchIndex {
         parser
     }
 
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+    /// A search, answered from memory when it was asked since the index
+    /// last changed, or else worked out on a blocking thread.
+    pub async fn answer(self: Arc<Self>, request: SearchRequest) -> Result<Arc<SearchResults>, SearchError> {
+        if let Some(results) = self.remembered(&request)? {
+            return Ok(results);
+        }
+        tokio::task::spawn_blocking(move || self.search(&request))
+            .await
+            .map_err(|error| SearchError::Other(error.into()))?
+    }
+
+    /// The answer to `request` if it was worked out since the index last
+    /// changed; the same refusals as a search.
+    pub fn remembered(&self, request: &SearchRequest) -> Result<Option<Arc<SearchResults>>, SearchError> {
+        let key = self.key_of(request)?;
+        Ok(self.memo.searches.get(self.applied_change(), &key))
+    }
+
+    fn key_of(&self, request: &SearchRequest) -> Result<SearchKey, SearchError> {
         self.check_ready()?;
         check_bounds(&request.q)?;
-        let q: String = request.q.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        Ok(SearchKey {
+            q: request.q.chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
+            filters: request.filters.clone(),
+            order: request.order,
+            limit: request.limit.clamp(1, MAX_LIMIT),
+            offset: request.offset.min(10_000),
+        })
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<Arc<SearchResults>, SearchError> {
+        let key = self.key_of(request)?;
+        let state = self.applied_change();
+        if let Some(results) = self.memo.searches.get(state, &key) {
+            return Ok(results);
+        }
+        let counts_key = (key.q.clone(), key.filters.clone());
+        let counts = self.memo.counts.get(state, &counts_key);
+
+        let q = &key.q;
         let mut notes = Vec::new();
         let user_query: Box<dyn Query> = if q.trim().is_empty() {
             Box::new(AllQuery)
         } else {
-            let (query, errors) = self.parser().parse_query_lenient(&rewrite_not(&q));
+            let (query, errors) = self.parser().parse_query_lenient(&rewrite_not(q));
             notes.extend(errors.iter().map(|error| format!("part of the query was ignored: {error}")));
             query
         };
@@ -163,20 +202,30 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
 
         let searcher = self.reader.searcher();
-        let limit = request.limit.clamp(1, MAX_LIMIT);
-        let top = TopDocs::with_limit(limit).and_offset(request.offset.min(10_000));
-        let facets = FacetCounter { labels: &self.facet_labels };
-        let (total, addresses, facet_counts) = match request.order {
-            Order::Relevance => {
-                let (total, top, counts) = searcher.search(&query, &(Count, top.order_by_score(), facets))?;
-                (total, top, counts)
+        let top = TopDocs::with_limit(key.limit).and_offset(key.offset);
+        let (addresses, counts) = match (request.order, counts) {
+            // Counting visits every match; the top hits alone skip most
+            // of a broad query's.
+            (Order::Relevance, Some(counts)) => (searcher.search(&query, &top.order_by_score())?, counts),
+            (Order::Relevance, None) => {
+                let facets = FacetCounter { labels: &self.facet_labels };
+                let (total, top, facets) = searcher.search(&query, &(Count, top.order_by_score(), facets))?;
+                (top, self.counted(&searcher, total, facets))
             }
-            Order::Newest => {
+            (Order::Newest, counts) => {
                 let by_date = top.order_by_fast_field::<i64>("occurred_at", SortOrder::Desc);
-                let (total, top, counts) = searcher.search(&query, &(Count, by_date, facets))?;
-                (total, top.into_iter().map(|(_, address)| (0.0, address)).collect(), counts)
+                let (top, counts) = match counts {
+                    Some(counts) => (searcher.search(&query, &by_date)?, counts),
+                    None => {
+                        let facets = FacetCounter { labels: &self.facet_labels };
+                        let (total, top, facets) = searcher.search(&query, &(Count, by_date, facets))?;
+                        (top, self.counted(&searcher, total, facets))
+                    }
+                };
+                (top.into_iter().map(|(_, address)| (0.0, address)).collect(), counts)
             }
         };
+        self.memo.counts.put(state, counts_key, counts.clone());
 
         let body_snippets = snippet_generator(&searcher, &query, self.fields.body)?;
         let body_terms = terms_in(&query, self.fields.body);
@@ -195,16 +244,31 @@ impl SearchIndex {
             hits.push(self.hit(&doc, score, snippet.to_html()));
         }
 
+        let results = Arc::new(SearchResults { total: counts.total, hits, facets: counts.facets, notes });
+        self.memo.searches.put(state, key, Arc::clone(&results));
+        Ok(results)
+    }
+
+    /// A search's total and facet counts, most frequent value first.
+    fn counted(&self, searcher: &Searcher, total: usize, facets: facets::Counts) -> Totals {
         let live: Vec<_> = searcher.segment_readers().iter().map(|segment| segment.segment_id()).collect();
         self.facet_labels.keep_only(&live);
         let mut facet_map = serde_json::Map::new();
-        for ((_, name), counts) in FACETS.iter().zip(facet_counts) {
+        for ((_, name), counts) in FACETS.iter().zip(facets) {
             let mut values: Vec<FacetCount> =
                 counts.into_iter().map(|(value, count)| FacetCount { value: value.to_string(), count }).collect();
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
             facet_map.insert(name.to_string(), serde_json::to_value(values).unwrap_or_default());
         }
-        Ok(SearchResults { total, hits, facets: facet_map, notes })
+        Totals { total, facets: facet_map }
+    }
+
+    /// Forgets every search and similar incidents worked out, so that a
+    /// benchmark measures the work rather than the memory of it.
+    pub fn forget_answers(&self) {
+        self.memo.searches.forget();
+        self.memo.counts.forget();
+        self.memo.similar.forget();
     }
 
     /// Published incidents most like `incident` in title, summary, timeline
@@ -221,11 +285,11 @@ impl SearchIndex {
         // under the older state, which the next lookup then discards.
         let state = self.applied_change();
         let key = SimilarKey { incident: incident.id, version: incident.meta.version, limit };
-        if let Some(hits) = self.similar_memo.lock().unwrap_or_else(|e| e.into_inner()).get(state, &key) {
+        if let Some(hits) = self.memo.similar.get(state, &key) {
             return Ok(hits);
         }
         let hits = self.find_similar(incident, limit)?;
-        self.similar_memo.lock().unwrap_or_else(|e| e.into_inner()).put(state, key, hits.clone());
+        self.memo.similar.put(state, key, hits.clone());
         Ok(hits)
     }
 
@@ -283,45 +347,50 @@ impl SearchIndex {
     }
 }
 
-/// Reports whose similar incidents are remembered at most; past this the
-/// memo starts again (about 1 KB each).
-const SIMILAR_MEMO_ENTRIES: usize = 4_096;
+/// What is remembered for one state of the index, and how much of it.
+#[derive(Debug)]
+pub(super) struct Answers {
+    /// Whole searches: their hits, snippets and counts (about 8 KB each
+    /// for a page of ten hits).
+    searches: Memo<SearchKey, Arc<SearchResults>>,
+    /// Each query's total and facet counts, which the later pages of its
+    /// results and the other order share.
+    counts: Memo<(String, Vec<(String, String)>), Totals>,
+    /// Each report's similar incidents (about 1 KB each).
+    similar: Memo<SimilarKey, Vec<SearchHit>>,
+}
+
+impl Default for Answers {
+    fn default() -> Answers {
+        Answers {
+            searches: Memo::with_capacity(512),
+            counts: Memo::with_capacity(512),
+            similar: Memo::with_capacity(4_096),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SearchKey {
+    /// The query as searched: control characters made spaces.
+    q: String,
+    filters: Vec<(String, String)>,
+    order: Order,
+    limit: usize,
+    offset: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Totals {
+    total: usize,
+    facets: serde_json::Map<String, serde_json::Value>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) struct SimilarKey {
+struct SimilarKey {
     incident: i64,
     version: i64,
     limit: usize,
-}
-
-/// Similar incidents already worked out, all for one state of the index
-/// (the change-log position it has applied).
-#[derive(Debug, Default)]
-pub(super) struct SimilarMemo {
-    state: i64,
-    hits: std::collections::HashMap<SimilarKey, Vec<SearchHit>>,
-}
-
-impl SimilarMemo {
-    fn get(&mut self, state: i64, key: &SimilarKey) -> Option<Vec<SearchHit>> {
-        // A caller that read the position just before a commit asks about
-        // an older state: a miss, which must not throw away the newer one.
-        if state > self.state {
-            self.hits.clear();
-            self.state = state;
-        }
-        (state == self.state).then(|| self.hits.get(key).cloned()).flatten()
-    }
-
-    fn put(&mut self, state: i64, key: SimilarKey, hits: Vec<SearchHit>) {
-        if state != self.state {
-            return;
-        }
-        if self.hits.len() >= SIMILAR_MEMO_ENTRIES {
-            self.hits.clear();
-        }
-        self.hits.insert(key, hits);
-    }
 }
 
 /// Bytes of text around a likely match that a snippet is looked for in.
@@ -412,34 +481,6 @@ fn snippet_generator(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hit(slug: &str) -> SearchHit {
-        SearchHit {
-            slug: slug.into(),
-            title: String::new(),
-            score: 1.0,
-            snippet: String::new(),
-            severity: None,
-            organization: None,
-            occurred_at: None,
-        }
-    }
-
-    #[test]
-    fn similar_incidents_are_remembered_for_one_state_of_the_index() {
-        let mut memo = SimilarMemo::default();
-        let key = SimilarKey { incident: 7, version: 2, limit: 5 };
-        assert!(memo.get(10, &key).is_none());
-        memo.put(10, key, vec![hit("a")]);
-        assert_eq!(memo.get(10, &key).map(|hits| hits[0].slug.clone()), Some("a".into()), "remembered");
-        let edited = SimilarKey { version: 3, ..key };
-        assert!(memo.get(10, &edited).is_none(), "a new version of the report is worked out again");
-        assert!(memo.get(9, &key).is_none(), "an older state of the index is not answered");
-        assert!(memo.get(10, &key).is_some(), "and does not throw the newer answers away");
-        assert!(memo.get(11, &key).is_none(), "a change to the index forgets everything");
-        memo.put(10, key, vec![hit("stale")]);
-        assert!(memo.get(11, &key).is_none(), "an answer worked out before the change is not kept");
-    }
 
     #[test]
     fn not_becomes_a_minus_outside_phrases() {

@@ -1,6 +1,8 @@
 //! `/search`: the search box's page, with facet counts that narrow the
 //! results and highlighted passages.
 
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +40,7 @@ struct SearchPage {
     layout: Layout,
     q: String,
     newest_first: bool,
-    results: Option<SearchResults>,
+    results: Option<Arc<SearchResults>>,
     groups: Vec<FacetGroup>,
     message: Option<String>,
     next_href: Option<String>,
@@ -95,13 +97,8 @@ async fn search(
     });
     let outcome = match request {
         Ok(request) => {
-            let search = state.search.clone();
             let offset = request.offset;
-            tokio::task::spawn_blocking(move || search.search(&request))
-                .await
-                .map_err(|error| AppError::Internal(error.into()))?
-                .map(|results| (results, offset))
-                .map_err(AppError::from)
+            state.search.clone().answer(request).await.map(|results| (results, offset)).map_err(AppError::from)
         }
         Err(error) => Err(error),
     };

@@ -11,6 +11,7 @@ use hindsight::search::{SearchError, SearchIndex};
 on_both_backends!(
     the_seed_questions_find_their_incidents,
     a_write_becomes_searchable_and_edits_and_deletes_follow,
+    a_remembered_search_and_its_counts_follow_every_write,
     drafts_never_appear_in_public_results,
     facets_count_the_matches_and_narrow_them,
     phrase_boolean_and_field_queries_work,
@@ -60,6 +61,57 @@ async fn a_write_becomes_searchable_and_edits_and_deletes_follow(backend: Backen
     assert_eq!(app.delete("/api/v1/incidents/quasar-relay-saturated", None).await.status(), 204);
     app.wait_until_indexed().await;
     assert!(app.search_slugs("q=pulsar").await.is_empty(), "a deleted incident is gone from the index");
+}
+
+/// A search is remembered until the index changes, and its counts are
+/// shared by its later pages and the other order: each must still follow
+/// a write at once.
+async fn a_remembered_search_and_its_counts_follow_every_write(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (title, tag) in
+        [("Quasar relay saturated", "relay"), ("Quasar queue stalled", "queue"), ("Quasar cache cold", "cache")]
+    {
+        app.create(json!({"title": title, "status": "published", "tags": [tag]})).await;
+    }
+    app.wait_until_indexed().await;
+    let slugs = |results: &Value| -> Vec<String> {
+        results["hits"].as_array().unwrap().iter().map(|hit| hit["slug"].as_str().unwrap().to_string()).collect()
+    };
+    let tags = |results: &Value| -> Vec<String> {
+        results["facets"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tag| tag["value"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let first = search(&app, "q=quasar&limit=2").await;
+    assert_eq!((first["total"].as_u64(), slugs(&first).len()), (Some(3), 2));
+    assert_eq!(search(&app, "q=quasar&limit=2").await, first, "asked again, the same answer");
+    let second = search(&app, "q=quasar&limit=2&offset=2").await;
+    assert_eq!((second["total"].as_u64(), slugs(&second).len()), (Some(3), 1));
+    assert_eq!(second["facets"], first["facets"], "the later page counts the same matches");
+    assert!(slugs(&second).iter().all(|slug| !slugs(&first).contains(slug)));
+    let newest = search(&app, "q=quasar&order=newest&limit=3").await;
+    assert_eq!(newest["total"].as_u64(), Some(3));
+    assert_eq!(sorted(slugs(&newest)), sorted([slugs(&first), slugs(&second)].concat()));
+    assert_eq!(sorted(tags(&newest)), ["cache", "queue", "relay"]);
+
+    let edit = json!({"title": "Pulsar cache cold", "status": "published", "tags": ["cache"]});
+    assert_eq!(app.put_json("/api/v1/incidents/quasar-cache-cold", Some("\"1\""), &edit).await.status(), 200);
+    app.wait_until_indexed().await;
+    for query in ["q=quasar&limit=2", "q=quasar&limit=2&offset=2", "q=quasar&order=newest&limit=3"] {
+        let after = search(&app, query).await;
+        assert_eq!(after["total"].as_u64(), Some(2), "{query} after the edit");
+        assert_eq!(sorted(tags(&after)), ["queue", "relay"], "{query} after the edit");
+        assert!(!slugs(&after).contains(&"quasar-cache-cold".to_string()), "{query} after the edit");
+    }
+}
+
+fn sorted(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values
 }
 
 async fn drafts_never_appear_in_public_results(backend: Backend) {
