@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
-use crate::app::{self, AppState};
+use crate::app::{self, App, AppState};
 use crate::auth;
 use crate::config::Config;
 use crate::domain::{Role, Scope};
@@ -320,12 +320,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
     let signal = shutdown_signal()?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    let state = AppState {
+    let state = AppState::from(App {
         secure_cookies: config.secure_cookies,
         public_read: config.public_read,
         trusted_proxy: config.trusted_proxy,
-        ..AppState::new(store.clone(), search_index)
-    };
+        ..App::new(store.clone(), search_index)
+    });
     let router = app::router(state);
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(app::serve(listener, router, async move {

@@ -28,9 +28,8 @@ struct Page {
     body: Bytes,
 }
 
-type Generation = (i64, u64, String);
+type Generation = (i64, u64, time::Date);
 
-#[derive(Default)]
 struct Pages {
     /// What the pages were rendered at: the change-log position the index
     /// has applied, the writes this server committed (which move before the
@@ -39,6 +38,12 @@ struct Pages {
     map: HashMap<String, Page>,
     order: VecDeque<String>,
     bytes: usize,
+}
+
+impl Pages {
+    fn empty(generation: Generation) -> Pages {
+        Pages { generation, map: HashMap::new(), order: VecDeque::new(), bytes: 0 }
+    }
 }
 
 /// The pages, bounded in bytes; the oldest go first.
@@ -55,7 +60,7 @@ impl std::fmt::Debug for PageCache {
 
 impl PageCache {
     pub fn new(max_bytes: usize) -> PageCache {
-        PageCache { pages: Mutex::new(Pages::default()), max_bytes }
+        PageCache { pages: Mutex::new(Pages::empty((i64::MIN, 0, time::Date::MIN))), max_bytes }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
@@ -73,7 +78,7 @@ impl PageCache {
             if pages.generation > generation {
                 return;
             }
-            *pages = Pages { generation, ..Pages::default() };
+            *pages = Pages::empty(generation);
         }
         pages.bytes += page.body.len() + key.len();
         if let Some(old) = pages.map.insert(key.clone(), page) {
@@ -147,12 +152,13 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     if !state.search.is_ready() {
         return next.run(request).await;
     }
-    let key = request.uri().path_and_query().map_or(path, |p| p.as_str()).to_string();
-    let day = time::OffsetDateTime::now_utc().date().to_string();
+    let key = request.uri().path_and_query().map_or(path, |p| p.as_str());
+    let day = time::OffsetDateTime::now_utc().date();
     let generation = (state.search.applied_change(), state.store.local_writes(), day);
-    if let Some(page) = state.pages.get(&generation, &key) {
+    if let Some(page) = state.pages.get(&generation, key) {
         return answer(&page, request.headers());
     }
+    let key = key.to_string();
     let headers = request.headers().clone();
     let response = next.run(request).await;
     let small = response.body().size_hint().upper().is_some_and(|bytes| bytes <= MAX_PAGE_BYTES as u64);
@@ -173,7 +179,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
             "\"{}-{}-{:x}\"",
             generation.0,
             generation.1,
-            fingerprint(&key, &generation.2)
+            fingerprint(&key, generation.2)
         ))
         .unwrap_or(HeaderValue::from_static("\"0\"")),
     };
@@ -187,7 +193,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 /// A short stable hash of the page's key and day, for its `ETag`.
-fn fingerprint(key: &str, day: &str) -> u64 {
+fn fingerprint(key: &str, day: time::Date) -> u64 {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("{key}\u{0}{day}").as_bytes());
     u64::from_be_bytes(digest[..8].try_into().unwrap_or_default())
@@ -208,17 +214,18 @@ mod tests {
     #[test]
     fn pages_are_kept_per_generation_and_within_their_bytes() {
         let cache = PageCache::new(100);
-        let first = (1, 0, "2026-12-02".to_string());
-        cache.put(first.clone(), "/a".into(), page("aaaa"));
+        let day = time::macros::date!(2026 - 12 - 02);
+        let first = (1, 0, day);
+        cache.put(first, "/a".into(), page("aaaa"));
         assert!(cache.get(&first, "/a").is_some());
-        let second = (2, 0, "2026-12-02".to_string());
+        let second = (2, 0, day);
         assert!(cache.get(&second, "/a").is_none(), "a newer change log position sees nothing old");
-        cache.put(second.clone(), "/b".into(), page("bbbb"));
+        cache.put(second, "/b".into(), page("bbbb"));
         assert!(cache.get(&first, "/a").is_none(), "the older pages are gone");
         cache.put(first, "/late".into(), page("late"));
         assert!(cache.get(&second, "/late").is_none(), "a page rendered at an older position is not kept");
         for n in 0..20 {
-            cache.put(second.clone(), format!("/p{n}"), page(&"x".repeat(20)));
+            cache.put(second, format!("/p{n}"), page(&"x".repeat(20)));
         }
         assert!(cache.lock().bytes <= 100);
         assert!(cache.get(&second, "/p19").is_some() && cache.get(&second, "/p0").is_none());

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use hindsight::app::{self, AppState};
+use hindsight::app::{self, App};
 use hindsight::domain::{Role, Scope};
 use hindsight::search::{IndexerHandle, SearchIndex};
 use hindsight::store::Store;
@@ -146,7 +146,7 @@ impl TestApp {
     }
 
     /// An app on a seeded database whose settings `configure` changes.
-    pub async fn spawn_configured(backend: Backend, configure: impl FnOnce(AppState) -> AppState) -> TestApp {
+    pub async fn spawn_configured(backend: Backend, configure: impl FnOnce(App) -> App) -> TestApp {
         let database = Arc::new(TestDatabase::new(backend).await);
         let store = database.open_store().await;
         hindsight::seeds::load_if_empty(&store).await.expect("load seeds");
@@ -162,7 +162,7 @@ impl TestApp {
 
     /// `client` sends a write token of the admin `tester` with every request;
     /// `anonymous()` sends nothing.
-    async fn serve(database: Arc<TestDatabase>, store: Store, configure: impl FnOnce(AppState) -> AppState) -> TestApp {
+    async fn serve(database: Arc<TestDatabase>, store: Store, configure: impl FnOnce(App) -> App) -> TestApp {
         if store.get_user("tester").await.expect("users").is_none() {
             hindsight::auth::add_user(&store, "tester", Role::Admin, "test").await.expect("add tester");
         }
@@ -174,7 +174,7 @@ impl TestApp {
         let indexer = indexer.spawn();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let router = app::router(configure(AppState::new(store.clone(), search.clone())));
+        let router = app::router(configure(App::new(store.clone(), search.clone())).into());
         let server = tokio::spawn(async move {
             app::serve(listener, router, std::future::pending()).await.expect("serve");
         });

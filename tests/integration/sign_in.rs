@@ -5,7 +5,7 @@ use reqwest::header::{COOKIE, LOCATION};
 
 use crate::helpers::{browser, csrf_in, post_sign_in, session_of, set_cookie_value, sign_in_form, Backend, TestApp};
 use crate::on_both_backends;
-use hindsight::app::AppState;
+use hindsight::app::App;
 use hindsight::domain::Role;
 
 on_both_backends!(
@@ -139,7 +139,7 @@ async fn brute_forcing_meets_429_with_retry_after(backend: Backend) {
 }
 
 async fn without_public_read_every_page_and_api_call_needs_sign_in(backend: Backend) {
-    let app = TestApp::spawn_configured(backend, |state| AppState { public_read: false, ..state }).await;
+    let app = TestApp::spawn_configured(backend, |app| App { public_read: false, ..app }).await;
     let anonymous = browser();
     for path in
         ["/", "/incidents", "/incidents/honeycomb-api-outage-2019-07-09", "/search?q=dns", "/feed.atom", "/actions"]
@@ -250,7 +250,7 @@ async fn a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it(backend
 
 async fn behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for(backend: Backend) {
     let proxy = "127.0.0.1".parse().unwrap();
-    let app = TestApp::spawn_configured(backend, |state| AppState { trusted_proxy: Some(proxy), ..state }).await;
+    let app = TestApp::spawn_configured(backend, |app| App { trusted_proxy: Some(proxy), ..app }).await;
     for n in 0..10 {
         let name = format!("nobody{n}");
         let response = post_sign_in(&app, &name, "guess", &[("X-Forwarded-For", "203.0.113.7")]).await;
