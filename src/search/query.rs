@@ -255,10 +255,7 @@ impl SearchIndex {
         self.facet_labels.keep_only(&live);
         let mut facet_map = serde_json::Map::new();
         for ((_, name), counts) in FACETS.iter().zip(facets) {
-            let mut values: Vec<FacetCount> =
-                counts.into_iter().map(|(value, count)| FacetCount { value: value.to_string(), count }).collect();
-            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            facet_map.insert(name.to_string(), serde_json::to_value(values).unwrap_or_default());
+            facet_map.insert(name.to_string(), serde_json::to_value(most_frequent(counts)).unwrap_or_default());
         }
         Totals { total, facets: facet_map }
     }
@@ -393,6 +390,19 @@ struct SimilarKey {
     limit: usize,
 }
 
+/// Values of each facet a search counts at most: a base with thousands of
+/// tags would otherwise answer, and remember, every one of them.
+pub const MAX_FACET_VALUES: usize = 100;
+
+/// A facet's values, most frequent first (ties by name), the first
+/// `MAX_FACET_VALUES` of them.
+fn most_frequent(counts: std::collections::HashMap<Arc<str>, u64>) -> Vec<FacetCount> {
+    let mut values: Vec<(Arc<str>, u64)> = counts.into_iter().collect();
+    values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    values.truncate(MAX_FACET_VALUES);
+    values.into_iter().map(|(value, count)| FacetCount { value: value.to_string(), count }).collect()
+}
+
 /// Bytes of text around a likely match that a snippet is looked for in.
 const FOCUS_BEFORE: usize = 150;
 const FOCUS_AFTER: usize = 350;
@@ -481,6 +491,18 @@ fn snippet_generator(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_facet_keeps_its_most_frequent_values() {
+        let counts = (0..250u64).map(|n| (Arc::from(format!("tag{n:03}")), n % 120)).collect();
+        let values = most_frequent(counts);
+        assert_eq!(values.len(), MAX_FACET_VALUES);
+        // Two values of each count from 119 down: the first hundred go to 70.
+        let first: Vec<(&str, u64)> = values.iter().take(3).map(|v| (v.value.as_str(), v.count)).collect();
+        assert_eq!(first, [("tag119", 119), ("tag239", 119), ("tag118", 118)], "ties by name");
+        assert!(values.windows(2).all(|pair| pair[0].count >= pair[1].count));
+        assert_eq!(values.last().map(|v| (v.value.as_str(), v.count)), Some(("tag190", 70)));
+    }
 
     #[test]
     fn not_becomes_a_minus_outside_phrases() {
