@@ -348,7 +348,8 @@ impl SearchIndex {
 #[derive(Debug)]
 pub(super) struct Answers {
     /// Whole searches: their hits, snippets and counts (about 8 KB each
-    /// for a page of ten hits).
+    /// for a page of ten hits, at most about 150 KB for a hundred hits and
+    /// six full facets).
     searches: Memo<SearchKey, Arc<SearchResults>>,
     /// Each query's total and facet counts, which the later pages of its
     /// results and the other order share.
@@ -360,8 +361,8 @@ pub(super) struct Answers {
 impl Default for Answers {
     fn default() -> Answers {
         Answers {
-            searches: Memo::with_capacity(512),
-            counts: Memo::with_capacity(512),
+            searches: Memo::with_capacity(256),
+            counts: Memo::with_capacity(256),
             similar: Memo::with_capacity(4_096),
         }
     }
