@@ -302,9 +302,9 @@ async fn run(size: usize) -> anyhow::Result<()> {
         }
         (Latencies(latencies), started.elapsed())
     };
-    // Two clients at once, one per core, each search worked out: the
-    // second client asks the queries in the other order, so that neither
-    // is answered from what the other just worked out.
+    // Two clients at once, one per core, each search worked out (its
+    // answer forgotten just before; the second client asks the queries in
+    // the other order, so the two seldom ask the same one at once).
     let http_parallel = {
         let started = Instant::now();
         let tasks: Vec<_> = (0..2)

@@ -10,7 +10,7 @@ use super::extract::ApiJson;
 use crate::app::AppState;
 use crate::domain::{FactorCategory, Severity, Status};
 use crate::error::AppError;
-use crate::search::query::MAX_LIMIT;
+use crate::search::query::{MAX_LIMIT, MAX_OFFSET};
 use crate::search::{Order, SearchRequest};
 
 pub const DEFAULT_LIMIT: usize = 10;
@@ -102,7 +102,7 @@ impl SearchParams {
             filters,
             order,
             limit: number("limit", &self.limit, DEFAULT_LIMIT, MAX_LIMIT)?.max(1),
-            offset: number("offset", &self.offset, 0, 10_000)?,
+            offset: number("offset", &self.offset, 0, MAX_OFFSET)?,
         })
     }
 }

@@ -64,6 +64,7 @@ impl Indexer {
             }
         })
         .await?;
+        // The reader before the position, as in `commit`.
         self.search.reader.reload()?;
         self.search.applied.store(cursor, Ordering::Release);
         self.search.ready.store(true, Ordering::Release);
@@ -151,6 +152,8 @@ impl Indexer {
         let writer = &mut self.writer;
         let cursor = self.cursor;
         tokio::task::block_in_place(|| commit(writer, cursor))?;
+        // The reader first, then the position: an answer remembered under
+        // a position must come from a reader at least that new.
         self.search.reader.reload()?;
         self.search.applied.store(cursor, Ordering::Release);
         self.uncommitted = 0;

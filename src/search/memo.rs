@@ -48,7 +48,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         if state != entries.state {
             return;
         }
-        if entries.values.len() >= self.capacity {
+        if entries.values.len() >= self.capacity && !entries.values.contains_key(&key) {
             entries.values.clear();
         }
         entries.values.insert(key, value);
@@ -87,5 +87,8 @@ mod tests {
         }
         assert!(memo.get(1, &0).is_none() && memo.get(1, &1).is_none());
         assert_eq!(memo.get(1, &2), Some(2));
+        memo.put(1, 3, 3);
+        memo.put(1, 3, 30);
+        assert_eq!((memo.get(1, &2), memo.get(1, &3)), (Some(2), Some(30)), "a key already held does not empty it");
     }
 }

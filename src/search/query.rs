@@ -24,6 +24,8 @@ pub const MAX_QUERY_CHARS: usize = 500;
 /// level, and a deep enough query would overflow the stack.
 pub const MAX_QUERY_DEPTH: usize = 16;
 pub const MAX_LIMIT: usize = 100;
+/// Results further down than this are not served.
+pub const MAX_OFFSET: usize = 10_000;
 const SNIPPET_CHARS: usize = 220;
 /// Snippets are looked for in this much of a body at most: finding them
 /// means analysing the text again, and a report may hold 256 KiB.
@@ -69,11 +71,20 @@ pub struct FacetCount {
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<SearchHit>,
-    /// Facet name (`tags`, `severity` …) to its values, most frequent first.
-    pub facets: serde_json::Map<String, serde_json::Value>,
+    /// Facet name (`tags`, `severity` …) to its values, most frequent
+    /// first; shared with the later pages of the same query.
+    #[serde(serialize_with = "shared")]
+    pub facets: Arc<Facets>,
     /// What the lenient parser had to ignore, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// Each facet's values, by facet name (`tags`, `severity` …).
+pub type Facets = std::collections::BTreeMap<&'static str, Vec<FacetCount>>;
+
+fn shared<S: serde::Serializer>(facets: &Arc<Facets>, serializer: S) -> Result<S::Ok, S::Error> {
+    facets.as_ref().serialize(serializer)
 }
 
 /// Refuses a query that is too long or nested too deeply, saying which.
@@ -148,20 +159,25 @@ impl SearchIndex {
 
     /// A search, answered from memory when it was asked since the index
     /// last changed, or else worked out on a blocking thread.
-    pub async fn answer(self: Arc<Self>, request: SearchRequest) -> Result<Arc<SearchResults>, SearchError> {
-        if let Some(results) = self.remembered(&request)? {
+    pub async fn answer(self: &Arc<Self>, request: SearchRequest) -> Result<Arc<SearchResults>, SearchError> {
+        let key = self.key_of(&request)?;
+        let state = self.applied_change();
+        if let Some(results) = self.memo.searches.get(state, &key) {
             return Ok(results);
         }
-        tokio::task::spawn_blocking(move || self.search(&request))
+        let search = Arc::clone(self);
+        tokio::task::spawn_blocking(move || search.work_out(state, key))
             .await
             .map_err(|error| SearchError::Other(error.into()))?
     }
 
-    /// The answer to `request` if it was worked out since the index last
-    /// changed; the same refusals as a search.
-    pub fn remembered(&self, request: &SearchRequest) -> Result<Option<Arc<SearchResults>>, SearchError> {
+    pub fn search(&self, request: &SearchRequest) -> Result<Arc<SearchResults>, SearchError> {
         let key = self.key_of(request)?;
-        Ok(self.memo.searches.get(self.applied_change(), &key))
+        let state = self.applied_change();
+        match self.memo.searches.get(state, &key) {
+            Some(results) => Ok(results),
+            None => self.work_out(state, key),
+        }
     }
 
     fn key_of(&self, request: &SearchRequest) -> Result<SearchKey, SearchError> {
@@ -172,18 +188,17 @@ impl SearchIndex {
             filters: request.filters.clone(),
             order: request.order,
             limit: request.limit.clamp(1, MAX_LIMIT),
-            offset: request.offset.min(10_000),
+            offset: request.offset.min(MAX_OFFSET),
         })
     }
 
-    pub fn search(&self, request: &SearchRequest) -> Result<Arc<SearchResults>, SearchError> {
-        let key = self.key_of(request)?;
-        let state = self.applied_change();
-        if let Some(results) = self.memo.searches.get(state, &key) {
-            return Ok(results);
-        }
+    /// Works a search out and remembers it under `state`, the index's
+    /// position read before the searcher is taken: the indexer reloads the
+    /// reader before it moves the position, so the answer is never older
+    /// than its state.
+    fn work_out(&self, state: i64, key: SearchKey) -> Result<Arc<SearchResults>, SearchError> {
         let counts_key = (key.q.clone(), key.filters.clone());
-        let counts = self.memo.counts.get(state, &counts_key);
+        let remembered_counts = self.memo.counts.get(state, &counts_key);
 
         let q = &key.q;
         let mut notes = Vec::new();
@@ -195,37 +210,46 @@ impl SearchIndex {
             query
         };
         let mut clauses = vec![(Occur::Must, user_query), (Occur::Must, self.published())];
-        for (root, value) in &request.filters {
+        for (root, value) in &key.filters {
             let term = Term::from_facet(self.fields.facets, &facet(root, value));
             clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
         }
         let query = BooleanQuery::new(clauses);
 
+        // A query's counts visit every match and read each one's facet
+        // values; they are shared by its later pages and the other order,
+        // which then only rank the matches.
         let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(key.limit).and_offset(key.offset);
-        let (addresses, counts) = match (request.order, counts) {
-            // Counting visits every match; the top hits alone skip most
-            // of a broad query's.
-            (Order::Relevance, Some(counts)) => (searcher.search(&query, &top.order_by_score())?, counts),
-            (Order::Relevance, None) => {
-                let facets = FacetCounter { labels: &self.facet_labels };
-                let (total, top, facets) = searcher.search(&query, &(Count, top.order_by_score(), facets))?;
-                (top, self.counted(&searcher, total, facets))
-            }
-            (Order::Newest, counts) => {
-                let by_date = top.order_by_fast_field::<i64>("occurred_at", SortOrder::Desc);
-                let (top, counts) = match counts {
-                    Some(counts) => (searcher.search(&query, &by_date)?, counts),
+        let counter = || FacetCounter { labels: &self.facet_labels };
+        let remember = |total, facets| {
+            let counts = Arc::new(self.counted(&searcher, total, facets));
+            self.memo.counts.put(state, counts_key.clone(), Arc::clone(&counts));
+            counts
+        };
+        let (addresses, counts) = match key.order {
+            Order::Relevance => {
+                let top = top.order_by_score();
+                match remembered_counts {
+                    Some(counts) => (searcher.search(&query, &top)?, counts),
                     None => {
-                        let facets = FacetCounter { labels: &self.facet_labels };
-                        let (total, top, facets) = searcher.search(&query, &(Count, by_date, facets))?;
-                        (top, self.counted(&searcher, total, facets))
+                        let (total, top, facets) = searcher.search(&query, &(Count, top, counter()))?;
+                        (top, remember(total, facets))
+                    }
+                }
+            }
+            Order::Newest => {
+                let top = top.order_by_fast_field::<i64>("occurred_at", SortOrder::Desc);
+                let (top, counts) = match remembered_counts {
+                    Some(counts) => (searcher.search(&query, &top)?, counts),
+                    None => {
+                        let (total, top, facets) = searcher.search(&query, &(Count, top, counter()))?;
+                        (top, remember(total, facets))
                     }
                 };
                 (top.into_iter().map(|(_, address)| (0.0, address)).collect(), counts)
             }
         };
-        self.memo.counts.put(state, counts_key, counts.clone());
 
         let body_snippets = snippet_generator(&searcher, &query, self.fields.body)?;
         let body_terms = terms_in(&query, self.fields.body);
@@ -244,7 +268,7 @@ impl SearchIndex {
             hits.push(self.hit(&doc, score, snippet.to_html()));
         }
 
-        let results = Arc::new(SearchResults { total: counts.total, hits, facets: counts.facets, notes });
+        let results = Arc::new(SearchResults { total: counts.total, hits, facets: Arc::clone(&counts.facets), notes });
         self.memo.searches.put(state, key, Arc::clone(&results));
         Ok(results)
     }
@@ -253,11 +277,8 @@ impl SearchIndex {
     fn counted(&self, searcher: &Searcher, total: usize, facets: facets::Counts) -> Totals {
         let live: Vec<_> = searcher.segment_readers().iter().map(|segment| segment.segment_id()).collect();
         self.facet_labels.keep_only(&live);
-        let mut facet_map = serde_json::Map::new();
-        for ((_, name), counts) in FACETS.iter().zip(facets) {
-            facet_map.insert(name.to_string(), serde_json::to_value(most_frequent(counts)).unwrap_or_default());
-        }
-        Totals { total, facets: facet_map }
+        let facets = FACETS.iter().zip(facets).map(|((_, name), counts)| (*name, most_frequent(counts))).collect();
+        Totals { total, facets: Arc::new(facets) }
     }
 
     /// Forgets every search and similar incidents worked out, so that a
@@ -353,7 +374,7 @@ pub(super) struct Answers {
     searches: Memo<SearchKey, Arc<SearchResults>>,
     /// Each query's total and facet counts, which the later pages of its
     /// results and the other order share.
-    counts: Memo<(String, Vec<(String, String)>), Totals>,
+    counts: Memo<(String, Vec<(String, String)>), Arc<Totals>>,
     /// Each report's similar incidents (about 1 KB each).
     similar: Memo<SimilarKey, Vec<SearchHit>>,
 }
@@ -378,10 +399,10 @@ struct SearchKey {
     offset: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Totals {
     total: usize,
-    facets: serde_json::Map<String, serde_json::Value>,
+    facets: Arc<Facets>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

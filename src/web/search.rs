@@ -121,14 +121,15 @@ async fn search(
             .iter()
             .map(|(key, param, heading)| FacetGroup {
                 heading,
-                links: results.facets[*key]
-                    .as_array()
+                links: results
+                    .facets
+                    .get(key)
                     .map(|values| {
                         values
                             .iter()
                             .take(12)
                             .map(|value| {
-                                let label = value["value"].as_str().unwrap_or_default().to_string();
+                                let label = value.value.clone();
                                 let selected =
                                     pairs.iter().any(|(name, v)| name == param && v.eq_ignore_ascii_case(&label));
                                 let toggled: Vec<(&str, String)> = if selected {
@@ -139,12 +140,7 @@ async fn search(
                                     with.push((param, label.clone()));
                                     with
                                 };
-                                FacetLink {
-                                    href: href(&params.q, &toggled, 0),
-                                    count: value["count"].as_u64().unwrap_or_default(),
-                                    label,
-                                    selected,
-                                }
+                                FacetLink { href: href(&params.q, &toggled, 0), count: value.count, label, selected }
                             })
                             .collect()
                     })

@@ -88,20 +88,32 @@ async fn a_remembered_search_and_its_counts_follow_every_write(backend: Backend)
 
     let first = search(&app, "q=quasar&limit=2").await;
     assert_eq!((first["total"].as_u64(), slugs(&first).len()), (Some(3), 2));
-    assert_eq!(search(&app, "q=quasar&limit=2").await, first, "asked again, the same answer");
     let second = search(&app, "q=quasar&limit=2&offset=2").await;
     assert_eq!((second["total"].as_u64(), slugs(&second).len()), (Some(3), 1));
-    assert_eq!(second["facets"], first["facets"], "the later page counts the same matches");
     assert!(slugs(&second).iter().all(|slug| !slugs(&first).contains(slug)));
     let newest = search(&app, "q=quasar&order=newest&limit=3").await;
     assert_eq!(newest["total"].as_u64(), Some(3));
     assert_eq!(sorted(slugs(&newest)), sorted([slugs(&first), slugs(&second)].concat()));
     assert_eq!(sorted(tags(&newest)), ["cache", "queue", "relay"]);
+    // The counts are kept per query and filters, not per query alone.
+    let narrowed = search(&app, "q=quasar&tag=relay").await;
+    assert_eq!((narrowed["total"].as_u64(), tags(&narrowed)), (Some(1), vec!["relay".to_string()]));
+
+    // What was remembered, and what later pages took from it, is what a
+    // search worked out afresh answers.
+    let queries =
+        ["q=quasar&limit=2", "q=quasar&limit=2&offset=2", "q=quasar&order=newest&limit=3", "q=quasar&tag=relay"];
+    let remembered = [first, second, newest, narrowed];
+    for (query, answer) in queries.iter().zip(&remembered) {
+        assert_eq!(&search(&app, query).await, answer, "{query} asked again");
+        app.search.forget_answers();
+        assert_eq!(&search(&app, query).await, answer, "{query} worked out afresh");
+    }
 
     let edit = json!({"title": "Pulsar cache cold", "status": "published", "tags": ["cache"]});
     assert_eq!(app.put_json("/api/v1/incidents/quasar-cache-cold", Some("\"1\""), &edit).await.status(), 200);
     app.wait_until_indexed().await;
-    for query in ["q=quasar&limit=2", "q=quasar&limit=2&offset=2", "q=quasar&order=newest&limit=3"] {
+    for query in &queries[..3] {
         let after = search(&app, query).await;
         assert_eq!(after["total"].as_u64(), Some(2), "{query} after the edit");
         assert_eq!(sorted(tags(&after)), ["queue", "relay"], "{query} after the edit");
