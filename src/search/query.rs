@@ -374,7 +374,7 @@ pub(super) struct Answers {
     searches: Memo<SearchKey, Arc<SearchResults>>,
     /// Each query's total and facet counts, which the later pages of its
     /// results and the other order share.
-    counts: Memo<(String, Vec<(String, String)>), Arc<Totals>>,
+    counts: Memo<CountsKey, Arc<Totals>>,
     /// Each report's similar incidents (about 1 KB each).
     similar: Memo<SimilarKey, Vec<SearchHit>>,
 }
@@ -398,6 +398,9 @@ struct SearchKey {
     limit: usize,
     offset: usize,
 }
+
+/// A query and its filters: what its counts depend on.
+type CountsKey = (String, Vec<(String, String)>);
 
 #[derive(Debug)]
 struct Totals {
