@@ -237,24 +237,14 @@ async fn run(size: usize) -> anyhow::Result<()> {
     // The endpoint's work without HTTP: facets, snippets and stored fields.
     // A search is remembered until the index changes, so each is measured
     // twice: worked out (its answer forgotten first), and asked again.
-    let in_process = |remembered: bool| -> anyhow::Result<(Latencies, Duration)> {
-        let mut latencies = Vec::new();
-        let mut elapsed = Duration::ZERO;
-        for _ in 0..ROUNDS {
-            for q in QUERIES {
-                if !remembered {
-                    search.forget_answers();
-                }
-                let one = Instant::now();
-                let request = SearchRequest { q: q.to_string(), limit: 10, ..Default::default() };
-                std::hint::black_box(search.search(&request)?);
-                latencies.push(one.elapsed());
-                elapsed += one.elapsed();
-            }
-        }
-        Ok((Latencies(latencies), elapsed))
+    let in_process = |remembered| {
+        each_query(&search, remembered, |q| {
+            let request = SearchRequest { q: q.to_string(), limit: 10, ..Default::default() };
+            let answer = search.search(&request);
+            async move { answer.map(std::hint::black_box).map(drop).map_err(Into::into) }
+        })
     };
-    let (in_process, in_process_again) = (in_process(false)?, in_process(true)?);
+    let (in_process, in_process_again) = (in_process(false).await?, in_process(true).await?);
 
     // The HTTP endpoint, facets and snippets included, one client at a time.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -267,27 +257,16 @@ async fn run(size: usize) -> anyhow::Result<()> {
             .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
             .collect::<String>()
     };
-    let http = |remembered: bool| {
-        let (client, address, search) = (client.clone(), address.clone(), Arc::clone(&search));
-        async move {
-            let mut latencies = Vec::new();
-            let mut elapsed = Duration::ZERO;
-            for _ in 0..ROUNDS {
-                for q in QUERIES {
-                    if !remembered {
-                        search.forget_answers();
-                    }
-                    let one = Instant::now();
-                    let response =
-                        client.get(format!("{address}/api/v1/search?q={}&limit=10", encode(q))).send().await?;
-                    anyhow::ensure!(response.status() == 200, "search {q:?} answered {}", response.status());
-                    std::hint::black_box(response.bytes().await?);
-                    latencies.push(one.elapsed());
-                    elapsed += one.elapsed();
-                }
+    let http = |remembered| {
+        each_query(&search, remembered, |q| {
+            let request = client.get(format!("{address}/api/v1/search?q={}&limit=10", encode(q))).send();
+            async move {
+                let response = request.await?;
+                anyhow::ensure!(response.status() == 200, "search {q:?} answered {}", response.status());
+                std::hint::black_box(response.bytes().await?);
+                Ok(())
             }
-            Ok::<_, anyhow::Error>((Latencies(latencies), elapsed))
-        }
+        })
     };
     let (http, http_again) = (http(false).await?, http(true).await?);
     // The round trip alone, with the same client: `/healthz` answers a
@@ -455,6 +434,32 @@ async fn run(size: usize) -> anyhow::Result<()> {
     indexer.stop().await;
     store.close().await;
     Ok(())
+}
+
+/// Each query of the mix, `ROUNDS` times over, timed one by one; every
+/// remembered search is forgotten before each unless `remembered`.
+async fn each_query<F, Answer>(
+    search: &SearchIndex,
+    remembered: bool,
+    mut ask: F,
+) -> anyhow::Result<(Latencies, Duration)>
+where
+    F: FnMut(&'static str) -> Answer,
+    Answer: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let mut latencies = Vec::new();
+    for _ in 0..ROUNDS {
+        for q in QUERIES {
+            if !remembered {
+                search.forget_answers();
+            }
+            let one = Instant::now();
+            ask(q).await?;
+            latencies.push(one.elapsed());
+        }
+    }
+    let elapsed = latencies.iter().sum();
+    Ok((Latencies(latencies), elapsed))
 }
 
 /// The allocator the `hindsight` binary uses, so the figures are its own.
