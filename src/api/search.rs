@@ -126,7 +126,7 @@ async fn search_posted(
 
 async fn run(state: &AppState, params: &SearchParams) -> Result<Response, AppError> {
     let request = params.request()?;
-    let results = state.search.clone().answer(request).await?;
+    let results = state.search.answer(request).await?;
     Ok(Json(&*results).into_response())
 }
 

@@ -368,9 +368,9 @@ impl SearchIndex {
 /// What is remembered for one state of the index, and how much of it.
 #[derive(Debug)]
 pub(super) struct Answers {
-    /// Whole searches: their hits, snippets and counts (about 8 KB each
-    /// for a page of ten hits, at most about 150 KB for a hundred hits and
-    /// six full facets).
+    /// Whole searches: their hits and snippets, and their counts shared
+    /// with `counts` (a few KB for a page of ten hits, about 100 KB at most
+    /// for a hundred).
     searches: Memo<SearchKey, Arc<SearchResults>>,
     /// Each query's total and facet counts, which the later pages of its
     /// results and the other order share.

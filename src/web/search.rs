@@ -98,7 +98,7 @@ async fn search(
     let outcome = match request {
         Ok(request) => {
             let offset = request.offset;
-            state.search.clone().answer(request).await.map(|results| (results, offset)).map_err(AppError::from)
+            state.search.answer(request).await.map(|results| (results, offset)).map_err(AppError::from)
         }
         Err(error) => Err(error),
     };
