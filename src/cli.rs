@@ -163,7 +163,11 @@ async fn import(config: &Config, path: &std::path::Path) -> anyhow::Result<ExitC
     let dir = search::index_dir(&config.data_dir);
     let indexer = if store.backend() == crate::store::Backend::Sqlite || dir.join("meta.json").exists() {
         match SearchIndex::open_serving(&dir, &store).await {
-            Ok((_, indexer)) => Some(indexer.bulk().spawn()),
+            Ok((_, indexer)) => {
+                // The indexer takes what the import writes from memory.
+                store.hand_writes_to_indexer();
+                Some(indexer.bulk().spawn())
+            }
             Err(SearchError::InUse) => {
                 eprintln!("A running server holds the search index; it will index the imported reports itself.");
                 None

@@ -3,7 +3,7 @@
 //! It wakes on this process's own writes and polls for those of other
 //! servers sharing the database.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -120,15 +120,22 @@ impl Indexer {
             let changes =
                 self.store.changes_after(self.cursor, BATCH).await.map_err(|e| SearchError::Other(e.into()))?;
             let Some(last) = changes.last().map(|change| change.id) else { break };
-            // The newest state of each incident is all that matters.
-            let incidents: Vec<i64> =
-                changes.iter().map(|change| change.incident_id).collect::<BTreeSet<_>>().into_iter().collect();
+            // The newest state of each incident is all that matters: what
+            // its newest change wrote, when an import in this process just
+            // wrote it, or else what the database holds now.
+            let newest: BTreeMap<i64, i64> = changes.iter().map(|change| (change.incident_id, change.id)).collect();
+            let mut just_written = self.store.take_just_written(&changes);
             let fields = *self.search.fields();
-            for incident_id in &incidents {
+            let mut to_read = Vec::new();
+            for (incident_id, change_id) in &newest {
                 self.writer.delete_term(Term::from_field_u64(fields.id, incident_id.unsigned_abs()));
+                match just_written.remove(change_id) {
+                    Some(incident) => self.writer.add_document(schema::document(&fields, &incident)).map(drop)?,
+                    None => to_read.push(*incident_id),
+                }
             }
             // Deleted incidents are not returned, and stay deleted.
-            let live = self.store.get_incidents_by_ids(&incidents).await.map_err(|e| SearchError::Other(e.into()))?;
+            let live = self.store.get_incidents_by_ids(&to_read).await.map_err(|e| SearchError::Other(e.into()))?;
             for incident in &live {
                 self.writer.add_document(schema::document(&fields, incident))?;
             }

@@ -1,7 +1,13 @@
 //! The change log: one row per committed write, inserted in the write's own
 //! transaction. The search index follows it by id.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
 use sqlx::{Any, Row, Transaction};
+
+use crate::domain::Incident;
 
 pub(super) async fn record(
     tx: &mut Transaction<'static, Any>,
@@ -59,5 +65,48 @@ impl super::Store {
     /// after its own write is never older than the write.
     pub fn local_writes(&self) -> u64 {
         self.local_writes.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+/// Reports this process has just committed in bulk, by the change that
+/// wrote each, for the indexer in the same process to take from memory
+/// rather than read back: an import would otherwise read every report it
+/// wrote again, row by row. Off unless an import turns it on.
+#[derive(Debug, Default)]
+pub(super) struct JustWritten {
+    on: AtomicBool,
+    reports: Mutex<HashMap<i64, Incident>>,
+}
+
+/// Reports held at most: an indexer that falls this far behind reads the
+/// rest back as it would anyway.
+const JUST_WRITTEN_AT_MOST: usize = 10_000;
+
+impl super::Store {
+    /// From now on, keeps what `insert_incidents` commits for this
+    /// process's indexer (`take_just_written`).
+    pub fn hand_writes_to_indexer(&self) {
+        self.just_written.on.store(true, Ordering::Release);
+    }
+
+    /// Keeps reports just committed, each under the change that wrote it.
+    pub(super) fn keep_just_written(&self, written: Vec<(i64, Incident)>) {
+        if !self.just_written.on.load(Ordering::Acquire) {
+            return;
+        }
+        let mut reports = self.just_written.reports.lock().unwrap_or_else(|e| e.into_inner());
+        if reports.len() + written.len() <= JUST_WRITTEN_AT_MOST {
+            reports.extend(written);
+        }
+    }
+
+    /// Takes the reports kept under `changes`, and forgets those changes:
+    /// a report is only ever what the change that wrote it wrote.
+    pub fn take_just_written(&self, changes: &[Change]) -> HashMap<i64, Incident> {
+        if !self.just_written.on.load(Ordering::Acquire) {
+            return HashMap::new();
+        }
+        let mut reports = self.just_written.reports.lock().unwrap_or_else(|e| e.into_inner());
+        changes.iter().filter_map(|change| reports.remove(&change.id).map(|report| (change.id, report))).collect()
     }
 }

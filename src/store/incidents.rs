@@ -180,9 +180,10 @@ impl Store {
         }
         let items =
             batch.into_iter().map(|(fields, derived, meta, note)| (fields, derived, meta, Some(note))).collect();
-        insert_many(&mut tx, items, "incident.import").await?;
+        let written = insert_many(&mut tx, items, "incident.import").await?;
         counts::apply(&mut tx, &counts::Contribution::new(), &added).await?;
         tx.commit().await?;
+        self.keep_just_written(written.into_iter().map(|(incident, change)| (change, incident)).collect());
         self.announce_change();
         Ok(())
     }
@@ -306,6 +307,9 @@ impl Store {
     /// The live incidents among `ids`, whatever their status, in no
     /// particular order; deleted and unknown ids are left out.
     pub async fn get_incidents_by_ids(&self, ids: &[i64]) -> Result<Vec<Incident>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut conn = self.read.acquire().await?;
         let mut incidents = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(READ_CHUNK) {
@@ -640,7 +644,8 @@ async fn insert_in(
     note: Option<&str>,
     action: &str,
 ) -> Result<Incident, StoreError> {
-    insert_many(tx, vec![(fields, derived, meta, note)], action).await?.pop().ok_or(StoreError::NotFound)
+    let written = insert_many(tx, vec![(fields, derived, meta, note)], action).await?;
+    written.into_iter().next().map(|(incident, _)| incident).ok_or(StoreError::NotFound)
 }
 
 /// Inserts incidents with their parts, first revisions, workflow steps,
@@ -651,7 +656,7 @@ async fn insert_many(
     tx: &mut Transaction<'static, Any>,
     items: Vec<(&IncidentFields, &Derived, IncidentMeta, Option<&str>)>,
     action: &str,
-) -> Result<Vec<Incident>, StoreError> {
+) -> Result<Vec<(Incident, i64)>, StoreError> {
     let items: Vec<(&IncidentFields, &Derived, IncidentMeta, Option<&str>)> = items
         .into_iter()
         .map(|(fields, derived, mut meta, note)| {
@@ -752,9 +757,20 @@ async fn insert_many(
     }
     insert_rows(tx, "revisions", "incident_id, version, snapshot, note, created_at, created_by", revisions).await?;
     insert_rows(tx, "workflow_steps", "incident_id, version, status, actor, at", steps).await?;
-    insert_rows(tx, "change_log", "incident_id, operation, created_at", changes).await?;
+    let logged =
+        insert_rows_returning(tx, "change_log", "incident_id, operation, created_at", changes, "id, incident_id")
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get::<i64, _>("incident_id")?, row.try_get::<i64, _>("id")?)))
+            .collect::<Result<HashMap<i64, i64>, sqlx::Error>>()?;
     insert_rows(tx, "audit_log", "at, actor, action, subject, detail", audits).await?;
-    Ok(incidents.into_iter().map(|(incident, ..)| incident).collect())
+    incidents
+        .into_iter()
+        .map(|(incident, ..)| {
+            let change = logged.get(&incident.id).copied().ok_or(StoreError::NotFound)?;
+            Ok((incident, change))
+        })
+        .collect()
 }
 
 /// Start and end (exclusive) of a calendar year in UTC, as unix seconds.
@@ -922,6 +938,19 @@ async fn insert_rows(
     columns: &str,
     rows: Vec<Vec<Param>>,
 ) -> Result<(), sqlx::Error> {
+    insert_rows_returning(tx, table, columns, rows, "").await.map(drop)
+}
+
+/// `insert_rows`, answering the `returning` columns of each row inserted
+/// (in no particular order); none when `returning` is empty.
+async fn insert_rows_returning(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    columns: &str,
+    rows: Vec<Vec<Param>>,
+    returning: &str,
+) -> Result<Vec<AnyRow>, sqlx::Error> {
+    let mut inserted = Vec::new();
     let width = rows.first().map_or(1, Vec::len).max(1);
     for chunk in rows.chunks((MAX_PARAMS_PER_STATEMENT / width).max(1)) {
         let mut query = QueryBuilder::for_connection(&format!("INSERT INTO {table} ({columns}) VALUES "), tx);
@@ -935,9 +964,14 @@ async fn insert_rows(
             }
             query.push(")");
         }
-        query.build().execute(&mut **tx).await?;
+        if returning.is_empty() {
+            query.build().execute(&mut **tx).await?;
+        } else {
+            query.push(" RETURNING ").push(returning);
+            inserted.extend(query.build().fetch_all(&mut **tx).await?);
+        }
     }
-    Ok(())
+    Ok(inserted)
 }
 
 const PART_TABLES: [&str; 7] = [

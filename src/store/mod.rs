@@ -82,6 +82,8 @@ pub struct Store {
     changes: Arc<Notify>,
     /// Writes this process committed, shared by every clone of the store.
     local_writes: Arc<std::sync::atomic::AtomicU64>,
+    /// Reports an import just wrote, for this process's indexer.
+    just_written: Arc<change_log::JustWritten>,
 }
 
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
@@ -141,7 +143,14 @@ impl Store {
                 };
                 let write = pool(1, SQLITE_WRITER_CACHE_KIB).connect_with(options.clone()).await?;
                 let read = pool(8, SQLITE_READER_CACHE_KIB).connect_with(options).await?;
-                Store { backend, read, write, changes: Arc::default(), local_writes: Arc::default() }
+                Store {
+                    backend,
+                    read,
+                    write,
+                    changes: Arc::default(),
+                    local_writes: Arc::default(),
+                    just_written: Arc::default(),
+                }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -155,6 +164,7 @@ impl Store {
                     write: pool,
                     changes: Arc::default(),
                     local_writes: Arc::default(),
+                    just_written: Arc::default(),
                 }
             }
         };

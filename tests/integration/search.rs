@@ -26,6 +26,7 @@ on_both_backends!(
     a_stale_writer_lock_does_not_block_a_start_and_a_live_one_blocks_a_rebuild,
     a_server_without_an_index_serves_at_once_and_search_answers_503_until_it_is_built,
     change_log_ids_reach_a_follower_in_order_under_concurrent_writes,
+    an_indexer_takes_what_an_import_just_wrote_and_reads_back_what_changed_since,
 );
 
 async fn search(app: &TestApp, query: &str) -> Value {
@@ -490,4 +491,59 @@ async fn change_log_ids_reach_a_follower_in_order_under_concurrent_writes(backen
     let all: Vec<i64> = app.store.changes_after(0, 1_000).await.unwrap().iter().map(|c| c.id).collect();
     assert_eq!(all.len(), 60);
     assert_eq!(seen, all, "the follower saw every change, in order");
+}
+
+/// An import hands the reports it commits to the indexer in its process,
+/// which indexes them without reading them back; a report someone changed
+/// since is read back. Either way the index answers what an index built
+/// from the database answers.
+async fn an_indexer_takes_what_an_import_just_wrote_and_reads_back_what_changed_since(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // A second store on the same database, as the import command has, with
+    // its own index and an indexer run by hand.
+    let store = app.database.open_store().await;
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (search, mut indexer) = SearchIndex::open(dirs.0.path(), &store, |_, _| {}).await.expect("open");
+    indexer.catch_up().await.expect("an empty base");
+    store.hand_writes_to_indexer();
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let report = hindsight::import::import_path(&store, &seeds, "import", |_, _, _| {}).await.unwrap();
+    assert_eq!(report.imported, 8, "{report:?}");
+    // A title changed behind the store's back, with no change logged: the
+    // indexer, taking the report as the import wrote it, does not see it.
+    use sqlx::Connection;
+    let mut raw = sqlx::AnyConnection::connect(&app.database.url).await.unwrap();
+    let honeycomb = "honeycomb-api-outage-2019-07-09";
+    let retitle = "UPDATE incidents SET title = $1 WHERE slug = $2";
+    let imported_title = store.get_incident(honeycomb).await.unwrap().unwrap().fields.title;
+    sqlx::query(retitle).bind("Wombat outage").bind(honeycomb).execute(&mut raw).await.unwrap();
+    // Changed through the other store before the indexer catches up.
+    let slug = "crates-io-static-dns-record-removed-2023-01-25";
+    let edit = json!({"title": "Quokka record removed", "status": "published"});
+    assert_eq!(app.put_json(&format!("/api/v1/incidents/{slug}"), Some("\"1\""), &edit).await.status(), 200);
+    assert_eq!(indexer.catch_up().await.expect("catch up"), 9, "eight imports and an edit");
+
+    let request = |q: &str| hindsight::search::SearchRequest { q: q.into(), limit: 100, ..Default::default() };
+    let found = search.search(&request("quokka")).unwrap();
+    assert_eq!(found.hits.iter().map(|hit| hit.slug.as_str()).collect::<Vec<_>>(), [slug], "the edit, read back");
+    assert_eq!(search.search(&request("title:static")).unwrap().total, 0, "not the title it was imported with");
+    assert_eq!(search.search(&request("wombat")).unwrap().total, 0, "the imports were taken as written");
+    sqlx::query(retitle).bind(&imported_title).bind(honeycomb).execute(&mut raw).await.unwrap();
+
+    let (rebuilt, writer, _) = SearchIndex::rebuild(dirs.1.path(), &store, |_, _| {}).await.expect("rebuild");
+    drop((rebuilt, writer));
+    let (from_database, _) = SearchIndex::open(dirs.1.path(), &store, |_, _| {}).await.expect("reopen");
+    // The same matches, counts and hits; not the same order of ties or
+    // the same scores, which count the edited report's old document until
+    // its segment is merged.
+    let answer = |results: &hindsight::search::SearchResults| {
+        let mut hits: Vec<_> = results.hits.iter().map(|hit| (hit.slug.clone(), hit.title.clone())).collect();
+        hits.sort();
+        (results.total, serde_json::to_value(&*results.facets).unwrap(), hits)
+    };
+    for q in ["", "dns", "database OR deploy", "\"exit codes\"", "binarypack", "tag:terraform", "quokka"] {
+        let (took, read) = (search.search(&request(q)).unwrap(), from_database.search(&request(q)).unwrap());
+        assert_eq!(answer(&took), answer(&read), "{q:?}");
+    }
+    store.close().await;
 }
