@@ -952,16 +952,14 @@ async fn insert_rows_returning(
 ) -> Result<Vec<AnyRow>, sqlx::Error> {
     let mut inserted = Vec::new();
     let width = rows.first().map_or(1, Vec::len).max(1);
-    for chunk in rows.chunks((MAX_PARAMS_PER_STATEMENT / width).max(1)) {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
         let mut query = QueryBuilder::for_connection(&format!("INSERT INTO {table} ({columns}) VALUES "), tx);
-        for (index, row) in chunk.iter().enumerate() {
+        // The rows' texts move into the statement: a revision's snapshot
+        // is the whole report.
+        for (index, row) in rows.by_ref().take((MAX_PARAMS_PER_STATEMENT / width).max(1)).enumerate() {
             query.push(if index == 0 { "(" } else { ", (" });
-            for (column, param) in row.iter().enumerate() {
-                if column > 0 {
-                    query.push(", ");
-                }
-                query.bind(param.clone());
-            }
+            push_values(&mut query, row);
             query.push(")");
         }
         if returning.is_empty() {
