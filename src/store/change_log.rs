@@ -100,13 +100,20 @@ impl super::Store {
         }
     }
 
-    /// Takes the reports kept under `changes`, and forgets those changes:
-    /// a report is only ever what the change that wrote it wrote.
+    /// Takes the reports kept under `changes`, and forgets every change up
+    /// to the last of them: a report is only ever what the change that
+    /// wrote it wrote, and an indexer that moved past a change (it read
+    /// the change before the import kept its report) never asks for it.
     pub fn take_just_written(&self, changes: &[Change]) -> HashMap<i64, Incident> {
         if !self.just_written.on.load(Ordering::Acquire) {
             return HashMap::new();
         }
         let mut reports = self.just_written.reports.lock().unwrap_or_else(|e| e.into_inner());
-        changes.iter().filter_map(|change| reports.remove(&change.id).map(|report| (change.id, report))).collect()
+        let taken = changes.iter().filter_map(|change| reports.remove(&change.id).map(|report| (change.id, report)));
+        let taken = taken.collect();
+        if let Some(last) = changes.iter().map(|change| change.id).max() {
+            reports.retain(|&change, _| change > last);
+        }
+        taken
     }
 }

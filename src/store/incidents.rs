@@ -767,7 +767,9 @@ async fn insert_many(
     incidents
         .into_iter()
         .map(|(incident, ..)| {
-            let change = logged.get(&incident.id).copied().ok_or(StoreError::NotFound)?;
+            let change = logged.get(&incident.id).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!("no change-log row came back for incident {}", incident.id))
+            })?;
             Ok((incident, change))
         })
         .collect()

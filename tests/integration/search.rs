@@ -521,13 +521,18 @@ async fn an_indexer_takes_what_an_import_just_wrote_and_reads_back_what_changed_
     let slug = "crates-io-static-dns-record-removed-2023-01-25";
     let edit = json!({"title": "Quokka record removed", "status": "published"});
     assert_eq!(app.put_json(&format!("/api/v1/incidents/{slug}"), Some("\"1\""), &edit).await.status(), 200);
-    assert_eq!(indexer.catch_up().await.expect("catch up"), 9, "eight imports and an edit");
+    // And one deleted: its newest change is the delete.
+    let deleted = "dnsimple-redirector-leak-2013-03";
+    assert_eq!(app.delete(&format!("/api/v1/incidents/{deleted}"), Some("\"1\"")).await.status(), 204);
+    assert_eq!(indexer.catch_up().await.expect("catch up"), 10, "eight imports, an edit and a delete");
 
     let request = |q: &str| hindsight::search::SearchRequest { q: q.into(), limit: 100, ..Default::default() };
     let found = search.search(&request("quokka")).unwrap();
     assert_eq!(found.hits.iter().map(|hit| hit.slug.as_str()).collect::<Vec<_>>(), [slug], "the edit, read back");
     assert_eq!(search.search(&request("title:static")).unwrap().total, 0, "not the title it was imported with");
     assert_eq!(search.search(&request("wombat")).unwrap().total, 0, "the imports were taken as written");
+    let redirector = search.search(&request("redirector")).unwrap();
+    assert!(redirector.hits.iter().all(|hit| hit.slug != deleted), "the deleted report is gone");
     sqlx::query(retitle).bind(&imported_title).bind(honeycomb).execute(&mut raw).await.unwrap();
 
     let (rebuilt, writer, _) = SearchIndex::rebuild(dirs.1.path(), &store, |_, _| {}).await.expect("rebuild");
