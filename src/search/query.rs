@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -197,9 +197,6 @@ impl SearchIndex {
     /// reader before it moves the position, so the answer is never older
     /// than its state.
     fn work_out(&self, state: i64, key: SearchKey) -> Result<Arc<SearchResults>, SearchError> {
-        let counts_key = (key.q.clone(), key.filters.clone());
-        let remembered_counts = self.memo.counts.get(state, &counts_key);
-
         let q = &key.q;
         let mut notes = Vec::new();
         let user_query: Box<dyn Query> = if q.trim().is_empty() {
@@ -216,37 +213,13 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(clauses);
 
-        // A query's counts visit every match and read each one's facet
-        // values; they are shared by its later pages and the other order,
-        // which then only rank the matches.
         let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(key.limit).and_offset(key.offset);
-        let counter = || FacetCounter { labels: &self.facet_labels };
-        let remember = |total, facets| {
-            let counts = Arc::new(self.counted(&searcher, total, facets));
-            self.memo.counts.put(state, counts_key.clone(), Arc::clone(&counts));
-            counts
-        };
         let (addresses, counts) = match key.order {
-            Order::Relevance => {
-                let top = top.order_by_score();
-                match remembered_counts {
-                    Some(counts) => (searcher.search(&query, &top)?, counts),
-                    None => {
-                        let (total, top, facets) = searcher.search(&query, &(Count, top, counter()))?;
-                        (top, remember(total, facets))
-                    }
-                }
-            }
+            Order::Relevance => self.rank(&searcher, &query, top.order_by_score(), state, &key)?,
             Order::Newest => {
-                let top = top.order_by_fast_field::<i64>("occurred_at", SortOrder::Desc);
-                let (top, counts) = match remembered_counts {
-                    Some(counts) => (searcher.search(&query, &top)?, counts),
-                    None => {
-                        let (total, top, facets) = searcher.search(&query, &(Count, top, counter()))?;
-                        (top, remember(total, facets))
-                    }
-                };
+                let by_date = top.order_by_fast_field::<i64>("occurred_at", SortOrder::Desc);
+                let (top, counts) = self.rank(&searcher, &query, by_date, state, &key)?;
                 (top.into_iter().map(|(_, address)| (0.0, address)).collect(), counts)
             }
         };
@@ -271,6 +244,29 @@ impl SearchIndex {
         let results = Arc::new(SearchResults { total: counts.total, hits, facets: Arc::clone(&counts.facets), notes });
         self.memo.searches.put(state, key, Arc::clone(&results));
         Ok(results)
+    }
+
+    /// The query's top matches by `top`, and its counts: remembered, when
+    /// the query with these filters was counted at `state`, or counted now
+    /// and remembered. Counting visits every match and reads each one's
+    /// facet values; the later pages and the other order share it.
+    fn rank<C: Collector>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        top: C,
+        state: i64,
+        key: &SearchKey,
+    ) -> Result<(C::Fruit, Arc<Totals>), SearchError> {
+        let counts_key = (key.q.clone(), key.filters.clone());
+        if let Some(counts) = self.memo.counts.get(state, &counts_key) {
+            return Ok((searcher.search(query, &top)?, counts));
+        }
+        let facets = FacetCounter { labels: &self.facet_labels };
+        let (total, top, facets) = searcher.search(query, &(Count, top, facets))?;
+        let counts = Arc::new(self.counted(searcher, total, facets));
+        self.memo.counts.put(state, counts_key, Arc::clone(&counts));
+        Ok((top, counts))
     }
 
     /// A search's total and facet counts, most frequent value first.
