@@ -1,6 +1,7 @@
 //! `GET /api/v1/search` and `GET /api/v1/incidents/{slug}/similar`.
 
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -127,7 +128,7 @@ async fn search_posted(
 async fn run(state: &AppState, params: &SearchParams) -> Result<Response, AppError> {
     let request = params.request()?;
     let results = state.search.answer(request).await?;
-    Ok(Json(&*results).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], results.json()).into_response())
 }
 
 async fn similar(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {

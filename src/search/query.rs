@@ -2,8 +2,9 @@
 //! published reports and the chosen facets, then collect the top hits with
 //! snippets and a count for every facet value. Also "similar incidents".
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, TermQuery};
@@ -78,6 +79,22 @@ pub struct SearchResults {
     /// What the lenient parser had to ignore, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// These results as the API's JSON, written once for a remembered answer.
+    #[serde(skip)]
+    json: OnceLock<Bytes>,
+}
+
+impl SearchResults {
+    pub fn new(total: usize, hits: Vec<SearchHit>, facets: Arc<Facets>, notes: Vec<String>) -> SearchResults {
+        SearchResults { total, hits, facets, notes, json: OnceLock::new() }
+    }
+
+    /// The results as JSON, written on the first call and shared after.
+    pub fn json(&self) -> Bytes {
+        self.json
+            .get_or_init(|| Bytes::from(serde_json::to_vec(self).expect("search results serialize to JSON")))
+            .clone()
+    }
 }
 
 /// Each facet's values, by facet name (`tags`, `severity` …).
@@ -241,7 +258,7 @@ impl SearchIndex {
             hits.push(self.hit(&doc, score, snippet.to_html()));
         }
 
-        let results = Arc::new(SearchResults { total: counts.total, hits, facets: Arc::clone(&counts.facets), notes });
+        let results = Arc::new(SearchResults::new(counts.total, hits, Arc::clone(&counts.facets), notes));
         self.memo.searches.put(state, key, Arc::clone(&results));
         Ok(results)
     }
