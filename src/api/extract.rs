@@ -85,21 +85,36 @@ fn check_nesting(bytes: &[u8]) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The version a write expects to change, from `If-Match: "3"`. `*` (any
-/// version) and a missing header are both `None`.
-pub struct IfMatch(pub Option<i64>);
+/// The `If-Match` header of a write: absent, `*` (whatever the current
+/// version is), or the ETag of the version the write expects to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    Absent,
+    Any,
+    Version(i64),
+}
+
+impl IfMatch {
+    /// The version named, if the header names one.
+    pub fn version(self) -> Option<i64> {
+        match self {
+            IfMatch::Version(version) => Some(version),
+            IfMatch::Absent | IfMatch::Any => None,
+        }
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
+        let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch::Absent) };
         let text = value.to_str().unwrap_or_default().trim();
         if text == "*" {
-            return Ok(IfMatch(None));
+            return Ok(IfMatch::Any);
         }
         let tag = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-        tag.parse::<i64>().map(|version| IfMatch(Some(version))).map_err(|_| {
+        tag.parse::<i64>().map(IfMatch::Version).map_err(|_| {
             AppError::BadRequest(format!(
                 "If-Match must be the ETag of a version, such as \"3\", not `{}`",
                 crate::domain::reported_time::truncate_for_message(text)

@@ -204,11 +204,11 @@ async fn replace(
     State(state): State<AppState>,
     Writer(caller): Writer,
     Path(slug): Path<String>,
-    IfMatch(if_match): IfMatch,
+    if_match: IfMatch,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, AppError> {
     let mut request = IncidentRequest::from_json(body)?;
-    let expected = expected_version(if_match, request.version)?;
+    let expected = expected_version(if_match.version(), request.version)?;
     // A replacement without a slug keeps the current one rather than
     // deriving a new one from the title.
     if request.incident.slug.as_deref().is_none_or(|s| s.trim().is_empty()) {
@@ -226,11 +226,11 @@ async fn patch(
     State(state): State<AppState>,
     Writer(caller): Writer,
     Path(slug): Path<String>,
-    IfMatch(if_match): IfMatch,
+    if_match: IfMatch,
     ApiJson(mut patch): ApiJson<serde_json::Value>,
 ) -> Result<Response, AppError> {
     let (body_version, note) = take_write_meta(&mut patch)?;
-    let expected = expected_version(if_match, body_version)?;
+    let expected = expected_version(if_match.version(), body_version)?;
 
     let current = state.store.get_incident(&slug).await?.ok_or_else(not_found)?;
     if current.meta.version != expected {
@@ -268,9 +268,22 @@ async fn delete(
     State(state): State<AppState>,
     Writer(caller): Writer,
     Path(slug): Path<String>,
-    IfMatch(if_match): IfMatch,
+    if_match: IfMatch,
 ) -> Result<StatusCode, AppError> {
-    state.store.delete_incident(&slug, if_match, caller.actor()).await?;
+    // A delete names the version it saw, or says `*` for whichever is
+    // current; a bare DELETE is refused like any other write without one.
+    let expected = match if_match {
+        IfMatch::Version(version) => Some(version),
+        IfMatch::Any => None,
+        IfMatch::Absent => {
+            return Err(AppError::PreconditionRequired(
+                "say which version you are deleting: send `If-Match` with the ETag you read, or `If-Match: *` \
+                 to delete whichever version is current"
+                    .into(),
+            ))
+        }
+    };
+    state.store.delete_incident(&slug, expected, caller.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -132,7 +132,7 @@ async fn the_audit_log_records_every_write_and_only_admins_read_it(backend: Back
     let app = TestApp::spawn(backend).await;
     app.create(json!({"title": "Audited"})).await;
     app.put_json("/api/v1/incidents/audited", Some("\"1\""), &json!({"title": "Audited again"})).await;
-    app.delete("/api/v1/incidents/audited", None).await;
+    app.delete("/api/v1/incidents/audited", Some("\"2\"")).await;
     hindsight::auth::add_user(&app.store, "wes", Role::Writer, "tester").await.unwrap();
     let writer_token = add_token(&app.store, "tester", "wes", "wes's", Scope::Write, None).await.unwrap();
     let log = app.get_json("/api/v1/audit?limit=500").await;

@@ -23,6 +23,7 @@ on_both_backends!(
     a_patch_is_validated_like_a_replacement,
     deleting_hides_the_incident_and_frees_its_slug,
     a_stale_delete_gets_412,
+    a_delete_says_which_version_it_deletes,
     revisions_list_every_change_with_its_snapshot,
     an_unknown_incident_is_a_404_problem,
     a_pasted_timeline_is_read_line_by_line_and_nothing_is_dropped,
@@ -305,7 +306,7 @@ async fn deleting_hides_the_incident_and_frees_its_slug(backend: Backend) {
     assert_eq!(app.delete("/api/v1/incidents/doomed", Some("\"1\"")).await.status(), 204);
     assert_eq!(app.get("/api/v1/incidents/doomed").await.status(), 404);
     assert!(app.all_incidents("").await.is_empty());
-    assert_eq!(app.delete("/api/v1/incidents/doomed", None).await.status(), 404);
+    assert_eq!(app.delete("/api/v1/incidents/doomed", Some("*")).await.status(), 404);
     let again = app.create(json!({"title": "Doomed"})).await;
     assert_eq!(again["version"], 1, "the slug is free for a new incident");
 }
@@ -316,6 +317,20 @@ async fn a_stale_delete_gets_412(backend: Backend) {
     app.put_json("/api/v1/incidents/kept", Some("\"1\""), &json!({"title": "Kept"})).await;
     assert_eq!(app.delete("/api/v1/incidents/kept", Some("\"1\"")).await.status(), 412);
     assert_eq!(app.get("/api/v1/incidents/kept").await.status(), 200);
+}
+
+async fn a_delete_says_which_version_it_deletes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create(json!({"title": "Guarded"})).await;
+    let bare = app.delete("/api/v1/incidents/guarded", None).await;
+    assert_eq!(bare.status(), 428);
+    let problem: Value = bare.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("If-Match"), "{problem}");
+    assert_eq!(app.get_json("/api/v1/incidents/guarded").await["version"], 1, "nothing was deleted");
+    // `*` deletes whichever version is current.
+    app.put_json("/api/v1/incidents/guarded", Some("\"1\""), &json!({"title": "Guarded"})).await;
+    assert_eq!(app.delete("/api/v1/incidents/guarded", Some("*")).await.status(), 204);
+    assert_eq!(app.get("/api/v1/incidents/guarded").await.status(), 404);
 }
 
 async fn revisions_list_every_change_with_its_snapshot(backend: Backend) {

@@ -59,7 +59,7 @@ async fn a_write_becomes_searchable_and_edits_and_deletes_follow(backend: Backen
     assert_eq!(app.put_json("/api/v1/incidents/quasar-relay-saturated", Some("\"1\""), &edit).await.status(), 200);
     app.wait_until_found("pulsar", "quasar-relay-saturated").await;
     assert!(app.search_slugs("q=quasar").await.is_empty(), "the old title is gone from the index");
-    assert_eq!(app.delete("/api/v1/incidents/quasar-relay-saturated", None).await.status(), 204);
+    assert_eq!(app.delete("/api/v1/incidents/quasar-relay-saturated", Some("\"2\"")).await.status(), 204);
     app.wait_until_indexed().await;
     assert!(app.search_slugs("q=pulsar").await.is_empty(), "a deleted incident is gone from the index");
 }

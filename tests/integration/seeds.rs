@@ -63,7 +63,7 @@ async fn the_seeds_carry_their_real_times_and_durations(backend: Backend) {
 async fn seeds_never_load_into_a_database_that_held_incidents(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.create(serde_json::json!({"title": "Ours"})).await;
-    assert_eq!(app.delete("/api/v1/incidents/ours", None).await.status(), 204);
+    assert_eq!(app.delete("/api/v1/incidents/ours", Some("\"1\"")).await.status(), 204);
     assert_eq!(
         hindsight::seeds::load_if_empty(&app.store).await.unwrap(),
         0,
