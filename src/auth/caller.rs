@@ -93,8 +93,7 @@ impl FromRequestParts<AppState> for Caller {
             let user = session.map(|session| session.user);
             return Ok(Caller { by_session: user.is_some(), user, scope: Scope::Read });
         };
-        let value = value.to_str().unwrap_or_default().trim();
-        let Some(token) = value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+        let Some(token) = bearer_token(value.to_str().unwrap_or_default()) else {
             return Err(AppError::Unauthorized("use `Authorization: Bearer <token>`".into()));
         };
         let invalid = || AppError::Unauthorized("the token is not valid".into());
@@ -109,6 +108,14 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The token of an `Authorization: Bearer …` header. The scheme's name is
+/// case-insensitive (RFC 9110 §11.1), and spaces around the token do not count.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// A caller who may change reports; anyone else is refused with 401 or 403
 /// before the handler runs.
 pub struct Writer(pub Caller);
@@ -120,5 +127,20 @@ impl FromRequestParts<AppState> for Writer {
         let caller = Caller::from_request_parts(parts, state).await?;
         caller.may_write()?;
         Ok(Writer(caller))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for value in ["Bearer hst_abc", "bearer hst_abc", "BEARER  hst_abc ", " Bearer\u{20}hst_abc"] {
+            assert_eq!(bearer_token(value), Some("hst_abc"), "{value:?}");
+        }
+        for value in ["Basic hst_abc", "Bearer", "Bearer   ", "Bearerhst_abc", "hst_abc"] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
     }
 }

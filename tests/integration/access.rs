@@ -12,6 +12,7 @@ on_both_backends!(
     an_unauthenticated_write_is_refused_and_changes_nothing,
     a_read_scope_token_or_a_reader_cannot_write,
     invalid_expired_and_malformed_tokens_get_401,
+    the_bearer_scheme_is_read_in_any_case,
     drafts_are_hidden_from_callers_who_are_not_writers,
     the_audit_log_records_every_write_and_only_admins_read_it,
 );
@@ -99,6 +100,22 @@ async fn invalid_expired_and_malformed_tokens_get_401(backend: Backend) {
         .unwrap();
     assert!(problem["detail"].as_str().unwrap().contains("expired"));
     assert!(app.all_incidents("").await.is_empty());
+}
+
+async fn the_bearer_scheme_is_read_in_any_case(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = add_token(&app.store, "test", "tester", "scripts", Scope::Write, None).await.unwrap();
+    for (n, scheme) in ["bearer", "BEARER", "Bearer"].into_iter().enumerate() {
+        let response = app
+            .anonymous()
+            .post(app.url("/api/v1/incidents"))
+            .header("Authorization", format!("{scheme} {token}"))
+            .json(&json!({"title": format!("Scripted {n}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{scheme}");
+    }
 }
 
 async fn drafts_are_hidden_from_callers_who_are_not_writers(backend: Backend) {
