@@ -588,6 +588,17 @@ fn has_control_chars(text: &str) -> bool {
     text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
 }
 
+/// The bidirectional embeddings, overrides and isolates (U+202A to U+202E,
+/// U+2066 to U+2069): they can make a title in a list or feed read as
+/// something else than what it holds ("Trojan Source"), so the one-line
+/// fields refuse them. Markdown bodies keep them for right-to-left text.
+fn has_bidi_controls(text: &str) -> bool {
+    text.chars().any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
+const BIDI_MESSAGE: &str =
+    "must not contain bidirectional override characters (U+202A to U+202E, U+2066 to U+2069): they can disguise text";
+
 fn required_text(errors: &mut ValidationErrors, field: &str, value: &str, max_chars: usize) -> String {
     let value = value.trim();
     if value.is_empty() {
@@ -603,6 +614,8 @@ fn bounded_chars(errors: &mut ValidationErrors, field: &str, value: &str, max_ch
         errors.add(field, format!("must be at most {max_chars} characters (it has {count})"));
     } else if has_control_chars(value) {
         errors.add(field, "must not contain control characters");
+    } else if has_bidi_controls(value) {
+        errors.add(field, BIDI_MESSAGE);
     }
     value.to_string()
 }
@@ -626,6 +639,8 @@ fn optional_text(errors: &mut ValidationErrors, field: &str, value: Option<&str>
         errors.add(field, format!("must be at most {max_chars} characters"));
     } else if value.chars().any(char::is_control) {
         errors.add(field, "must be a single line without control characters");
+    } else if has_bidi_controls(value) {
+        errors.add(field, BIDI_MESSAGE);
     }
     Some(value.to_string())
 }
@@ -881,6 +896,23 @@ mod tests {
         ] {
             assert!(fields.contains(&expected), "{expected} missing from {fields:?}");
         }
+    }
+
+    #[test]
+    fn bidirectional_overrides_are_refused_in_one_line_fields_and_kept_in_markdown() {
+        let input = IncidentInput {
+            title: "Invoice \u{202E}fdp.exe".into(),
+            summary: "Looks \u{2066}fine\u{2069}".into(),
+            organization: Some("Acme\u{202D}".into()),
+            body: "Right-to-left text may embed \u{202B}\u{5E9}\u{5DC}\u{5D5}\u{5DD}\u{202C} in Markdown.".into(),
+            ..Default::default()
+        };
+        let errors = input.validate().unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "summary", "organization"]);
+        assert!(errors.0[0].message.contains("U+202A to U+202E"), "{}", errors.0[0].message);
+        let right_to_left = IncidentInput { title: "\u{5E9}\u{5DC}\u{5D5}\u{5DD} outage".into(), ..Default::default() };
+        assert!(right_to_left.validate().is_ok(), "right-to-left letters themselves are fine");
     }
 
     #[test]

@@ -14,6 +14,7 @@ on_both_backends!(
     a_method_the_endpoint_lacks_gets_a_405_problem,
     health_and_readiness_answer,
     markdown_nested_past_the_limit_is_refused_on_write_and_never_stalls_a_reader,
+    a_title_disguised_by_a_bidirectional_override_is_refused,
 );
 
 async fn post_raw(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
@@ -154,4 +155,16 @@ async fn markdown_nested_past_the_limit_is_refused_on_write_and_never_stalls_a_r
     assert!(list.text().await.unwrap().contains("Not shown: this text nests"));
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "the list did not wait for the sanitiser");
     assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+async fn a_title_disguised_by_a_bidirectional_override_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response =
+        app.post_json("/api/v1/incidents", &json!({"title": "Quarterly \u{202E}txt.exe", "tags": ["ok"]})).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "title", "{problem}");
+    assert!(app.all_incidents("").await.is_empty(), "nothing was written");
+    let tagged = app.post_json("/api/v1/incidents", &json!({"title": "Fine", "tags": ["dns\u{2067}"]})).await;
+    assert_eq!(tagged.status(), 422);
 }
