@@ -159,7 +159,14 @@ async fn the_atom_feed_lists_published_reports(backend: Backend) {
 
 async fn unknown_pages_get_an_html_404(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    for path in ["/no/such/page", "/incidents/missing", "/static/missing.css"] {
+    for path in [
+        "/no/such/page",
+        "/incidents/missing",
+        "/static/missing.css",
+        "/tags/doesnotexist",
+        "/services/x~",
+        "/factors/not-a-category",
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
         assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
