@@ -6,6 +6,7 @@ pub mod dump;
 pub mod export;
 pub mod markdown;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -141,9 +142,16 @@ fn has_extension(path: &Path, extension: &str) -> bool {
 fn files_to_import(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let metadata =
         std::fs::metadata(path).map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))?;
-    if !metadata.is_dir() {
+    if metadata.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
+    // A device never ends (/dev/zero) and a FIFO blocks until someone
+    // writes to it: only files and folders are read.
+    anyhow::ensure!(
+        metadata.is_dir(),
+        "{} is not a file or a folder (a device, FIFO or socket); give a report, a dump or a folder of reports",
+        path.display()
+    );
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -158,7 +166,15 @@ fn read_text(path: &Path) -> Result<String, String> {
     if size > MAX_FILE_BYTES {
         return Err(format!("the file is {} MiB; the limit is {} MiB", size >> 20, MAX_FILE_BYTES >> 20));
     }
-    let bytes = std::fs::read(path).map_err(|error| error.to_string())?;
+    // Read no more than the limit, whatever size the file said it had
+    // (a file under /proc says 0) or grew to since.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|error| error.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("the file is over {} MiB, the limit", MAX_FILE_BYTES >> 20));
+    }
     String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())
 }
 

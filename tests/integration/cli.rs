@@ -15,6 +15,7 @@ use crate::on_both_backends;
 on_both_backends!(
     the_binary_serves_eight_seeds_on_a_first_start_and_still_eight_after_a_restart,
     export_and_import_through_the_command_line_copy_every_incident,
+    import_refuses_a_device_or_a_fifo_at_once,
     import_indexes_what_it_writes_unless_a_server_keeps_the_index,
     after_kill_9_the_next_start_makes_every_write_searchable,
     reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped,
@@ -151,6 +152,40 @@ async fn export_and_import_through_the_command_line_copy_every_incident(backend:
     let broken = hindsight(&target, backend).arg("import").arg(out.path().join("missing.md")).output().expect("import");
     assert!(!broken.status.success(), "a missing file fails the command");
     assert!(String::from_utf8_lossy(&broken.stderr).contains("cannot read"));
+}
+
+async fn import_refuses_a_device_or_a_fifo_at_once(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let fifo = database.dir.path().join("reports.jsonl");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    for special in [std::path::PathBuf::from("/dev/zero"), fifo] {
+        // Before the fix /dev/zero read until memory ran out and a FIFO
+        // waited forever for a writer: give each a minute at most.
+        let mut child = hindsight(&database, backend)
+            .arg("import")
+            .arg(&special)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("import");
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                child.kill().expect("kill");
+                panic!("importing {} did not end", special.display());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(!status.success(), "{}", special.display());
+        assert!(stderr.contains("is not a file or a folder"), "{}: {stderr}", special.display());
+    }
+    let store = database.open_store().await;
+    assert_eq!(store.count_all_incidents().await.unwrap(), 0);
 }
 
 /// Searches the index in `database`'s data dir as it was committed, without
