@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::limiter::SignInLimiter;
 use crate::error::AppError;
+use crate::heavy_work::HeavyWork;
 use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::web::counts::CountsMemo;
@@ -67,6 +68,10 @@ pub struct App {
     /// The counts pages show, for the current state of the data.
     pub counts: CountsMemo,
     pub sign_in_limiter: SignInLimiter,
+    /// Argon2 checks of sign-in passwords, a few at a time.
+    pub password_checks: HeavyWork,
+    /// Markdown previews and revision diffs, a few at a time.
+    pub heavy_work: HeavyWork,
     /// Mark cookies Secure: set when the site is served over https.
     pub secure_cookies: bool,
     /// Whether published reports may be read without signing in.
@@ -83,6 +88,8 @@ impl App {
             pages: PageCache::new(PAGE_CACHE_BYTES),
             counts: CountsMemo::default(),
             sign_in_limiter: SignInLimiter::default(),
+            password_checks: HeavyWork::new("password checks"),
+            heavy_work: HeavyWork::new("previews and comparisons"),
             secure_cookies: false,
             public_read: true,
             trusted_proxy: None,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod format;
+pub mod heavy_work;
 pub mod import;
 pub mod json_depth;
 pub mod markdown;

@@ -38,6 +38,13 @@ pub fn render(markdown: &str) -> String {
     SANITIZER.clean(&unsafe_html).to_string()
 }
 
+/// Markdown rendered for a preview, or why it cannot be: the same bound on
+/// nesting as a write, so no preview costs the sanitiser more than a save.
+pub fn preview(markdown: &str) -> Result<String, String> {
+    check_nesting(markdown)?;
+    Ok(render(markdown))
+}
+
 /// Refuses Markdown nested deeper than `MAX_NESTING`, saying how deep.
 pub fn check_nesting(markdown: &str) -> Result<(), String> {
     // Only a text with that many markers could nest so deep.

@@ -1,6 +1,7 @@
 //! `POST /api/v1/preview`: Markdown rendered and sanitised exactly as the
 //! report page will show it, for the form's live preview and for tools.
 
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -8,6 +9,7 @@ use serde::Deserialize;
 
 use super::extract::ApiJson;
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::domain::incident::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::markdown;
@@ -22,11 +24,25 @@ struct PreviewRequest {
     markdown: String,
 }
 
-async fn preview(ApiJson(request): ApiJson<PreviewRequest>) -> Result<Response, AppError> {
+/// Anyone signed in, by a session or a token, may preview; the rendering
+/// waits its turn with the other heavy work.
+async fn preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<PreviewRequest>,
+) -> Result<Response, AppError> {
+    if caller.user.is_none() {
+        return Err(AppError::Unauthorized(
+            "sign in, or send a token as `Authorization: Bearer …`, to preview Markdown".into(),
+        ));
+    }
     if request.markdown.len() > MAX_BODY_BYTES {
         return Err(AppError::validation("markdown", format!("at most {} KiB", MAX_BODY_BYTES / 1024)));
     }
-    markdown::check_nesting(&request.markdown).map_err(|message| AppError::validation("markdown", message))?;
-    let html = markdown::render(&request.markdown);
+    let html = state
+        .heavy_work
+        .run(move || markdown::preview(&request.markdown))
+        .await?
+        .map_err(|message| AppError::validation("markdown", message))?;
     Ok(Json(serde_json::json!({ "html": html })).into_response())
 }

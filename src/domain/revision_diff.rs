@@ -172,11 +172,17 @@ pub fn side_by_side(left: &IncidentInput, right: &IncidentInput) -> Vec<(&'stati
         .collect()
 }
 
+/// The most a field's diff may take before it settles for a coarser one.
+const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(200);
+
 fn line_diff(before: &str, after: &str) -> Vec<Vec<DiffLine>> {
     // Both ends get a final newline so a changed last line diffs as a line.
     let with_newline = |text: &str| if text.is_empty() { String::new() } else { format!("{text}\n") };
     let (before, after) = (with_newline(before), with_newline(after));
-    let diff = TextDiff::from_lines(&before, &after);
+    // Myers' diff is quadratic in the worst case (two long texts with
+    // nothing in common); past the deadline it gives a coarser diff, still
+    // correct, rather than holding its thread.
+    let diff = TextDiff::configure().timeout(DIFF_TIMEOUT).diff_lines(&before, &after);
     diff.grouped_ops(CONTEXT_LINES)
         .iter()
         .map(|group| {

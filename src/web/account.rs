@@ -14,10 +14,12 @@ use serde::Deserialize;
 
 use super::{page, Layout, WebError};
 use crate::app::AppState;
+use crate::auth::limiter::sign_in_limits;
 use crate::auth::session::{self, constant_time_eq, same_origin, set_cookie, FORM_COOKIE, SESSION_COOKIE};
 use crate::auth::verify_password;
 use crate::domain::user::validate_user_name;
 use crate::error::AppError;
+use crate::error::RETRY_AFTER_SECONDS;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/login", get(show).post(sign_in)).route("/logout", post(sign_out))
@@ -127,34 +129,53 @@ async fn sign_in(
     // The peer address; X-Forwarded-For only from a configured proxy, since
     // any client can write one.
     let client = state.client_address(client.ip(), &headers);
-    let keys = [format!("user:{name}"), format!("ip:{client}")];
-    if let Some(wait) = state.sign_in_limiter.retry_after(&keys) {
-        // Logged, not audited: a flood of refused attempts must not become a
-        // flood of writes.
-        tracing::warn!(%name, %client, "sign-in refused by the rate limit");
-        let mut response = login_form(
-            &state,
-            form.name,
-            next,
-            Some(format!("Too many failed sign-ins. Try again in {wait} seconds.")),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await?;
-        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+    let limits = sign_in_limits(&name, client);
+    // Counted as a failure now, before the check, and taken back if the
+    // password is right.
+    let attempt = match state.sign_in_limiter.attempt(&limits) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            // Logged, not audited: a flood of refused attempts must not
+            // become a flood of writes.
+            tracing::warn!(%name, %client, "sign-in refused by the rate limit");
+            let mut response = login_form(
+                &state,
+                form.name,
+                next,
+                Some(format!("Too many failed sign-ins. Try again in {wait} seconds.")),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await?;
+            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
         }
-        return Ok(response);
-    }
+    };
     let user = state.store.get_user(&name).await?;
     // Verify against a real hash even for an unknown name, so timing does
     // not tell which names exist.
     let hash = user.as_ref().map_or(DUMMY_HASH.as_str(), |user| user.password_hash.as_str()).to_string();
     let password = form.password.clone();
-    let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|error| AppError::Internal(error.into()))?;
+    let valid = match state.password_checks.run(move || verify_password(&password, &hash)).await {
+        Ok(valid) => valid,
+        Err(busy) => {
+            // Not checked, so not counted: the form comes back to try again.
+            state.sign_in_limiter.take_back(&limits, attempt);
+            tracing::warn!(%name, %client, "sign-in refused: {busy}");
+            let mut response = login_form(
+                &state,
+                form.name,
+                next,
+                Some("Too many people are signing in at once. Try again in a few seconds.".into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+            .await?;
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            return Ok(response);
+        }
+    };
     let Some(user) = user.filter(|_| valid) else {
-        state.sign_in_limiter.record_failure(&keys);
         state.store.audit(&name, "sign-in.failed", &name, &client.to_string()).await?;
         return login_form(
             &state,
@@ -165,6 +186,7 @@ async fn sign_in(
         )
         .await;
     };
+    state.sign_in_limiter.take_back(&limits, attempt);
     let secret = session::start(&state.store, user.id).await?;
     state.store.audit(&user.name, "sign-in", &user.name, &client.to_string()).await?;
     let mut response = Redirect::to(&next).into_response();

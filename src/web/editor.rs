@@ -341,12 +341,32 @@ async fn handle(
             render(current, editing, form, extras, StatusCode::OK)
         }
         "preview" => {
-            let previews = Previews {
-                summary: markdown::render(&form.summary),
-                impact: markdown::render(&form.impact),
-                body: markdown::render(&form.body),
-            };
-            render(current, editing, form, Extras { previews: Some(previews), ..Extras::default() }, StatusCode::OK)
+            let texts = [form.summary.clone(), form.impact.clone(), form.body.clone()];
+            let mut extras = Extras::default();
+            match state.heavy_work.run(move || texts.map(|text| markdown::preview(&text))).await {
+                Ok([summary, impact, body]) => {
+                    // A field nested too deeply is not previewed; its
+                    // message stands beside it, as a save would put it.
+                    let mut errors = ValidationErrors::default();
+                    let mut shown = |field: &str, rendered: Result<String, String>| {
+                        rendered.unwrap_or_else(|message| {
+                            errors.add(field, message);
+                            String::new()
+                        })
+                    };
+                    let previews = Previews {
+                        summary: shown("summary", summary),
+                        impact: shown("impact", impact),
+                        body: shown("body", body),
+                    };
+                    if !errors.is_empty() {
+                        extras.errors = FormErrors::new(errors);
+                    }
+                    extras.previews = Some(previews);
+                }
+                Err(busy) => extras.notice = Some(format!("No preview this time ({busy}). Your text is kept below.")),
+            }
+            render(current, editing, form, extras, StatusCode::OK)
         }
         _ => save(state, current, editing, form, op).await,
     }

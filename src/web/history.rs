@@ -180,6 +180,7 @@ async fn compare(
     let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let (from, before) = load_revision(&state, &incident, &params.from).await?;
     let (to, after) = load_revision(&state, &incident, &params.to).await?;
+    let changes = state.heavy_work.run(move || diff(&before, &after)).await?;
     page(&DiffPage {
         layout: Layout::new(format!("Changes: {}", incident.fields.title), "incidents"),
         slug: incident.fields.slug.clone(),
@@ -188,7 +189,7 @@ async fn compare(
         csrf,
         from: RevisionHead::new(&from),
         to: RevisionHead::new(&to),
-        changes: diff(&before, &after),
+        changes,
     })
 }
 

@@ -15,6 +15,7 @@ on_both_backends!(
     health_and_readiness_answer,
     markdown_nested_past_the_limit_is_refused_on_write_and_never_stalls_a_reader,
     a_title_disguised_by_a_bidirectional_override_is_refused,
+    previews_need_a_caller_and_deep_ones_leave_the_server_answering,
 );
 
 async fn post_raw(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
@@ -167,4 +168,28 @@ async fn a_title_disguised_by_a_bidirectional_override_is_refused(backend: Backe
     assert!(app.all_incidents("").await.is_empty(), "nothing was written");
     let tagged = app.post_json("/api/v1/incidents", &json!({"title": "Fine", "tags": ["dns\u{2067}"]})).await;
     assert_eq!(tagged.status(), 422);
+}
+
+/// The preview renders on the heavy-work threads, never on the workers that
+/// answer everyone else, and only for someone signed in.
+async fn previews_need_a_caller_and_deep_ones_leave_the_server_answering(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let anonymous = app.anonymous().post(app.url("/api/v1/preview")).json(&json!({"markdown": "*hi*"})).send();
+    assert_eq!(anonymous.await.unwrap().status(), 401);
+
+    // Two previews of 125,000 quotes at once, the bomb of the security pass,
+    // while the server goes on answering its health check.
+    let bomb = json!({"markdown": "> ".repeat(125_000)});
+    let previews: Vec<_> =
+        (0..2).map(|_| tokio::spawn(app.client.post(app.url("/api/v1/preview")).json(&bomb).send())).collect();
+    for _ in 0..20 {
+        assert_eq!(app.get("/healthz").await.status(), 200);
+    }
+    for preview in previews {
+        let response = preview.await.unwrap().unwrap();
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "markdown", "{problem}");
+    }
+    assert_eq!(app.post_json("/api/v1/preview", &json!({"markdown": "*hi*"})).await.status(), 200);
 }

@@ -13,6 +13,8 @@ on_both_backends!(
     a_wrong_password_is_refused_and_keeps_the_name_typed,
     forged_and_cross_site_posts_are_refused,
     brute_forcing_meets_429_with_retry_after,
+    concurrent_guesses_check_no_more_passwords_than_the_limit,
+    failures_from_one_address_do_not_lock_the_owner_out_elsewhere,
     without_public_read_every_page_and_api_call_needs_sign_in,
     a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it,
     behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for,
@@ -135,7 +137,52 @@ async fn brute_forcing_meets_429_with_retry_after(backend: Backend) {
     assert!((1..=60).contains(&wait));
     assert!(limited.text().await.unwrap().contains("Too many failed sign-ins"));
     let other = post_sign_in(&app, "grace", "guess", &[]).await;
-    assert_eq!(other.status(), 429, "the same client address is limited for other names too");
+    assert_eq!(other.status(), 401, "another account from the same address has its own limit");
+}
+
+async fn concurrent_guesses_check_no_more_passwords_than_the_limit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    hindsight::auth::add_user(&app.store, "ada", Role::Writer, "test").await.unwrap();
+    // The forms first, so the hundred posts go out together.
+    let mut forms = Vec::new();
+    for _ in 0..100 {
+        forms.push(sign_in_form(&app).await);
+    }
+    let posts: Vec<_> = forms
+        .into_iter()
+        .map(|(csrf, cookie)| {
+            tokio::spawn(
+                browser()
+                    .post(app.url("/login"))
+                    .header(COOKIE, format!("hindsight_form={cookie}"))
+                    .form(&[("name", "ada"), ("password", "guess"), ("csrf", &csrf), ("next", "/")])
+                    .send(),
+            )
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for post in posts {
+        statuses.push(post.await.unwrap().unwrap().status().as_u16());
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        (1..=hindsight::auth::limiter::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS).contains(&checked),
+        "{checked} passwords were checked: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| [401, 429, 503].contains(s)), "{statuses:?}");
+}
+
+async fn failures_from_one_address_do_not_lock_the_owner_out_elsewhere(backend: Backend) {
+    let proxy = "127.0.0.1".parse().unwrap();
+    let app = TestApp::spawn_configured(backend, |app| App { trusted_proxy: Some(proxy), ..app }).await;
+    let (_, password) = hindsight::auth::add_user(&app.store, "root", Role::Admin, "test").await.unwrap();
+    let attacker = [("X-Forwarded-For", "203.0.113.7")];
+    for _ in 0..hindsight::auth::limiter::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS {
+        assert_eq!(post_sign_in(&app, "root", "guess", &attacker).await.status(), 401);
+    }
+    assert_eq!(post_sign_in(&app, "root", &password, &attacker).await.status(), 429, "the guesser waits");
+    let owner = post_sign_in(&app, "root", &password, &[("X-Forwarded-For", "198.51.100.4")]).await;
+    assert_eq!(owner.status(), 303, "the owner signs in from elsewhere");
 }
 
 async fn without_public_read_every_page_and_api_call_needs_sign_in(backend: Backend) {
@@ -251,7 +298,7 @@ async fn a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it(backend
 async fn behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for(backend: Backend) {
     let proxy = "127.0.0.1".parse().unwrap();
     let app = TestApp::spawn_configured(backend, |app| App { trusted_proxy: Some(proxy), ..app }).await;
-    for n in 0..10 {
+    for n in 0..hindsight::auth::limiter::MAX_FAILURES_PER_ADDRESS {
         let name = format!("nobody{n}");
         let response = post_sign_in(&app, &name, "guess", &[("X-Forwarded-For", "203.0.113.7")]).await;
         assert_eq!(response.status(), 401);
