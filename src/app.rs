@@ -217,14 +217,39 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError>
     Ok("ready")
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets
-/// in-flight requests finish.
+/// How long a stopping server goes on answering, each answer telling its
+/// client to close the connection, before it closes the idle ones.
+pub const WIND_DOWN: Duration = Duration::from_secs(1);
+
+/// Serves `router` on `listener` until `shutdown` completes, then winds
+/// down and lets in-flight requests finish.
+///
+/// Closing a keep-alive connection the moment the signal comes would race a
+/// client that has just sent a request on it: the request is lost without
+/// an answer. So for `WIND_DOWN` the server still answers every request,
+/// with `Connection: close`, and each client busy with it learns to open a
+/// new connection (to the server that replaces this one); only then are the
+/// connections still idle closed.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (winding_down, winding) = tokio::sync::watch::channel(false);
+    let router = router.layer(axum::middleware::map_response(move |mut response: Response| {
+        let closing = *winding.borrow();
+        async move {
+            if closing {
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            response
+        }
+    }));
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = winding_down.send(true);
+            tokio::time::sleep(WIND_DOWN).await;
+        })
         .await
 }

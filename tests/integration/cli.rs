@@ -20,6 +20,7 @@ on_both_backends!(
     after_kill_9_the_next_start_makes_every_write_searchable,
     reindex_refuses_while_a_server_runs_and_rebuilds_once_it_stopped,
     sigterm_lets_the_index_commit_every_write_before_exit,
+    after_sigterm_a_request_on_an_open_connection_is_still_answered,
     the_first_start_creates_an_admin_and_shows_its_password_once,
     user_add_prints_a_password_that_signs_in_and_refuses_a_taken_name,
 );
@@ -313,6 +314,59 @@ async fn sigterm_lets_the_index_commit_every_write_before_exit(backend: Backend)
     let dir = hindsight::search::index_dir(database.dir.path());
     let (search, _indexer) = hindsight::search::SearchIndex::open(&dir, &store, |_, _| {}).await.expect("open");
     assert_eq!(search.applied_change(), store.last_change_id().await.unwrap(), "the last write was committed");
+}
+
+/// One request on a keep-alive connection, read to the end of its body.
+fn exchange(connection: &mut std::net::TcpStream, request: &str) -> String {
+    use std::io::{Read, Write};
+    connection.write_all(request.as_bytes()).expect("send");
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let read = connection.read(&mut buffer).expect("read");
+        answer.extend_from_slice(&buffer[..read]);
+        let text = String::from_utf8_lossy(&answer);
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            if read == 0 {
+                return text.into_owned();
+            }
+            continue;
+        };
+        let length = head
+            .lines()
+            .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().to_string()))
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        if read == 0 || body.len() >= length {
+            return text.into_owned();
+        }
+    }
+}
+
+async fn after_sigterm_a_request_on_an_open_connection_is_still_answered(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let server = Server::start(&database, backend);
+    let host = server.address.trim_start_matches("http://").to_string();
+    let mut connection = std::net::TcpStream::connect(&host).expect("connect");
+    connection.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let first = exchange(&mut connection, &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n"));
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    // The signal comes while the connection is idle; a client sends its
+    // next request on it a moment later, not knowing.
+    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    let body = r#"{"markdown": "*late*"}"#;
+    let late = exchange(
+        &mut connection,
+        &format!(
+            "POST /api/v1/preview HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(late.starts_with("HTTP/1.1 401"), "the late POST is answered (no token, so 401): {late:?}");
+    assert!(late.to_ascii_lowercase().contains("connection: close"), "and told to close: {late}");
+    server.stop();
 }
 
 async fn the_first_start_creates_an_admin_and_shows_its_password_once(backend: Backend) {
