@@ -70,7 +70,8 @@ pub struct App {
     pub sign_in_limiter: SignInLimiter,
     /// Argon2 checks of sign-in passwords, a few at a time.
     pub password_checks: HeavyWork,
-    /// Markdown previews and revision diffs, a few at a time.
+    /// Markdown previews, revision diffs, large JSON bodies and pasted
+    /// timelines, a few at a time.
     pub heavy_work: HeavyWork,
     /// Mark cookies Secure: set when the site is served over https.
     pub secure_cookies: bool,

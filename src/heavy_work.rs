@@ -1,5 +1,6 @@
 //! CPU-heavy work a request asks for (checking a password with Argon2,
-//! rendering Markdown for a preview, diffing two revisions) runs on a
+//! rendering Markdown for a preview, diffing two revisions, parsing a large
+//! JSON body or a pasted timeline) runs on a
 //! blocking thread, never on the async workers that answer every other
 //! request, and only a few at a time: one per core, behind a short queue.
 //! A request that finds the queue full, or waits past its budget for a

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::app::MAX_BODY_BYTES;
+use crate::app::{AppState, MAX_BODY_BYTES};
 use crate::error::AppError;
 
 /// JSON nested deeper than this is refused before it is parsed. Reports are
@@ -18,12 +18,20 @@ pub use crate::json_depth::MAX_JSON_DEPTH;
 /// A JSON request body, deserialized into `T`.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+/// Bodies up to this size are parsed where they arrive, in well under a
+/// millisecond; larger ones (up to the 2 MiB limit, some milliseconds) take
+/// their turn with the other heavy work, off the async workers.
+const PARSED_INLINE_BYTES: usize = 64 * 1024;
+
+impl<T: DeserializeOwned + Send + 'static> FromRequest<AppState> for ApiJson<T> {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let bytes = json_body(request, state).await?;
-        parse_json(&bytes).map(ApiJson)
+        if bytes.len() <= PARSED_INLINE_BYTES {
+            return parse_json(&bytes).map(ApiJson);
+        }
+        state.heavy_work.run(move || parse_json(&bytes)).await?.map(ApiJson)
     }
 }
 

@@ -28,7 +28,10 @@ struct PasteRequest {
     date: Option<String>,
 }
 
-async fn parse_paste(State(_): State<AppState>, ApiJson(request): ApiJson<PasteRequest>) -> Result<Response, AppError> {
+async fn parse_paste(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PasteRequest>,
+) -> Result<Response, AppError> {
     let date = match request.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
         Some(text) => Some(
@@ -39,6 +42,12 @@ async fn parse_paste(State(_): State<AppState>, ApiJson(request): ApiJson<PasteR
         ),
     };
     let defaults = TimeDefaults { zone: request.zone, date, date_from: "the date given" };
-    let rows = parse(&request.text, &defaults, None).map_err(|message| AppError::validation("text", message))?;
+    // Many lines, each tried against every way of writing a time: off the
+    // async workers, like the other heavy work.
+    let rows = state
+        .heavy_work
+        .run(move || parse(&request.text, &defaults, None))
+        .await?
+        .map_err(|message| AppError::validation("text", message))?;
     Ok(Json(serde_json::json!({ "rows": rows })).into_response())
 }
