@@ -14,7 +14,8 @@ fn index() -> &'static Arc<SearchIndex> {
     &INDEX
         .get_or_init(|| {
             let dir = tempfile::tempdir().expect("temp dir");
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
             let search = runtime.block_on(async {
                 let store = hindsight::store::Store::open(None, dir.path()).await.expect("store");
                 hindsight::seeds::load_if_empty(&store).await.expect("seeds");
