@@ -18,8 +18,7 @@ use crate::auth::limiter::sign_in_limits;
 use crate::auth::session::{self, constant_time_eq, same_origin, set_cookie, FORM_COOKIE, SESSION_COOKIE};
 use crate::auth::verify_password;
 use crate::domain::user::validate_user_name;
-use crate::error::AppError;
-use crate::error::RETRY_AFTER_SECONDS;
+use crate::error::{AppError, RETRY_AFTER_SECONDS};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/login", get(show).post(sign_in)).route("/logout", post(sign_out))
