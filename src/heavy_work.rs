@@ -6,9 +6,11 @@
 //! A request that finds the queue full, or waits past its budget for a
 //! turn, is answered 503 with `Retry-After`, so a flood of such requests
 //! costs the server a bounded amount of CPU and memory (Argon2 takes 19 MiB
-//! a check) while `/healthz` and kept pages go on answering.
+//! a check) while `/healthz` and kept pages go on answering. Work that
+//! must not be refused, a write's rendering, waits for a turn of its own
+//! instead (`in_turn`).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -20,6 +22,29 @@ pub const WAIT_BUDGET: Duration = Duration::from_secs(5);
 
 /// Requests that may wait for a turn, beyond those running, for each core.
 const WAITING_PER_CORE: usize = 8;
+
+/// The machine's cores: how many pieces of heavy work run at once.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
+
+/// Turns for work that must not be refused, a write's rendering: a burst
+/// of large writes waits here rather than filling the blocking pool's
+/// hundreds of threads, and the cores stay shared with the readers.
+static TURNS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(cores()));
+
+/// Runs `work` on a blocking thread when one of the turns kept for work
+/// that waits (one per core) comes; it is never refused.
+pub async fn in_turn<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let turn = TURNS.acquire().await.expect("the turns are never closed");
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+}
 
 #[derive(Debug)]
 pub struct HeavyWork {
@@ -34,8 +59,7 @@ pub struct HeavyWork {
 impl HeavyWork {
     /// A gate for `what`, as many at once as the machine has cores.
     pub fn new(what: &'static str) -> HeavyWork {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        HeavyWork::with_capacity(what, cores, cores * WAITING_PER_CORE)
+        HeavyWork::with_capacity(what, cores(), cores() * WAITING_PER_CORE)
     }
 
     pub fn with_capacity(what: &'static str, running: usize, waiting: usize) -> HeavyWork {
@@ -109,5 +133,26 @@ mod tests {
             received.recv().await.unwrap().expect("two running and three waiting were admitted");
         }
         assert_eq!(most.load(Ordering::SeqCst), 2, "two at once, never more");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_in_turn_waits_and_runs_one_per_core_at_most() {
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let tasks: Vec<_> = (0..4 * cores())
+            .map(|n| {
+                let (now, most) = (Arc::clone(&now), Arc::clone(&most));
+                tokio::spawn(in_turn(move || {
+                    let running = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(running, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    now.fetch_sub(1, Ordering::SeqCst);
+                    n
+                }))
+            })
+            .collect();
+        for (n, task) in tasks.into_iter().enumerate() {
+            assert_eq!(task.await.unwrap().unwrap(), n, "every piece of work ran, none refused");
+        }
+        assert!(most.load(Ordering::SeqCst) <= cores(), "{} at once", most.load(Ordering::SeqCst));
     }
 }

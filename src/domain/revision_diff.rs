@@ -226,6 +226,19 @@ mod tests {
     }
 
     #[test]
+    fn two_long_texts_with_nothing_in_common_still_diff_every_line() {
+        // The worst case of Myers' diff, which may stop at its deadline and
+        // settle for a coarser diff: still every line, on its side.
+        let before: Vec<String> = (0..20_000).map(|n| format!("before {n}")).collect();
+        let after: Vec<String> = (0..20_000).map(|n| format!("after {n}")).collect();
+        let hunks = line_diff(&before.join("\n"), &after.join("\n"));
+        let lines: Vec<&DiffLine> = hunks.iter().flatten().collect();
+        let side = |mark| lines.iter().filter(|l| l.mark == mark).map(|l| l.text.trim_end()).collect::<Vec<_>>();
+        assert_eq!(side(LineMark::Removed), before);
+        assert_eq!(side(LineMark::Added), after);
+    }
+
+    #[test]
     fn identical_versions_have_no_changes() {
         assert!(diff(&report(), &report()).is_empty());
     }

@@ -11,10 +11,6 @@ pub mod timeline;
 pub use card::Card;
 pub use report::RenderedReport;
 
-use std::sync::LazyLock;
-
-use tokio::sync::Semaphore;
-
 use crate::domain::IncidentFields;
 
 /// Everything derived from one version, and how it is kept: the card as
@@ -60,23 +56,12 @@ pub fn item_html(kept: Option<String>, markdown: &str) -> String {
     kept.unwrap_or_else(|| crate::markdown::render_inline(markdown))
 }
 
-/// Renderings running at once: one per core. A burst of large writes waits
-/// its turn here rather than filling the blocking pool's hundreds of
-/// threads, and the cores stay shared with the readers.
-static RENDERING: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)));
-
-/// Runs `render` on a blocking thread when a turn comes: a long body takes
-/// milliseconds to render, which must not hold an async worker. A write
-/// waits for its turn rather than being refused, since its writer's text
-/// must not be lost.
+/// Runs `render` on a blocking thread when its turn comes: a long body
+/// takes milliseconds to render, which must not hold an async worker. A
+/// write waits for its turn rather than being refused, since its writer's
+/// text must not be lost.
 async fn off_the_workers<T: Send + 'static>(render: impl FnOnce() -> T + Send + 'static) -> T {
-    let turn = RENDERING.acquire().await.expect("the rendering semaphore is never closed");
-    let render = move || {
-        let _turn = turn;
-        render()
-    };
-    match tokio::task::spawn_blocking(render).await {
+    match crate::heavy_work::in_turn(render).await {
         Ok(done) => done,
         Err(error) => match error.try_into_panic() {
             // Rendering does not panic on any input the validation lets

@@ -330,12 +330,10 @@ async fn sigterm_lets_the_index_commit_every_write_before_exit(backend: Backend)
 async fn a_thousand_concurrent_sign_ins_keep_the_process_under_250_mb(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let server = Server::start_with(&database, backend, &[("HINDSIGHT_TRUSTED_PROXY", "127.0.0.1")]);
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = crate::helpers::browser();
     let mut forms = Vec::new();
     for _ in 0..1000 {
-        let response = client.get(format!("{}/login", server.address)).send().await.unwrap();
-        let (cookie, _) = crate::helpers::set_cookie_value(response.headers(), "hindsight_form").expect("form cookie");
-        forms.push((crate::helpers::csrf_in(&response.text().await.unwrap()), cookie));
+        forms.push(crate::helpers::sign_in_form_at(&format!("{}/login", server.address)).await);
     }
     let posts: Vec<_> = forms
         .into_iter()

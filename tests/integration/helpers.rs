@@ -373,11 +373,14 @@ pub fn set_cookie_value(headers: &HeaderMap, name: &str) -> Option<(String, Stri
 
 /// The sign-in form's CSRF token and the cookie paired with it.
 pub async fn sign_in_form(app: &TestApp) -> (String, String) {
-    let response = browser().get(app.url("/login")).send().await.unwrap();
+    sign_in_form_at(&app.url("/login")).await
+}
+
+/// The same, from the sign-in page at `login_url` of any server.
+pub async fn sign_in_form_at(login_url: &str) -> (String, String) {
+    let response = browser().get(login_url).send().await.unwrap();
     let (cookie, _) = set_cookie_value(response.headers(), "hindsight_form").expect("form cookie");
-    let page = response.text().await.unwrap();
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    (csrf, cookie)
+    (csrf_in(&response.text().await.unwrap()), cookie)
 }
 
 pub async fn post_sign_in(app: &TestApp, name: &str, password: &str, extra: &[(&str, &str)]) -> reqwest::Response {
