@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use crate::app::{self, App, AppState};
 use crate::auth;
 use crate::config::Config;
-use crate::domain::{Role, Scope};
+use crate::domain::Role;
 use crate::import::{self, export};
 use crate::search::{self, SearchError, SearchIndex};
 use crate::store::Store;
@@ -60,14 +60,14 @@ pub enum TokenCommand {
         /// The user the token acts as.
         user: String,
         /// `read`, or `write` to create, edit and delete reports (writers and admins only).
-        #[arg(long, default_value = "read", value_parser = ["read", "write"])]
+        #[arg(long, default_value = "read")]
         scope: String,
         /// A label to recognise the token by.
         #[arg(long, default_value = "command line")]
         name: String,
-        /// Days until the token expires; without it, it never does.
-        #[arg(long)]
-        expires_in_days: Option<u32>,
+        /// Days until the token expires (1 to 3650); without it, it never does.
+        #[arg(long, default_value = "")]
+        expires_in_days: String,
     },
 }
 
@@ -132,10 +132,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex(&config).await,
         Command::Token { command: TokenCommand::Add { user, scope, name, expires_in_days } } => {
             let store = open_store(&config).await?;
-            let scope = Scope::parse(&scope).unwrap_or(Scope::Read);
-            let token = auth::tokens::add_token(&store, "command line", &user, &name, scope, expires_in_days).await;
+            let token = auth::tokens::issue_token(&store, "command line", &user, &name, &scope, &expires_in_days).await;
             store.close().await;
-            println!("{}", token?);
+            match token {
+                Ok(secret) => println!("{secret}"),
+                Err(auth::tokens::TokenRefused::Invalid(errors)) => {
+                    for error in &errors.0 {
+                        eprintln!("--{}: {}", error.field.replace('_', "-"), error.message);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(other) => return Err(other.into()),
+            }
             eprintln!(
                 "This {scope} token for `{user}` is shown only this once; send it as `Authorization: Bearer <token>`."
             );

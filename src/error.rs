@@ -1,5 +1,7 @@
-//! One error type for every handler. The API renders it as
-//! `application/problem+json` (RFC 9457); internals are logged, never shown.
+//! One error type for every handler, described once (`AppError::describe`)
+//! and rendered twice: as `application/problem+json` (RFC 9457) for the API
+//! here, and as an HTML page in `web::page`. Internals are logged, never
+//! shown.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,6 +28,8 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    #[error(transparent)]
+    OutOfOrder(#[from] crate::domain::workflow::OutOfOrder),
     #[error("the incident has changed since you read it: it is now at version {current}")]
     StaleVersion { current: i64 },
     #[error("{0}")]
@@ -53,6 +57,9 @@ struct Problem<'a> {
     errors: &'a [FieldError],
     #[serde(skip_serializing_if = "Option::is_none")]
     current_version: Option<i64>,
+    /// For a status change out of order: the statuses the report may take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed_statuses: Option<Vec<&'static str>>,
 }
 
 impl AppError {
@@ -63,7 +70,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::OutOfOrder(_) => StatusCode::CONFLICT,
             AppError::StaleVersion { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -83,6 +90,7 @@ impl AppError {
             AppError::NotFound(_) => "not-found",
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
+            AppError::OutOfOrder(_) => "workflow-order",
             AppError::StaleVersion { .. } => "stale-version",
             AppError::PreconditionRequired(_) => "precondition-required",
             AppError::PayloadTooLarge { .. } => "payload-too-large",
@@ -93,6 +101,12 @@ impl AppError {
         }
     }
 
+    /// A 404 in the one wording every page and endpoint uses: "there is no
+    /// incident at this address".
+    pub fn not_found(what: &str) -> AppError {
+        AppError::NotFound(format!("there is no {what} at this address"))
+    }
+
     pub fn validation(field: &str, message: impl Into<String>) -> AppError {
         AppError::Validation(ValidationErrors::single(field, message))
     }
@@ -101,7 +115,7 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::NotFound => AppError::NotFound("no incident with that slug".into()),
+            StoreError::NotFound => AppError::not_found("incident"),
             StoreError::DuplicateSlug(slug) => {
                 AppError::Conflict(format!("an incident with the slug `{slug}` already exists: choose another slug"))
             }
@@ -122,47 +136,107 @@ impl From<crate::search::SearchError> for AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let detail = match &self {
+/// An error as both renderers show it: the same status, heading and
+/// wording, whether it becomes a page or a problem+json.
+#[derive(Debug)]
+pub struct Described {
+    pub status: StatusCode,
+    /// A short, stable name for the kind of problem, used in its `type` URI.
+    pub kind: &'static str,
+    /// The heading for people: "Not found".
+    pub title: &'static str,
+    /// What happened, for people; never an internal error's text.
+    pub detail: String,
+    unauthorized: bool,
+    current_version: Option<i64>,
+}
+
+impl Described {
+    /// The headers the status asks for: how to authenticate, when to try
+    /// again, which version is current.
+    pub fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
+        if self.unauthorized {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
+        if let Some(etag) =
+            self.current_version.and_then(|current| HeaderValue::from_str(&format!("\"{current}\"")).ok())
+        {
+            headers.insert(header::ETAG, etag);
+        }
+    }
+}
+
+impl AppError {
+    /// The one description both renderers use. An internal error is logged
+    /// here, once, and described without its details.
+    pub fn describe(&self) -> Described {
+        let detail = match self {
             AppError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
-                "something went wrong on our side; the error has been logged".to_string()
+                "something went wrong on our side; the error has been logged, please try again in a moment".to_string()
             }
             AppError::Validation(errors) => format!("{} field(s) need attention: {errors}", errors.0.len()),
             other => other.to_string(),
         };
+        Described {
+            status: self.status(),
+            kind: self.slug(),
+            title: self.title(),
+            detail,
+            unauthorized: matches!(self, AppError::Unauthorized(_)),
+            current_version: match self {
+                AppError::StaleVersion { current } => Some(*current),
+                _ => None,
+            },
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "That request could not be read",
+            AppError::Unauthorized(_) => "Sign in needed",
+            AppError::Forbidden(_) => "Not allowed",
+            AppError::NotFound(_) => "Not found",
+            AppError::MethodNotAllowed => "Method not allowed",
+            AppError::Conflict(_) => "Conflict",
+            AppError::OutOfOrder(_) => "Not the next step",
+            AppError::StaleVersion { .. } => "Changed since you read it",
+            AppError::PreconditionRequired(_) => "Version needed",
+            AppError::PayloadTooLarge { .. } => "Too large",
+            AppError::UnsupportedMediaType(_) => "Unsupported format",
+            AppError::Validation(_) => "Some fields need attention",
+            AppError::Unavailable(_) => "Temporarily unavailable",
+            AppError::Internal(_) => "Something went wrong",
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let described = self.describe();
         let errors = match &self {
             AppError::Validation(errors) => errors.0.as_slice(),
             _ => &[],
         };
-        let current_version = match &self {
-            AppError::StaleVersion { current } => Some(*current),
-            _ => None,
-        };
         let problem = Problem {
-            kind: &format!("urn:hindsight:problem:{}", self.slug()),
-            title: status.canonical_reason().unwrap_or("Error"),
-            status: status.as_u16(),
-            detail,
+            kind: &format!("urn:hindsight:problem:{}", described.kind),
+            title: described.title,
+            status: described.status.as_u16(),
+            detail: described.detail.clone(),
             errors,
-            current_version,
+            current_version: described.current_version,
+            allowed_statuses: match &self {
+                AppError::OutOfOrder(refused) => Some(refused.allowed.iter().map(|status| status.as_str()).collect()),
+                _ => None,
+            },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        let mut response = (status, body).into_response();
+        let mut response = (described.status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if matches!(self, AppError::Unauthorized(_)) {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if matches!(self, AppError::Unavailable(_)) {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
-        }
-        if let AppError::StaleVersion { current } = self {
-            if let Ok(etag) = HeaderValue::from_str(&format!("\"{current}\"")) {
-                response.headers_mut().insert(header::ETAG, etag);
-            }
-        }
+        described.add_headers(response.headers_mut());
         response
     }
 }

@@ -6,14 +6,16 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
 
 use super::extract::{from_value, ApiJson, IfMatch};
 use crate::app::AppState;
 use crate::auth::{Caller, Writer};
-use crate::domain::{FactorCategory, Incident, IncidentInput, Severity, Status};
+use crate::domain::list_filter::ListQuery;
+use crate::domain::workflow;
+use crate::domain::{Incident, IncidentInput, Status};
 use crate::error::AppError;
-use crate::store::{IncidentFilter, PageCursor};
+use crate::store::PageCursor;
+use crate::web::page::CachePolicy;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -26,86 +28,23 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{slug}/revisions/{version}", get(read_revision))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ListParams {
-    status: Option<String>,
-    severity: Option<String>,
-    tag: Option<String>,
-    service: Option<String>,
-    organization: Option<String>,
-    year: Option<String>,
-    category: Option<String>,
-    has_open_actions: Option<String>,
-    created_by: Option<String>,
-    order: Option<String>,
-    cursor: Option<String>,
-    limit: Option<String>,
-}
-
-impl ListParams {
-    fn filter(&self) -> Result<IncidentFilter, AppError> {
-        let status = text(&self.status)
-            .map(|v| Status::parse(v).ok_or_else(|| bad_param("status", v, &Status::choices())))
-            .transpose()?;
-        let severity = text(&self.severity)
-            .map(|v| Severity::parse(v).ok_or_else(|| bad_param("severity", v, &Severity::choices())))
-            .transpose()?;
-        let year = text(&self.year)
-            .map(|v| {
-                v.parse::<i32>()
-                    .ok()
-                    .filter(|y| (1900..=9999).contains(y))
-                    .ok_or_else(|| bad_param("year", v, "a year such as 2013"))
-            })
-            .transpose()?;
-        let factor_category = text(&self.category)
-            .map(|v| FactorCategory::parse(v).ok_or_else(|| bad_param("category", v, &FactorCategory::choices())))
-            .transpose()?;
-        let has_open_actions = match text(&self.has_open_actions) {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => return Err(bad_param("has_open_actions", other, "true or false")),
-        };
-        let oldest_first = match text(&self.order) {
-            None | Some("newest") => false,
-            Some("oldest") => true,
-            Some(other) => return Err(bad_param("order", other, "newest or oldest")),
-        };
-        Ok(IncidentFilter {
-            status,
-            severity,
-            tag: text(&self.tag).map(str::to_lowercase),
-            service: text(&self.service).map(str::to_lowercase),
-            organization: text(&self.organization).map(str::to_string),
-            year,
-            factor_category,
-            has_open_actions,
-            oldest_first,
-            created_by: text(&self.created_by).map(str::to_lowercase),
-        })
-    }
-
-    fn page(&self) -> Result<(Option<PageCursor>, u32), AppError> {
-        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
-            None => None,
-            Some(text) => Some(PageCursor::decode(text).ok_or_else(|| {
-                AppError::BadRequest("cursor is not one this server handed out: pass `next_cursor` unchanged".into())
-            })?),
-        };
-        let limit = match self.limit.as_deref().filter(|l| !l.is_empty()) {
-            None => DEFAULT_PAGE_SIZE,
-            Some(text) => text
-                .parse::<u32>()
-                .ok()
-                .filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit))
-                .ok_or_else(|| bad_param("limit", text, &format!("a number from 1 to {MAX_PAGE_SIZE}")))?,
-        };
-        Ok((cursor, limit))
-    }
-}
-
-fn text(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+/// The page of a list a query asks for: where it resumes, and how many.
+fn page_of(params: &ListQuery) -> Result<(Option<PageCursor>, u32), AppError> {
+    let cursor = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(text) => Some(PageCursor::decode(text).ok_or_else(|| {
+            AppError::BadRequest("cursor is not one this server handed out: pass `next_cursor` unchanged".into())
+        })?),
+    };
+    let limit = match params.limit.as_deref().filter(|l| !l.is_empty()) {
+        None => DEFAULT_PAGE_SIZE,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit))
+            .ok_or_else(|| bad_param("limit", text, &format!("a number from 1 to {MAX_PAGE_SIZE}")))?,
+    };
+    Ok((cursor, limit))
 }
 
 fn bad_param(name: &str, value: &str, expected: &str) -> AppError {
@@ -118,11 +57,11 @@ fn bad_param(name: &str, value: &str, expected: &str) -> AppError {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    params: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
-    let mut filter = params.filter()?;
-    let (cursor, limit) = params.page()?;
+    let mut filter = params.filter().map_err(|errors| AppError::BadRequest(errors.to_string()))?;
+    let (cursor, limit) = page_of(&params)?;
     if !caller.sees_drafts() {
         if filter.status.is_some_and(|status| status != Status::Published) {
             return Ok(Json(serde_json::json!({ "items": [], "next_cursor": null })).into_response());
@@ -192,6 +131,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let request = IncidentRequest::from_json(body)?;
     let fields = request.incident.validate().map_err(AppError::Validation)?;
+    workflow::move_to(None, fields.status)?;
     let incident = state.store.create_incident(&fields, caller.actor(), request.revision_note.as_deref()).await?;
     let mut response = with_etag(StatusCode::CREATED, &incident);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/incidents/{}", incident.fields.slug)) {
@@ -215,6 +155,10 @@ async fn replace(
         request.incident.slug = Some(slug.clone());
     }
     let fields = request.incident.validate().map_err(AppError::Validation)?;
+    let current = state.store.get_incident(&slug).await?.ok_or_else(not_found)?;
+    if current.meta.version == expected {
+        workflow::move_to(Some(current.fields.status), fields.status)?;
+    }
     let note = request.revision_note.as_deref();
     let incident = state.store.replace_incident(&slug, expected, &fields, caller.actor(), note).await?;
     Ok(with_etag(StatusCode::OK, &incident))
@@ -240,6 +184,7 @@ async fn patch(
     merge_patch(&mut merged, patch);
     let input: IncidentInput = from_value(merged)?;
     let fields = input.validate().map_err(AppError::Validation)?;
+    workflow::move_to(Some(current.fields.status), fields.status)?;
     let incident = state.store.replace_incident(&slug, expected, &fields, caller.actor(), note.as_deref()).await?;
     Ok(with_etag(StatusCode::OK, &incident))
 }
@@ -331,11 +276,15 @@ fn expected_version(if_match: Option<i64>, body_version: Option<i64>) -> Result<
 }
 
 fn not_found() -> AppError {
-    AppError::NotFound("no incident with that slug".into())
+    AppError::not_found("incident")
 }
 
 fn with_etag(status: StatusCode, incident: &Incident) -> Response {
     let mut response = (status, Json(incident)).into_response();
+    // A published report reads the same for everyone who is not signed in.
+    if incident.fields.status == Status::Published {
+        response.extensions_mut().insert(CachePolicy::SharedUntilWrite);
+    }
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", incident.meta.version)) {
         response.headers_mut().insert(header::ETAG, etag);
     }

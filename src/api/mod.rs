@@ -20,6 +20,6 @@ pub fn router() -> Router<AppState> {
         .merge(preview::router())
         .merge(search::router())
         .merge(timeline::router())
-        .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
+        .fallback(|| async { AppError::not_found("API endpoint") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
 }

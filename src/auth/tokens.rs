@@ -5,7 +5,8 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use super::password::random_text;
-use crate::domain::Scope;
+use crate::domain::user::TokenRequest;
+use crate::domain::{Scope, ValidationErrors};
 use crate::store::Store;
 
 /// Tokens start with this, so they are easy to recognise in a leak scan.
@@ -16,8 +17,37 @@ pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// Creates a token for the user `name` and returns the secret, the only
-/// time it is seen.
+/// Why a token was not issued.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenRefused {
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    #[error("there is no user named `{0}`")]
+    NoSuchUser(String),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Issues a token that acts as the user `user`, as asked for in text (a
+/// form or the command line), under the domain's token rules for that
+/// user's role. Returns the secret, the only time it is seen.
+pub async fn issue_token(
+    store: &Store,
+    actor: &str,
+    user: &str,
+    name: &str,
+    scope: &str,
+    days: &str,
+) -> Result<String, TokenRefused> {
+    let found = store.get_user(user).await.map_err(anyhow::Error::from)?;
+    let found = found.ok_or_else(|| TokenRefused::NoSuchUser(user.to_string()))?;
+    let request = TokenRequest::validate(name, scope, days, found.role).map_err(TokenRefused::Invalid)?;
+    Ok(add_token(store, actor, &found.name, &request.name, request.scope, request.valid_for_days).await?)
+}
+
+/// Stores a token for the user `name` and returns the secret, the only
+/// time it is seen. It checks nothing about the request: `issue_token`
+/// does, for every way a person asks for one.
 pub async fn add_token(
     store: &Store,
     actor: &str,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::durations::{Durations, KeyMoments};
+use super::key_moment::{each_moment, EachMoment, KeyMoment};
 use super::reported_time::{
     format_rfc3339, now_to_the_second, truncate_for_message, Precision, ReportedTime, ReportedTimeInput,
 };
@@ -197,6 +198,9 @@ pub struct IncidentFields {
     pub related: Vec<RelatedLink>,
 }
 
+each_moment!(IncidentInput, Option<ReportedTimeInput>);
+each_moment!(IncidentFields, Option<ReportedTime>);
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineEvent {
     pub at: Option<ReportedTime>,
@@ -221,6 +225,18 @@ pub struct ActionItem {
     pub due_on: Option<Date>,
     pub tracker_url: Option<String>,
     pub completed_at: Option<ReportedTime>,
+}
+
+impl ActionItem {
+    /// Still to be do: open or in progress.
+    pub fn is_open(&self) -> bool {
+        self.status.is_open()
+    }
+
+    /// Open, and due before `today`.
+    pub fn is_overdue(&self, today: Date) -> bool {
+        self.is_open() && self.due_on.is_some_and(|due| due < today)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -258,15 +274,18 @@ impl IncidentFields {
         Durations::derive(self.key_moments())
     }
 
-    /// The four key moments in order, each with its short name and its
-    /// name for people: `("started", "Impact started", time)`.
-    pub fn named_key_moments(&self) -> [(&'static str, &'static str, Option<&ReportedTime>); 4] {
-        [
-            ("started", "Impact started", self.started_at.as_ref()),
-            ("detected", "Detected", self.detected_at.as_ref()),
-            ("mitigated", "Mitigated", self.mitigated_at.as_ref()),
-            ("resolved", "Resolved", self.resolved_at.as_ref()),
-        ]
+    /// The first time known better than "unsure", key moments first: the
+    /// date a report is shown and counted under.
+    pub fn first_dated(&self) -> Option<&ReportedTime> {
+        self.known_moments()
+            .map(|(_, time)| time)
+            .chain(self.timeline.iter().filter_map(|event| event.at.as_ref()))
+            .find(|time| time.precision != Precision::Unknown)
+    }
+
+    /// The key moments that are known, in order.
+    pub fn known_moments(&self) -> impl Iterator<Item = (KeyMoment, &ReportedTime)> {
+        self.moments().filter_map(|(moment, time)| time.as_ref().map(|time| (moment, time)))
     }
 
     /// The home zone's rules.
@@ -277,9 +296,9 @@ impl IncidentFields {
     /// The home zone the times suggest, for reports stored before they had
     /// one.
     pub fn derived_home_zone(&self) -> String {
-        let times = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
-            .into_iter()
-            .flatten()
+        let times = self
+            .known_moments()
+            .map(|(_, time)| time)
             .chain(self.timeline.iter().filter_map(|event| event.at.as_ref()));
         zones::home_zone_from_labels(times.map(|time| time.zone.as_str()))
     }
@@ -287,9 +306,8 @@ impl IncidentFields {
     /// The instant lists sort by: the first key moment known, else the first
     /// timed event.
     pub fn occurred_at(&self) -> Option<i64> {
-        [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
-            .into_iter()
-            .flatten()
+        self.known_moments()
+            .map(|(_, time)| time)
             .chain(self.timeline.iter().filter_map(|event| event.at.as_ref()))
             .map(ReportedTime::unix_seconds)
             .next()
@@ -299,7 +317,7 @@ impl IncidentFields {
     /// and revision snapshots.
     pub fn to_input(&self) -> IncidentInput {
         let time = |t: &Option<ReportedTime>| t.as_ref().map(ReportedTime::to_input);
-        IncidentInput {
+        let mut input = IncidentInput {
             slug: Some(self.slug.clone()),
             title: self.title.clone(),
             summary: self.summary.clone(),
@@ -314,10 +332,6 @@ impl IncidentFields {
             source_url: self.source_url.clone(),
             authors: self.authors.clone(),
             zone: Some(self.zone.clone()),
-            started_at: time(&self.started_at),
-            detected_at: time(&self.detected_at),
-            mitigated_at: time(&self.mitigated_at),
-            resolved_at: time(&self.resolved_at),
             timeline: self
                 .timeline
                 .iter()
@@ -354,7 +368,12 @@ impl IncidentFields {
                 .iter()
                 .map(|link| RelatedInput { slug: link.slug.clone(), kind: Some(link.kind.as_str().into()) })
                 .collect(),
+            ..IncidentInput::default()
+        };
+        for (moment, at) in self.moments() {
+            *input.moment_mut(moment) = time(at);
         }
+        input
     }
 }
 
@@ -396,19 +415,9 @@ impl IncidentInput {
 
         let zone = self.home_zone_name(&mut errors);
         let home = zones::home_zone(&zone);
-        let started_at = reported_time(&mut errors, "started_at", self.started_at.as_ref(), &home);
-        let detected_at = reported_time(&mut errors, "detected_at", self.detected_at.as_ref(), &home);
-        let mitigated_at = reported_time(&mut errors, "mitigated_at", self.mitigated_at.as_ref(), &home);
-        let resolved_at = reported_time(&mut errors, "resolved_at", self.resolved_at.as_ref(), &home);
-        check_key_moment_order(
-            &mut errors,
-            [
-                ("started_at", &started_at),
-                ("detected_at", &detected_at),
-                ("mitigated_at", &mitigated_at),
-                ("resolved_at", &resolved_at),
-            ],
-        );
+        let [started_at, detected_at, mitigated_at, resolved_at] = KeyMoment::ALL
+            .map(|moment| reported_time(&mut errors, moment.field(), self.moment(moment).as_ref(), &home));
+        check_key_moment_order(&mut errors, [&started_at, &detected_at, &mitigated_at, &resolved_at]);
 
         let timeline = self.validate_timeline(&mut errors, &home);
         let factors = self.validate_factors(&mut errors);
@@ -453,9 +462,9 @@ impl IncidentInput {
                 "UTC".to_string()
             });
         }
-        let times = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
-            .into_iter()
-            .flatten()
+        let times = self
+            .moments()
+            .filter_map(|(_, time)| time.as_ref())
             .chain(self.timeline.iter().filter_map(|event| event.at.as_ref()));
         zones::home_zone_from_labels(times.filter_map(|time| time.zone.as_deref()))
     }
@@ -743,9 +752,12 @@ fn completion_time(text: &str, zone: &str) -> Result<ReportedTime, String> {
 /// Key moments must not run backwards. Two times are out of order only when
 /// the later one is earlier by more than the coarser precision of the two
 /// could explain; a time of unknown precision is never judged.
-fn check_key_moment_order(errors: &mut ValidationErrors, moments: [(&str, &Option<ReportedTime>); 4]) {
-    let known: Vec<(&str, &ReportedTime)> =
-        moments.iter().filter_map(|(name, time)| time.as_ref().map(|t| (*name, t))).collect();
+fn check_key_moment_order(errors: &mut ValidationErrors, moments: [&Option<ReportedTime>; 4]) {
+    let known: Vec<(&str, &ReportedTime)> = KeyMoment::ALL
+        .iter()
+        .zip(moments)
+        .filter_map(|(moment, time)| time.as_ref().map(|t| (moment.field(), t)))
+        .collect();
     for (later_index, (later_name, later)) in known.iter().enumerate() {
         for (earlier_name, earlier) in &known[..later_index] {
             let coarser = earlier.precision.max(later.precision);

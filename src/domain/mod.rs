@@ -4,6 +4,8 @@
 
 pub mod durations;
 pub mod incident;
+pub mod key_moment;
+pub mod list_filter;
 pub mod reported_time;
 pub mod revision_diff;
 pub mod slug;
@@ -19,6 +21,7 @@ pub use durations::{Durations, Elapsed, Measured};
 pub use incident::{
     ActionItem, Factor, Incident, IncidentFields, IncidentInput, IncidentMeta, RelatedLink, TimelineEvent,
 };
+pub use key_moment::{EachMoment, KeyMoment};
 pub use reported_time::{Precision, ReportedTime, ReportedTimeInput};
 pub use taxonomy::{
     ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Role, Scope, Severity, Status,

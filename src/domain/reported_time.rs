@@ -42,6 +42,17 @@ impl Precision {
         Self::ALL.into_iter().find(|p| p.as_str() == text)
     }
 
+    /// The choice a writer reads in the form: "to the minute", "Unsure".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Minute => "to the minute",
+            Self::Hour => "to the hour",
+            Self::Day => "to the day",
+            Self::Month => "to the month",
+            Self::Unknown => "Unsure",
+        }
+    }
+
     /// The width of the window a time of this precision may fall in, in
     /// seconds; `None` when nothing is known.
     pub fn granularity_seconds(self) -> Option<i64> {

@@ -6,6 +6,7 @@
 use similar::{ChangeTag, TextDiff};
 
 use super::incident::{CompletionInput, IncidentInput};
+use super::key_moment::EachMoment;
 use super::reported_time::{ReportedTime, ReportedTimeInput};
 use super::written_time::format_written;
 
@@ -67,7 +68,8 @@ enum Shape {
 fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
     let opt = |value: &Option<String>| value.clone().unwrap_or_default();
     let time = |value: &Option<ReportedTimeInput>| value.as_ref().map(written).unwrap_or_default();
-    vec![
+    let moments: Vec<_> = input.moments().map(|(moment, at)| (moment.label(), Shape::Value, time(at))).collect();
+    let mut fields = vec![
         ("Title", Shape::Value, input.title.clone()),
         ("Slug", Shape::Value, opt(&input.slug)),
         ("Status", Shape::Value, opt(&input.status)),
@@ -79,10 +81,9 @@ fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
         ("Source", Shape::Value, opt(&input.source_url)),
         ("Authors", Shape::Value, input.authors.join(", ")),
         ("Time zone", Shape::Value, opt(&input.zone)),
-        ("Impact started", Shape::Value, time(&input.started_at)),
-        ("Detected", Shape::Value, time(&input.detected_at)),
-        ("Mitigated", Shape::Value, time(&input.mitigated_at)),
-        ("Resolved", Shape::Value, time(&input.resolved_at)),
+    ];
+    fields.extend(moments);
+    fields.extend([
         ("Summary", Shape::Lines, input.summary.clone()),
         ("Impact", Shape::Lines, input.impact.clone()),
         ("Narrative", Shape::Lines, input.body.clone()),
@@ -125,7 +126,8 @@ fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
             Shape::Lines,
             lines(input.related.iter().map(|link| format!("{} {}", opt(&link.kind), link.slug))),
         ),
-    ]
+    ]);
+    fields
 }
 
 fn written(time: &ReportedTimeInput) -> String {

@@ -1,6 +1,8 @@
 //! The review workflow: a report is drafted, submitted for review, then
 //! published; a reviewer may send it back, and a published report may be
 //! taken back to draft. Each step is recorded with who took it and when.
+//! The steps below are the only ways a status changes: the form offers
+//! them as buttons, and the API checks a status it is sent with `move_to`.
 
 use super::taxonomy::Status;
 
@@ -85,13 +87,47 @@ impl Step {
     }
 }
 
-/// "Draft", "In review", "Published".
-pub fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Draft => "Draft",
-        Status::InReview => "In review",
-        Status::Published => "Published",
+/// A status change the workflow has no step for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message())]
+pub struct OutOfOrder {
+    /// Where the report is; `None` for a report not yet filed.
+    pub from: Option<Status>,
+    pub to: Status,
+    /// The statuses it may move to from here.
+    pub allowed: Vec<Status>,
+}
+
+impl OutOfOrder {
+    fn message(&self) -> String {
+        let allowed: Vec<&str> = self.allowed.iter().map(|status| status.as_str()).collect();
+        let (is, may) = match self.from {
+            None => ("a new report".to_string(), "start as"),
+            Some(from) => (format!("a report that is {}", status_words(from)), "move to"),
+        };
+        format!(
+            "{is} cannot become {} in one step: it may {may} {}; a report is published only after review",
+            self.to.as_str(),
+            allowed.join(" or ")
+        )
     }
+}
+
+/// Checks a status change sent as a value (the API, an import of a new
+/// draft): `from` is the report's status, `None` when it is being filed. A
+/// new report starts as a draft or goes straight to review; an existing one
+/// stays where it is or takes one step. Returns the step taken, if any.
+pub fn move_to(from: Option<Status>, to: Status) -> Result<Option<Step>, OutOfOrder> {
+    let start = from.unwrap_or(Status::Draft);
+    if start == to {
+        return Ok(None);
+    }
+    if let Some(step) = Step::ALL.into_iter().find(|step| step.from() == start && step.to() == to) {
+        return Ok(Some(step));
+    }
+    let mut allowed = vec![start];
+    allowed.extend(Step::available(start).into_iter().map(Step::to));
+    Err(OutOfOrder { from, to, allowed })
 }
 
 /// "a draft", "in review", "published".
@@ -117,5 +153,23 @@ mod tests {
         for step in Step::ALL {
             assert_eq!(Step::parse(step.as_str()), Some(step));
         }
+    }
+
+    #[test]
+    fn a_status_sent_as_a_value_takes_one_step_at_most() {
+        assert_eq!(move_to(None, Status::Draft), Ok(None));
+        assert_eq!(move_to(None, Status::InReview), Ok(Some(Step::Submit)));
+        let skipped = move_to(None, Status::Published).unwrap_err();
+        assert_eq!(skipped.allowed, [Status::Draft, Status::InReview]);
+        assert!(skipped.to_string().contains("may start as draft or in_review"), "{skipped}");
+        assert_eq!(move_to(Some(Status::InReview), Status::Published), Ok(Some(Step::Publish)));
+        assert_eq!(move_to(Some(Status::Published), Status::Draft), Ok(Some(Step::Unpublish)));
+        assert_eq!(move_to(Some(Status::Published), Status::Published), Ok(None));
+        let unreviewed = move_to(Some(Status::Draft), Status::Published).unwrap_err();
+        assert_eq!(unreviewed.allowed, [Status::Draft, Status::InReview]);
+        assert_eq!(
+            move_to(Some(Status::Published), Status::InReview).unwrap_err().allowed,
+            [Status::Published, Status::Draft]
+        );
     }
 }

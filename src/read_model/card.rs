@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ActionStatus, IncidentFields, Precision};
+use crate::domain::IncidentFields;
 use crate::{format, markdown};
 
 /// The shape of `Card`. A kept card of another shape is derived again, so
@@ -44,11 +44,8 @@ impl Card {
     /// The card of `fields` with its summary already rendered.
     pub fn with_summary(fields: &IncidentFields, summary_html: String) -> Card {
         let home = fields.home_zone();
-        let when = [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at]
-            .into_iter()
-            .flatten()
-            .chain(fields.timeline.iter().filter_map(|event| event.at.as_ref()))
-            .find(|time| time.precision != Precision::Unknown)
+        let when = fields
+            .first_dated()
             .map(|time| format::reported_date(time, &home))
             .unwrap_or_else(|| "date unknown".to_string());
         Card {
@@ -62,11 +59,7 @@ impl Card {
             duration: fields.durations().total.known().as_ref().map(format::elapsed),
             tags: fields.tags.clone(),
             services: fields.services.clone(),
-            open_actions: fields
-                .actions
-                .iter()
-                .filter(|action| matches!(action.status, ActionStatus::Open | ActionStatus::InProgress))
-                .count(),
+            open_actions: fields.actions.iter().filter(|action| action.is_open()).count(),
             authors: fields.authors.clone(),
             moments_html: key_moments_html(fields),
         }
@@ -93,12 +86,10 @@ impl Card {
 fn key_moments_html(fields: &IncidentFields) -> String {
     let home = fields.home_zone();
     let moments: Vec<String> = fields
-        .named_key_moments()
-        .into_iter()
-        .filter_map(|(_, label, time)| {
-            let time = time?;
+        .known_moments()
+        .map(|(moment, time)| {
             let utc = format::utc_beside(time, &home).map(|utc| format!(" ({utc})")).unwrap_or_default();
-            Some(format!("{label} {}{utc}", format::reported(time, &home)))
+            format!("{} {}{utc}", moment.label(), format::reported(time, &home))
         })
         .collect();
     if moments.is_empty() {

@@ -275,9 +275,8 @@ fn merge<'a>(fields: &'a IncidentFields, home: &TimeZone) -> (Vec<(Entry<'a>, Op
     let order = time_order(&keys);
     let reordered = order.iter().enumerate().any(|(place, index)| place != *index);
     let mut phases: Vec<(Entry<'_>, Option<SortKey>)> = fields
-        .named_key_moments()
-        .into_iter()
-        .filter_map(|(name, label, at)| at.map(|at| (Entry::Phase { name, label, at }, sort_key(at, home))))
+        .known_moments()
+        .map(|(moment, at)| (Entry::Phase { name: moment.name(), label: moment.label(), at }, sort_key(at, home)))
         .collect();
     phases.sort_by_key(|(_, key)| key.map_or((1, None), |key| (0, Some(key))));
     let mut phases = phases.into_iter().peekable();

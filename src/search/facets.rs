@@ -15,9 +15,9 @@ use tantivy::index::SegmentId;
 use tantivy::schema::Facet;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::schema::FACETS;
+use super::schema::FacetKind;
 
-/// A facet value's root (its place in `FACETS`) and its value.
+/// A facet value's root (its place in `FacetKind::ALL`) and its value.
 type Label = (usize, Arc<str>);
 
 /// The labels of one segment's facet ordinals; `None` for a value under
@@ -48,7 +48,7 @@ impl FacetLabels {
             let path = facet.to_path();
             // A bare root (`/tag`) is not a value, as tantivy's collector
             // has it too.
-            let root = path.first().and_then(|root| FACETS.iter().position(|(name, _)| name == root));
+            let root = path.first().and_then(|root| FacetKind::ALL.iter().position(|kind| kind.root() == *root));
             let value = path.last().filter(|_| path.len() > 1);
             labels.push(root.zip(value).map(|(root, value)| (root, Arc::from(*value))));
         }
@@ -72,7 +72,7 @@ impl FacetLabels {
     }
 }
 
-/// Counts, per root of `FACETS`, each value's matches.
+/// Counts, per facet of `FacetKind::ALL`, each value's matches.
 pub type Counts = Vec<HashMap<Arc<str>, u64>>;
 
 pub struct FacetCounter<'a> {
@@ -94,7 +94,7 @@ impl Collector for FacetCounter<'_> {
     }
 
     fn merge_fruits(&self, segments: Vec<Counts>) -> tantivy::Result<Counts> {
-        let mut merged: Counts = vec![HashMap::new(); FACETS.len()];
+        let mut merged: Counts = vec![HashMap::new(); FacetKind::ALL.len()];
         for segment in segments {
             for (root, values) in segment.into_iter().enumerate() {
                 for (value, count) in values {
@@ -129,7 +129,7 @@ impl SegmentCollector for SegmentCounter {
     }
 
     fn harvest(self) -> Counts {
-        let mut counts: Counts = vec![HashMap::new(); FACETS.len()];
+        let mut counts: Counts = vec![HashMap::new(); FacetKind::ALL.len()];
         for (label, count) in self.labels.iter().zip(self.counts) {
             if let (Some((root, value)), 1..) = (label, count) {
                 *counts[*root].entry(Arc::clone(value)).or_default() += count;
@@ -154,12 +154,12 @@ mod tests {
     /// The counts tantivy's own collector gives, as (root, value) → count.
     fn tantivys(searcher: &tantivy::Searcher, query: &dyn Query) -> BTreeMap<(String, String), u64> {
         let mut collector = FacetCollector::for_field("facets");
-        for (root, _) in FACETS {
+        for root in FacetKind::ALL.map(FacetKind::root) {
             collector.add_facet(format!("/{root}").as_str());
         }
         let counts = searcher.search(query, &collector).unwrap();
         let mut out = BTreeMap::new();
-        for (root, _) in FACETS {
+        for root in FacetKind::ALL.map(FacetKind::root) {
             for (value, count) in counts.get(format!("/{root}").as_str()) {
                 let path = value.to_path().iter().map(|part| part.to_string()).collect::<Vec<_>>();
                 out.insert((root.to_string(), path.last().cloned().unwrap_or_default()), count);
@@ -171,7 +171,7 @@ mod tests {
     fn ours(searcher: &tantivy::Searcher, query: &dyn Query, labels: &FacetLabels) -> BTreeMap<(String, String), u64> {
         let counts = searcher.search(query, &FacetCounter { labels }).unwrap();
         let mut out = BTreeMap::new();
-        for ((root, _), values) in FACETS.iter().zip(counts) {
+        for (root, values) in FacetKind::ALL.map(FacetKind::root).iter().zip(counts) {
             for (value, count) in values {
                 out.insert((root.to_string(), value.to_string()), count);
             }

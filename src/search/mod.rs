@@ -9,6 +9,7 @@ pub mod facets;
 pub mod indexer;
 mod memo;
 pub mod query;
+pub mod request;
 pub mod schema;
 pub mod tokenizer;
 
@@ -20,7 +21,9 @@ use tantivy::directory::{MmapDirectory, INDEX_WRITER_LOCK};
 use tantivy::{Directory, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError};
 
 pub use indexer::{Indexer, IndexerHandle};
-pub use query::{Order, SearchHit, SearchRequest, SearchResults};
+pub use query::{Facets, Order, SearchHit, SearchRequest, SearchResults};
+pub use request::SearchParams;
+pub use schema::FacetKind;
 use schema::{Fields, SCHEMA_VERSION};
 
 use crate::store::{IncidentFilter, Store};

@@ -14,7 +14,7 @@ use tantivy::{Order as SortOrder, Searcher, TantivyDocument, Term};
 
 use super::facets::{self, FacetCounter};
 use super::memo::Memo;
-use super::schema::{facet, FACETS};
+use super::schema::{facet, FacetKind};
 use super::{SearchError, SearchIndex};
 use crate::domain::{Incident, Status};
 use crate::markdown::plain_text;
@@ -97,8 +97,36 @@ impl SearchResults {
     }
 }
 
-/// Each facet's values, by facet name (`tags`, `severity` …).
-pub type Facets = std::collections::BTreeMap<&'static str, Vec<FacetCount>>;
+/// Each facet's values, most frequent first, in the order of
+/// `FacetKind::ALL`. The API sends them as an object keyed by each facet's
+/// JSON name (`{"tags": [...], "severity": [...]}`).
+#[derive(Debug, Clone, Default)]
+pub struct Facets {
+    counts: [Vec<FacetCount>; 6],
+}
+
+impl Facets {
+    /// The values of one facet, most frequent first.
+    pub fn of(&self, kind: FacetKind) -> &[FacetCount] {
+        let index = FacetKind::ALL.iter().position(|k| *k == kind).unwrap_or_default();
+        &self.counts[index]
+    }
+}
+
+impl Serialize for Facets {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut sorted: Vec<(&str, &Vec<FacetCount>)> =
+            FacetKind::ALL.iter().map(|kind| kind.json_name()).zip(&self.counts).collect();
+        // Alphabetical, as the API has always sent them.
+        sorted.sort_by_key(|(name, _)| *name);
+        let mut map = serializer.serialize_map(Some(sorted.len()))?;
+        for (name, values) in sorted {
+            map.serialize_entry(name, values)?;
+        }
+        map.end()
+    }
+}
 
 fn shared<S: serde::Serializer>(facets: &Arc<Facets>, serializer: S) -> Result<S::Ok, S::Error> {
     facets.as_ref().serialize(serializer)
@@ -290,7 +318,8 @@ impl SearchIndex {
     fn counted(&self, searcher: &Searcher, total: usize, facets: facets::Counts) -> Totals {
         let live: Vec<_> = searcher.segment_readers().iter().map(|segment| segment.segment_id()).collect();
         self.facet_labels.keep_only(&live);
-        let facets = FACETS.iter().zip(facets).map(|((_, name), counts)| (*name, most_frequent(counts))).collect();
+        let mut counts = facets.into_iter().map(most_frequent);
+        let facets = Facets { counts: std::array::from_fn(|_| counts.next().unwrap_or_default()) };
         Totals { total, facets: Arc::new(facets) }
     }
 
@@ -300,6 +329,14 @@ impl SearchIndex {
         self.memo.searches.forget();
         self.memo.counts.forget();
         self.memo.similar.forget();
+    }
+
+    /// `similar`, on a blocking thread.
+    pub async fn similar_to(self: &Arc<Self>, incident: Incident, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+        let search = Arc::clone(self);
+        tokio::task::spawn_blocking(move || search.similar(&incident, limit))
+            .await
+            .map_err(|error| SearchError::Other(error.into()))?
     }
 
     /// Published incidents most like `incident` in title, summary, timeline

@@ -9,7 +9,7 @@ use tantivy::schema::{
 use tantivy::TantivyDocument;
 
 use super::tokenizer::ANALYZER;
-use crate::domain::{Incident, Precision};
+use crate::domain::Incident;
 use crate::markdown::plain_text;
 
 pub const SCHEMA_VERSION: u32 = 2;
@@ -64,15 +64,63 @@ pub fn build() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-/// The facet roots, in the order the API lists them, with the JSON names.
-pub const FACETS: [(&str, &str); 6] = [
-    ("tag", "tags"),
-    ("service", "services"),
-    ("severity", "severity"),
-    ("organization", "organization"),
-    ("year", "year"),
-    ("category", "category"),
-];
+/// What search results are counted by, in the order the API and the page
+/// list them. Each has its root in the index (`/tag/dns`), which is also the
+/// query parameter that narrows by it, its name in the API's JSON, and its
+/// heading on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FacetKind {
+    Tag,
+    Service,
+    Severity,
+    Organization,
+    Year,
+    Category,
+}
+
+impl FacetKind {
+    pub const ALL: [FacetKind; 6] = [
+        FacetKind::Tag,
+        FacetKind::Service,
+        FacetKind::Severity,
+        FacetKind::Organization,
+        FacetKind::Year,
+        FacetKind::Category,
+    ];
+
+    /// The facet's root in the index, and the parameter that narrows by it.
+    pub fn root(self) -> &'static str {
+        match self {
+            FacetKind::Tag => "tag",
+            FacetKind::Service => "service",
+            FacetKind::Severity => "severity",
+            FacetKind::Organization => "organization",
+            FacetKind::Year => "year",
+            FacetKind::Category => "category",
+        }
+    }
+
+    /// Its key in the API's `facets` object.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            FacetKind::Tag => "tags",
+            FacetKind::Service => "services",
+            other => other.root(),
+        }
+    }
+
+    /// Its heading on the search page.
+    pub fn heading(self) -> &'static str {
+        match self {
+            FacetKind::Tag => "Tags",
+            FacetKind::Service => "Services",
+            FacetKind::Severity => "Severity",
+            FacetKind::Organization => "Organization",
+            FacetKind::Year => "Year",
+            FacetKind::Category => "Contributing factor",
+        }
+    }
+}
 
 pub fn facet(root: &str, value: &str) -> Facet {
     Facet::from_path([root, value])
@@ -115,12 +163,7 @@ pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
         doc.add_facet(fields.facets, facet("severity", severity.as_str()));
     }
     // Only a reported time gives a year; an undated incident has none.
-    let dated = [&report.started_at, &report.detected_at, &report.mitigated_at, &report.resolved_at]
-        .into_iter()
-        .flatten()
-        .chain(report.timeline.iter().filter_map(|event| event.at.as_ref()))
-        .find(|time| time.precision != Precision::Unknown);
-    if let Some(time) = dated {
+    if let Some(time) = report.first_dated() {
         doc.add_facet(fields.facets, facet("year", &time.local().year().to_string()));
         doc.add_i64(fields.reported_at, time.unix_seconds());
     }

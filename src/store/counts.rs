@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError};
-use crate::domain::{ActionStatus, IncidentFields, Status};
+use crate::domain::{IncidentFields, Status};
 
 /// What one report adds to the counts: (kind, name) → how many.
 pub(super) type Contribution = BTreeMap<(&'static str, String), i64>;
@@ -33,7 +33,7 @@ pub(super) fn contribution(fields: &IncidentFields) -> Contribution {
     for factor in &fields.factors {
         counts.insert(("category", factor.category.as_str().to_string()), 1);
     }
-    for action in fields.actions.iter().filter(|a| matches!(a.status, ActionStatus::Open | ActionStatus::InProgress)) {
+    for action in fields.actions.iter().filter(|action| action.is_open()) {
         *counts.entry(("open_actions", String::new())).or_default() += 1;
         if let Some(due) = action.due_on {
             *counts.entry(("open_due", crate::domain::incident::format_date(due))).or_default() += 1;

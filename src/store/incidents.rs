@@ -3,6 +3,7 @@
 //! one transaction that also stores a revision and a change-log row.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -14,31 +15,14 @@ use super::{
 use crate::domain::incident::parse_date;
 use crate::domain::reported_time::now_to_the_second;
 use crate::domain::{
-    ActionItem, ActionStatus, Detection, EventKind, Factor, FactorCategory, Incident, IncidentFields, IncidentMeta,
-    Priority, RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
+    ActionItem, ActionStatus, Detection, EachMoment, EventKind, Factor, FactorCategory, Incident, IncidentFields,
+    IncidentMeta, KeyMoment, Priority, RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
 };
 use crate::read_model::card::CARD_FORMAT;
 use crate::read_model::report::REPORT_FORMAT;
 use crate::read_model::{Card, Derived, RenderedReport};
 
-/// Which incidents a list shows. Empty fields do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct IncidentFilter {
-    pub status: Option<Status>,
-    pub severity: Option<Severity>,
-    pub tag: Option<String>,
-    pub service: Option<String>,
-    pub organization: Option<String>,
-    pub year: Option<i32>,
-    /// Only incidents with a contributing factor of this category.
-    pub factor_category: Option<FactorCategory>,
-    /// Only incidents with an action item still open or in progress.
-    pub has_open_actions: bool,
-    /// List the oldest incidents first instead of the newest.
-    pub oldest_first: bool,
-    /// Only incidents this user created.
-    pub created_by: Option<String>,
-}
+pub use crate::domain::list_filter::IncidentFilter;
 
 /// Where a page of the list resumes: just after this incident in list order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,30 +56,75 @@ pub struct IncidentPage {
     pub next_cursor: Option<PageCursor>,
 }
 
-const CONTENT_COLUMNS: &str =
-    "slug, title, summary, body, impact, status, severity, organization, detection, source_url, zone, \
-     started_at, started_offset, started_zone, started_precision, started_approximate, \
-     detected_at, detected_offset, detected_zone, detected_precision, detected_approximate, \
-     mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, mitigated_approximate, \
-     resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at, card, rendered, \
-     rendered_format";
-/// How many columns `CONTENT_COLUMNS` names; the bookkeeping follows.
-const CONTENT_COUNT: usize = 35;
+/// The incident's own columns, one table for every statement that writes
+/// or reads them: its fields in `content_params`' order, then a reported
+/// time's five columns for each key moment, then what is derived on write.
+const FIELD_COLUMNS: [&str; 11] = [
+    "slug",
+    "title",
+    "summary",
+    "body",
+    "impact",
+    "status",
+    "severity",
+    "organization",
+    "detection",
+    "source_url",
+    "zone",
+];
+/// A reported time as columns: `started_at`, `started_offset` and so on.
+const TIME_COLUMNS: [&str; 5] = ["at", "offset", "zone", "precision", "approximate"];
+const DERIVED_COLUMNS: [&str; 4] = ["occurred_at", "card", "rendered", "rendered_format"];
+/// The bookkeeping, in the order the writes bind it.
+const META_COLUMNS: [&str; 6] = ["version", "created_at", "created_by", "updated_at", "updated_by", "published_at"];
+
+/// The five columns of the time named `prefix`, comma-separated.
+pub(super) fn time_columns(prefix: &str) -> String {
+    TIME_COLUMNS.map(|column| format!("{prefix}_{column}")).join(", ")
+}
+
+fn key_moment_columns() -> impl Iterator<Item = String> {
+    KeyMoment::ALL.into_iter().map(|moment| time_columns(moment.name()))
+}
+
+/// What a write sets: the fields, the key moments and what is derived, then
+/// the bookkeeping.
+static WRITTEN_COLUMNS: LazyLock<(String, usize)> = LazyLock::new(|| {
+    let columns: Vec<String> = FIELD_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(key_moment_columns())
+        .chain(DERIVED_COLUMNS.iter().chain(&META_COLUMNS).map(|c| c.to_string()))
+        .collect();
+    let count =
+        FIELD_COLUMNS.len() + KeyMoment::ALL.len() * TIME_COLUMNS.len() + DERIVED_COLUMNS.len() + META_COLUMNS.len();
+    (columns.join(", "), count)
+});
+
+static SELECT_INCIDENTS: LazyLock<String> = LazyLock::new(|| {
+    let columns: Vec<String> = ["id"]
+        .iter()
+        .chain(&FIELD_COLUMNS)
+        .map(|c| c.to_string())
+        .chain(key_moment_columns())
+        .chain(["occurred_at"].iter().chain(&META_COLUMNS).map(|c| c.to_string()))
+        .collect();
+    format!("SELECT {} FROM incidents", columns.join(", "))
+});
+
 /// What a list of cards reads: the cursor's columns and the kept card.
 pub(super) const SELECT_CARDS: &str = "SELECT id, occurred_at, card FROM incidents";
 /// Incidents read by one statement (and their parts by one a table).
 const READ_CHUNK: usize = 100;
-pub(super) const SELECT_INCIDENTS: &str =
-    "SELECT id, slug, title, summary, body, impact, status, severity, organization, detection, source_url, zone, \
-     started_at, started_offset, started_zone, started_precision, started_approximate, \
-     detected_at, detected_offset, detected_zone, detected_precision, detected_approximate, \
-     mitigated_at, mitigated_offset, mitigated_zone, mitigated_precision, mitigated_approximate, \
-     resolved_at, resolved_offset, resolved_zone, resolved_precision, resolved_approximate, occurred_at, \
-     version, created_at, created_by, updated_at, updated_by, published_at FROM incidents";
 
-/// `fields` and what is derived from them as parameters, in the order of
-/// `CONTENT_COLUMNS`.
-fn content_params(fields: &IncidentFields, derived: &Derived, occurred_at: i64) -> Vec<Param> {
+/// What reads whole incidents: every column but the derived ones.
+pub(super) fn select_incidents() -> &'static str {
+    &SELECT_INCIDENTS
+}
+
+/// `fields` and what is derived from them as parameters, then `meta`, in
+/// the order of `WRITTEN_COLUMNS`.
+fn written_params(fields: &IncidentFields, derived: &Derived, occurred_at: i64, meta: [Param; 6]) -> Vec<Param> {
     let text = |value: &str| Param::Text(value.to_string());
     let optional = |value: Option<&str>| Param::OptText(value.map(str::to_string));
     let mut params = vec![
@@ -111,13 +140,15 @@ fn content_params(fields: &IncidentFields, derived: &Derived, occurred_at: i64) 
         optional(fields.source_url.as_deref()),
         text(&fields.zone),
     ];
-    for time in [&fields.started_at, &fields.detected_at, &fields.mitigated_at, &fields.resolved_at] {
+    for (_, time) in fields.moments() {
         params.extend(time_params(time.as_ref()));
     }
     params.push(Param::Int(occurred_at));
     params.push(Param::Text(derived.card_json.clone()));
     params.push(Param::Bytes(derived.report_kept.clone()));
     params.push(Param::Int(i64::from(REPORT_FORMAT)));
+    params.extend(meta);
+    debug_assert_eq!(params.len(), WRITTEN_COLUMNS.1);
     params
 }
 
@@ -205,7 +236,7 @@ impl Store {
             return Err(StoreError::StaleVersion { current: current.version });
         }
         // What the report counted for before this write changes it.
-        let before = load_incidents(&mut tx, &format!("{SELECT_INCIDENTS} WHERE id = $1"), current.id).await?;
+        let before = load_incidents(&mut tx, &format!("{} WHERE id = $1", select_incidents()), current.id).await?;
         let before = before.first().map(|incident| counts::contribution(&incident.fields)).unwrap_or_default();
         let now = now_to_the_second();
         let published_at = match (current.published_at, fields.status) {
@@ -214,16 +245,20 @@ impl Store {
             (None, _) => None,
         };
         let occurred_at = fields.occurred_at().unwrap_or(current.created_at);
-        let mut query = QueryBuilder::new(&format!(
-            "UPDATE incidents SET ({CONTENT_COLUMNS}, version, updated_at, updated_by, published_at) = ("
-        ));
-        let mut params = content_params(fields, &derived, occurred_at);
-        params.extend([
-            Param::Int(expected_version + 1),
-            Param::Int(now.unix_timestamp()),
-            Param::Text(actor.to_string()),
-            Param::OptInt(published_at.map(OffsetDateTime::unix_timestamp)),
-        ]);
+        let mut query = QueryBuilder::new(&format!("UPDATE incidents SET ({}) = (", WRITTEN_COLUMNS.0));
+        let params = written_params(
+            fields,
+            &derived,
+            occurred_at,
+            [
+                Param::Int(expected_version + 1),
+                Param::Int(current.created_at),
+                Param::Text(current.created_by.clone()),
+                Param::Int(now.unix_timestamp()),
+                Param::Text(actor.to_string()),
+                Param::OptInt(published_at.map(OffsetDateTime::unix_timestamp)),
+            ],
+        );
         push_values(&mut query, params);
         query.push(") WHERE id = ").bind(Param::Int(current.id));
         query.push(" AND version = ").bind(Param::Int(expected_version));
@@ -281,7 +316,8 @@ impl Store {
         .bind(current.id)
         .execute(&mut *tx)
         .await?;
-        let mut incidents = load_incidents(&mut tx, &format!("{SELECT_INCIDENTS} WHERE id = $1"), current.id).await?;
+        let mut incidents =
+            load_incidents(&mut tx, &format!("{} WHERE id = $1", select_incidents()), current.id).await?;
         let incident = incidents.pop().ok_or(StoreError::NotFound)?;
         counts::apply(&mut tx, &counts::contribution(&incident.fields), &counts::Contribution::new()).await?;
         sqlx::query("UPDATE action_items SET open_due = NULL WHERE incident_id = $1")
@@ -300,7 +336,7 @@ impl Store {
     /// deleted.
     pub async fn get_incident_by_id(&self, id: i64) -> Result<Option<Incident>, StoreError> {
         let mut conn = self.read.acquire().await?;
-        let sql = format!("{SELECT_INCIDENTS} WHERE id = $1 AND deleted_at IS NULL");
+        let sql = format!("{} WHERE id = $1 AND deleted_at IS NULL", select_incidents());
         Ok(load_incidents(&mut conn, &sql, id).await?.pop())
     }
 
@@ -313,7 +349,7 @@ impl Store {
         let mut conn = self.read.acquire().await?;
         let mut incidents = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(READ_CHUNK) {
-            let mut query = QueryBuilder::new(SELECT_INCIDENTS);
+            let mut query = QueryBuilder::new(select_incidents());
             query.push(" WHERE deleted_at IS NULL AND id IN ").bind_list(chunk);
             let rows = query.build().fetch_all(&mut *conn).await?;
             incidents.extend(assemble(&mut conn, rows).await?);
@@ -324,7 +360,7 @@ impl Store {
     /// The live incident at `slug`, with all its parts.
     pub async fn get_incident(&self, slug: &str) -> Result<Option<Incident>, StoreError> {
         let mut conn = self.read.acquire().await?;
-        let sql = format!("{SELECT_INCIDENTS} WHERE slug = $1 AND deleted_at IS NULL");
+        let sql = format!("{} WHERE slug = $1 AND deleted_at IS NULL", select_incidents());
         let rows = sqlx::query(&sql).bind(slug).fetch_all(&mut *conn).await?;
         Ok(assemble(&mut conn, rows).await?.pop())
     }
@@ -338,7 +374,7 @@ impl Store {
         limit: u32,
     ) -> Result<IncidentPage, StoreError> {
         let gather = self.gather_for(filter).await?;
-        let query = list_query(SELECT_INCIDENTS, filter, after, limit, gather.as_ref());
+        let query = list_query(select_incidents(), filter, after, limit, gather.as_ref());
         let mut conn = self.read.acquire().await?;
         let mut rows = query.build().fetch_all(&mut *conn).await?;
         let next_cursor = cut_page(&mut rows, limit)?;
@@ -612,10 +648,12 @@ pub(super) fn list_query(
             .push(")");
     }
     if filter.has_open_actions {
-        query.push(
-            " AND EXISTS (SELECT 1 FROM action_items a WHERE a.incident_id = incidents.id \
-             AND a.status IN ('open', 'in_progress'))",
-        );
+        // Written out rather than bound: the states are ours, and a literal
+        // list lets the planner match it against an index's.
+        let open = ActionStatus::OPEN.map(|status| format!("'{}'", status.as_str())).join(", ");
+        query.push(&format!(
+            " AND EXISTS (SELECT 1 FROM action_items a WHERE a.incident_id = incidents.id AND a.status IN ({open}))"
+        ));
     }
     if let Some(cursor) = after {
         // A row value, so both databases start the index range at the cursor.
@@ -666,28 +704,27 @@ async fn insert_many(
             (fields, derived, meta, note)
         })
         .collect();
-    let width = CONTENT_COUNT + 6;
+    let width = WRITTEN_COLUMNS.1;
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(items.len());
     for chunk in items.chunks((MAX_PARAMS_PER_STATEMENT / width).max(1)) {
-        let mut query = QueryBuilder::for_connection(
-            &format!(
-                "INSERT INTO incidents ({CONTENT_COLUMNS}, version, created_at, created_by, updated_at, updated_by, \
-             published_at) VALUES "
-            ),
-            tx,
-        );
+        let mut query =
+            QueryBuilder::for_connection(&format!("INSERT INTO incidents ({}) VALUES ", WRITTEN_COLUMNS.0), tx);
         for (index, (fields, derived, meta, _)) in chunk.iter().enumerate() {
             query.push(if index == 0 { "(" } else { ", (" });
             let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
-            let mut params = content_params(fields, derived, occurred_at);
-            params.extend([
-                Param::Int(meta.version),
-                Param::Int(meta.created_at.unix_timestamp()),
-                Param::Text(meta.created_by.clone()),
-                Param::Int(meta.updated_at.unix_timestamp()),
-                Param::Text(meta.updated_by.clone()),
-                Param::OptInt(meta.published_at.map(OffsetDateTime::unix_timestamp)),
-            ]);
+            let params = written_params(
+                fields,
+                derived,
+                occurred_at,
+                [
+                    Param::Int(meta.version),
+                    Param::Int(meta.created_at.unix_timestamp()),
+                    Param::Text(meta.created_by.clone()),
+                    Param::Int(meta.updated_at.unix_timestamp()),
+                    Param::Text(meta.updated_by.clone()),
+                    Param::OptInt(meta.published_at.map(OffsetDateTime::unix_timestamp)),
+                ],
+            );
             push_values(&mut query, params);
             query.push(")");
         }
@@ -861,8 +898,7 @@ async fn insert_parts_many(tx: &mut Transaction<'static, Any>, incidents: &[Part
     insert_rows(
         tx,
         "timeline_events",
-        "incident_id, position, occurred_at, occurred_offset, occurred_zone, occurred_precision, \
-         occurred_approximate, kind, text",
+        &format!("incident_id, position, {}, kind, text", time_columns("occurred")),
         events,
     )
     .await?;
@@ -905,8 +941,10 @@ async fn insert_parts_many(tx: &mut Transaction<'static, Any>, incidents: &[Part
     insert_rows(
         tx,
         "action_items",
-        "incident_id, position, text, text_html, owner, status, priority, due_on, tracker_url, open_due, \
-         completed_at, completed_offset, completed_zone, completed_precision, completed_approximate",
+        &format!(
+            "incident_id, position, text, text_html, owner, status, priority, due_on, tracker_url, open_due, {}",
+            time_columns("completed")
+        ),
         actions,
     )
     .await?;
@@ -924,8 +962,7 @@ async fn insert_parts_many(tx: &mut Transaction<'static, Any>, incidents: &[Part
 /// migration 0009): its due date, undated ones last; `None` when it is not
 /// open or its report is not published.
 fn open_due(fields: &IncidentFields, action: &ActionItem) -> Option<String> {
-    let open = matches!(action.status, ActionStatus::Open | ActionStatus::InProgress);
-    (open && fields.status == Status::Published)
+    (action.is_open() && fields.status == Status::Published)
         .then(|| action.due_on.map_or_else(|| "9999-12-31".to_string(), crate::domain::incident::format_date))
 }
 
@@ -1047,7 +1084,7 @@ pub(super) async fn assemble(conn: &mut sqlx::AnyConnection, rows: Vec<AnyRow>) 
 }
 
 fn incident_from_row(row: &AnyRow) -> Result<Incident, StoreError> {
-    let fields = IncidentFields {
+    let mut fields = IncidentFields {
         slug: row.try_get("slug")?,
         title: row.try_get("title")?,
         summary: row.try_get("summary")?,
@@ -1064,15 +1101,18 @@ fn incident_from_row(row: &AnyRow) -> Result<Incident, StoreError> {
         // Reports stored before home zones existed get theirs once their
         // timeline is loaded.
         zone: row.try_get::<Option<String>, _>("zone")?.unwrap_or_default(),
-        started_at: time_from_row(row, "started")?,
-        detected_at: time_from_row(row, "detected")?,
-        mitigated_at: time_from_row(row, "mitigated")?,
-        resolved_at: time_from_row(row, "resolved")?,
+        started_at: None,
+        detected_at: None,
+        mitigated_at: None,
+        resolved_at: None,
         timeline: Vec::new(),
         factors: Vec::new(),
         actions: Vec::new(),
         related: Vec::new(),
     };
+    for moment in KeyMoment::ALL {
+        *fields.moment_mut(moment) = time_from_row(row, moment.name())?;
+    }
     Ok(Incident { id: row.try_get("id")?, fields, meta: meta_from_row(row)? })
 }
 

@@ -14,7 +14,7 @@ use sqlx::Row;
 use super::browse::{
     backlinks_query, completed_actions_query, factor_quotes_query, feed_query, open_actions_query, ActionCursor,
 };
-use super::incidents::{list_query, Gather, IncidentFilter, PageCursor, SELECT_CARDS, SELECT_INCIDENTS};
+use super::incidents::{list_query, select_incidents, Gather, IncidentFilter, PageCursor, SELECT_CARDS};
 use super::{QueryBuilder, Store};
 use crate::domain::{FactorCategory, Severity, Status};
 
@@ -52,7 +52,7 @@ async fn every_listing_reads_through_an_index_in_its_order() {
     let mut queries: Vec<(String, QueryBuilder, bool)> = Vec::new();
     for (name, filter) in lists {
         // The pages read cards; an export and the index rebuild read reports whole.
-        let select = if filter.status.is_some() { SELECT_CARDS } else { SELECT_INCIDENTS };
+        let select = if filter.status.is_some() { SELECT_CARDS } else { select_incidents() };
         queries.push((format!("{name}, first page"), list_query(select, &filter, None, 20, None), false));
         queries.push((format!("{name}, a later page"), list_query(select, &filter, cursor, 20, None), false));
         if let Some(gather) = gather_of(&filter) {

@@ -12,7 +12,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::{page, Layout, WebError};
+use super::extract::unreadable;
+use super::page::{page, page_with_status, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::auth::limiter::sign_in_limits;
 use crate::auth::session::{self, constant_time_eq, same_origin, set_cookie, FORM_COOKIE, SESSION_COOKIE};
@@ -35,6 +36,8 @@ struct LoginPage {
     csrf: String,
     message: Option<String>,
 }
+
+impl WebPage for LoginPage {}
 
 #[derive(Debug, Default, Deserialize)]
 struct NextParam {
@@ -62,15 +65,15 @@ async fn login_form(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let csrf = session::new_secret()?;
-    let mut response = page(&LoginPage {
+    let form = LoginPage {
         layout: Layout::new("Sign in", "account"),
         signed_in: None,
         name,
         next,
         csrf: csrf.clone(),
         message,
-    })?;
-    *response.status_mut() = status;
+    };
+    let mut response = page_with_status(&form, status)?;
     response.headers_mut().append(header::SET_COOKIE, set_cookie(FORM_COOKIE, &csrf, Some(3600), state.secure_cookies));
     Ok(response)
 }
@@ -113,7 +116,7 @@ async fn sign_in(
     form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
     same_origin(&headers)?;
-    let Form(form) = form.map_err(super::forms::unreadable)?;
+    let Form(form) = form.map_err(unreadable)?;
     let paired = session::cookie(&headers, FORM_COOKIE).unwrap_or_default();
     if form.csrf.is_empty() || !constant_time_eq(&form.csrf, paired) {
         return Err(AppError::Forbidden("the form has expired: reload the page and sign in again".into()).into());
@@ -215,7 +218,7 @@ async fn sign_out(
     form: Result<Form<SignOutForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
     same_origin(&headers)?;
-    let Form(form) = form.map_err(super::forms::unreadable)?;
+    let Form(form) = form.map_err(unreadable)?;
     if let Some(current) = session::current(&state.store, &headers).await? {
         if !constant_time_eq(&form.csrf, &current.csrf_token) {
             return Err(AppError::Forbidden("the form has expired: reload the page and try again".into()).into());

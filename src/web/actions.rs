@@ -8,10 +8,9 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::incidents::ActionView;
-use super::{page, Layout, WebError};
+use super::page::{page, CachePolicy, Layout, WebError, WebPage};
+use super::views::ActionRow;
 use crate::app::AppState;
-use crate::domain::zones;
 use crate::store::{ActionCursor, OpenAction};
 
 /// Open actions shown a page.
@@ -20,24 +19,6 @@ const RECENTLY_DONE: u32 = 20;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/actions", get(list))
-}
-
-/// An open action item with the incident it belongs to.
-pub struct ActionRow {
-    pub action: ActionView,
-    pub incident_slug: String,
-    pub incident_title: String,
-}
-
-impl ActionRow {
-    pub fn new(open: &OpenAction, today: time::Date) -> ActionRow {
-        let home = zones::home_zone(open.incident_zone.as_deref().unwrap_or("UTC"));
-        ActionRow {
-            action: ActionView::new(&open.action, open.rendered_text(), today, &home),
-            incident_slug: open.incident_slug.clone(),
-            incident_title: open.incident_title.clone(),
-        }
-    }
 }
 
 #[derive(askama::Template)]
@@ -52,6 +33,10 @@ struct ActionsPage {
     done: Vec<ActionRow>,
     next_href: Option<String>,
     first_href: Option<String>,
+}
+
+impl WebPage for ActionsPage {
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,7 +55,7 @@ async fn list(
     let cursor = params.ok().and_then(|Query(params)| ActionCursor::decode(&params.cursor));
     let (items, next) = state.store.open_actions(cursor.as_ref(), PAGE).await?;
     let (overdue, open): (Vec<OpenAction>, Vec<OpenAction>) =
-        items.into_iter().partition(|item| item.action.due_on.is_some_and(|due| due < today));
+        items.into_iter().partition(|item| item.action.is_overdue(today));
     let stats = &state.counts.get(&state, today).await?.stats;
     let done = match cursor {
         None => state.store.recently_completed_actions(RECENTLY_DONE).await?,

@@ -1,17 +1,14 @@
 //! `/admin/audit`: the audit log for signed-in admins, newest first.
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::{page, Layout, WebError};
+use super::extract::AdminSession;
+use super::page::{page, Layout, WebError, WebPage};
 use crate::app::AppState;
-use crate::auth::session;
-use crate::domain::Role;
-use crate::error::AppError;
 use crate::store::AuditEntry;
 
 const PER_PAGE: u32 = 100;
@@ -28,6 +25,8 @@ struct AuditPage {
     older_href: Option<String>,
 }
 
+impl WebPage for AuditPage {}
+
 #[derive(Debug, Default, Deserialize)]
 struct Params {
     before: Option<i64>,
@@ -35,15 +34,9 @@ struct Params {
 
 async fn audit(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminSession,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
-    let Some(current) = session::current(&state.store, &headers).await? else {
-        return Ok(Redirect::to("/login?next=/admin/audit").into_response());
-    };
-    if current.user.role != Role::Admin {
-        return Err(AppError::Forbidden("only an admin may read the audit log".into()).into());
-    }
     let before = params.ok().and_then(|Query(p)| p.before);
     let entries = state.store.audit_log(before, PER_PAGE).await?;
     let older_href = (entries.len() == PER_PAGE as usize)

@@ -8,8 +8,8 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::incidents::PAGE_SIZE;
-use super::{missing, page, Layout, WebError};
+use super::page::{missing, page, CachePolicy, Layout, WebError, WebPage};
+use super::views::CARDS_PER_PAGE;
 use crate::app::AppState;
 use crate::domain::{FactorCategory, Status};
 use crate::read_model::Card;
@@ -21,21 +21,6 @@ pub fn router() -> Router<AppState> {
         .route("/services/{service}", get(service))
         .route("/factors", get(categories))
         .route("/factors/{category}", get(category))
-}
-
-pub fn category_label(category: FactorCategory) -> &'static str {
-    match category {
-        FactorCategory::Change => "Change or deploy",
-        FactorCategory::Configuration => "Configuration",
-        FactorCategory::SoftwareDefect => "Software defect",
-        FactorCategory::Dependency => "Third-party dependency",
-        FactorCategory::Capacity => "Capacity",
-        FactorCategory::Hardware => "Hardware",
-        FactorCategory::MonitoringGap => "Monitoring gap",
-        FactorCategory::Process => "Process",
-        FactorCategory::Security => "Security",
-        FactorCategory::DataLoss => "Data loss",
-    }
 }
 
 /// An incident card with the lines that explain why it is on this page.
@@ -55,6 +40,10 @@ struct GroupPage {
     matches: Vec<Match>,
     next_href: Option<String>,
     first_href: Option<String>,
+}
+
+impl WebPage for GroupPage {
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,7 +108,7 @@ async fn label_page(
     }
     let path = format!("/{section}/{name}");
     let cursor = cursor_of(params);
-    let cards = state.store.list_cards(&filter, cursor, PAGE_SIZE).await?;
+    let cards = state.store.list_cards(&filter, cursor, CARDS_PER_PAGE).await?;
     let (next_href, first_href) = page_links(cursor, cards.next_cursor, &path);
     page(&GroupPage {
         layout: Layout::new(format!("{kind}: {name}"), section),
@@ -148,7 +137,7 @@ async fn category(
     let path = format!("/factors/{}", category.as_str());
     let filter = IncidentFilter { factor_category: Some(category), ..published() };
     let cursor = cursor_of(params);
-    let cards = state.store.list_cards(&filter, cursor, PAGE_SIZE).await?;
+    let cards = state.store.list_cards(&filter, cursor, CARDS_PER_PAGE).await?;
     let (next_href, first_href) = page_links(cursor, cards.next_cursor, &path);
     // The page quotes each report's factors of this category.
     let slugs: Vec<String> = cards.items.iter().map(|card| card.slug.clone()).collect();
@@ -159,9 +148,9 @@ async fn category(
         .map(|card| Match { reasons_html: quotes.remove(&card.slug).unwrap_or_default(), card })
         .collect();
     page(&GroupPage {
-        layout: Layout::new(format!("Contributing factor: {}", category_label(category)), "factors"),
+        layout: Layout::new(format!("Contributing factor: {}", category.label()), "factors"),
         kind: "Contributing factor",
-        name: category_label(category).to_string(),
+        name: category.label().to_string(),
         total,
         matches,
         next_href,
@@ -182,13 +171,17 @@ struct CategoriesPage {
     categories: Vec<CategoryCount>,
 }
 
+impl WebPage for CategoriesPage {
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
+}
+
 async fn categories(State(state): State<AppState>) -> Result<Response, WebError> {
     let counts = state.store.category_counts().await?;
     let categories = FactorCategory::ALL
         .iter()
         .map(|category| CategoryCount {
             slug: category.as_str(),
-            label: category_label(*category),
+            label: category.label(),
             incidents: counts.iter().find(|(name, _)| name == category.as_str()).map_or(0, |(_, n)| *n as usize),
         })
         .collect();

@@ -2,13 +2,12 @@
 //! own drafts, and every report waiting for review.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::forms::signed_in_writer;
-use super::{page, Layout, WebError};
+use super::extract::WriterSession;
+use super::page::{page, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::domain::{Incident, Status};
 use crate::format;
@@ -50,11 +49,9 @@ struct DraftsPage {
     in_review: Vec<DraftRow>,
 }
 
-async fn drafts(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let current = match signed_in_writer(&state, &headers, "/drafts").await {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+impl WebPage for DraftsPage {}
+
+async fn drafts(State(state): State<AppState>, WriterSession(current): WriterSession) -> Result<Response, WebError> {
     let mine = IncidentFilter {
         status: Some(Status::Draft),
         created_by: Some(current.user.name.clone()),

@@ -12,16 +12,17 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::forms::{not_a_writer, signed_in_writer};
+use super::extract::{may_write, unreadable, WriterSession};
+use super::page::{missing, page_with_status, Layout, WebError, WebPage};
 use super::report_form::{
     posted, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
 };
-use super::{missing, page, Layout, WebError};
 use crate::app::AppState;
 use crate::domain::revision_diff::side_by_side;
 use crate::domain::workflow::{status_words, Step};
 use crate::domain::zones;
-use crate::domain::{Incident, IncidentFields, Role, Status, ValidationErrors};
+use crate::domain::EachMoment;
+use crate::domain::{Incident, IncidentFields, Status, ValidationErrors};
 use crate::error::AppError;
 use crate::format;
 use crate::markdown;
@@ -93,6 +94,8 @@ struct EditPage {
     conflict: Option<Conflict>,
 }
 
+impl WebPage for EditPage {}
+
 /// What the page shows besides the form itself.
 #[derive(Default)]
 struct Extras {
@@ -136,40 +139,36 @@ fn render(
     }
     let (related, related_blank) =
         row_views(&form.related, "related", &["slug", "kind"], errors, RelatedRow::default());
-    let mut response = page(&EditPage {
-        layout: Layout::new(title, "write"),
-        csrf: current.csrf_token.clone(),
-        action,
-        slug,
-        incident_id: editing.map(|incident| incident.id),
-        version,
-        status_label: status_words(report_status),
-        steps: steps.into_iter().map(|step| StepButton { value: step.as_str(), label: step.label() }).collect(),
-        zone_names: zones::home_zone_names(),
-        zone_placeholder: format!("{} (from the times; choose another)", form.home_zone()),
-        out_of_order: form.timeline_out_of_order(),
-        moments: vec![
-            ("started_at", "Impact started", form.started_at.clone()),
-            ("detected_at", "Detected", form.detected_at.clone()),
-            ("mitigated_at", "Mitigated", form.mitigated_at.clone()),
-            ("resolved_at", "Resolved", form.resolved_at.clone()),
-        ],
-        form,
-        timeline,
-        timeline_blank,
-        factors,
-        factors_blank,
-        actions,
-        actions_blank,
-        related,
-        related_blank,
-        errors: extras.errors,
-        notice: extras.notice,
-        previews: extras.previews,
-        conflict: extras.conflict,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    page_with_status(
+        &EditPage {
+            layout: Layout::new(title, "write"),
+            csrf: current.csrf_token.clone(),
+            action,
+            slug,
+            incident_id: editing.map(|incident| incident.id),
+            version,
+            status_label: status_words(report_status),
+            steps: steps.into_iter().map(|step| StepButton { value: step.as_str(), label: step.label() }).collect(),
+            zone_names: zones::home_zone_names(),
+            zone_placeholder: format!("{} (from the times; choose another)", form.home_zone()),
+            out_of_order: form.timeline_out_of_order(),
+            moments: form.moments().map(|(moment, field)| (moment.field(), moment.label(), field.clone())).collect(),
+            form,
+            timeline,
+            timeline_blank,
+            factors,
+            factors_blank,
+            actions,
+            actions_blank,
+            related,
+            related_blank,
+            errors: extras.errors,
+            notice: extras.notice,
+            previews: extras.previews,
+            conflict: extras.conflict,
+        },
+        status,
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -179,27 +178,18 @@ struct NewParams {
 }
 
 async fn new_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    WriterSession(current): WriterSession,
     Query(params): Query<NewParams>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in_writer(&state, &headers, "/incidents/new").await {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
     let form = ReportForm::from_template(params.template == "blank");
     render(&current, None, form, Extras::default(), StatusCode::OK)
 }
 
 async fn edit_form(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    WriterSession(current): WriterSession,
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in_writer(&state, &headers, &format!("/incidents/{slug}/edit")).await {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
     let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
     let form = ReportForm::from_fields(&incident.fields);
     render(&current, Some(&incident), form, Extras::default(), StatusCode::OK)
@@ -208,7 +198,7 @@ async fn edit_form(
 type Posted = Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
 
 async fn new_posted(State(state): State<AppState>, headers: HeaderMap, form: Posted) -> Result<Response, WebError> {
-    let Form(pairs) = form.map_err(super::forms::unreadable)?;
+    let Form(pairs) = form.map_err(unreadable)?;
     let current = match admit(&state, &headers, &pairs, "/incidents/new").await? {
         Admission::Writer(current) => current,
         Admission::StaleForm(current) => {
@@ -226,7 +216,7 @@ async fn edit_posted(
     Path(slug): Path<String>,
     form: Posted,
 ) -> Result<Response, WebError> {
-    let Form(pairs) = form.map_err(super::forms::unreadable)?;
+    let Form(pairs) = form.map_err(unreadable)?;
     let (current, stale) = match admit(&state, &headers, &pairs, &format!("/incidents/{slug}/edit")).await? {
         Admission::Writer(current) => (current, false),
         Admission::StaleForm(current) => (current, true),
@@ -279,6 +269,8 @@ struct ResubmitPage {
     pairs: Vec<(String, String)>,
 }
 
+impl WebPage for ResubmitPage {}
+
 /// Checks a posted report form. A post from another site is refused. When
 /// the session has ended, the answer is a page that holds everything typed
 /// and posts it back once the writer has signed in again in another tab.
@@ -291,13 +283,11 @@ async fn admit(
     crate::auth::session::same_origin(headers)?;
     let Some(current) = crate::auth::session::current(&state.store, headers).await? else {
         let kept = pairs.iter().filter(|(name, _)| name != "op").cloned().collect();
-        let mut response =
-            page(&ResubmitPage { layout: Layout::new("Sign in to save", "write"), action: path.into(), pairs: kept })?;
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        return Ok(Admission::Refused(response));
+        let held = ResubmitPage { layout: Layout::new("Sign in to save", "write"), action: path.into(), pairs: kept };
+        return Ok(Admission::Refused(page_with_status(&held, StatusCode::UNAUTHORIZED)?));
     };
-    if current.user.role < Role::Writer {
-        return Ok(Admission::Refused(not_a_writer(&current)));
+    if let Err(refusal) = may_write(&current) {
+        return Ok(Admission::Refused(refusal.into_response()));
     }
     if !crate::auth::session::constant_time_eq(posted(pairs, "csrf"), &current.csrf_token) {
         return Ok(Admission::StaleForm(current));

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::WebError;
+use super::page::{CachePolicy, WebError};
 use crate::app::AppState;
 use crate::domain::reported_time::format_rfc3339;
 use crate::domain::IncidentMeta;
@@ -83,5 +83,6 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/atom+xml; charset=utf-8"));
+    response.extensions_mut().insert(CachePolicy::SharedUntilWrite);
     Ok(response)
 }

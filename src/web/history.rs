@@ -9,11 +9,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::forms::{check_form, signed_in_writer};
-use super::{missing, page, Layout, WebError};
+use super::extract::{check_form, unreadable, WriterSession};
+use super::page::{missing, page, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::domain::revision_diff::{diff, Change, FieldChange};
-use crate::domain::workflow::status_name;
 use crate::domain::{Incident, IncidentInput};
 use crate::error::AppError;
 use crate::format;
@@ -29,13 +28,8 @@ pub fn router() -> Router<AppState> {
 /// The incident at `slug`, for a signed-in writer: the history holds
 /// revisions from before publication (text a reviewer took out, who moved
 /// the report along), so it is not for the public or for readers.
-async fn visible(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<(Incident, String), Response> {
-    let session = signed_in_writer(state, headers, &format!("/incidents/{slug}/history")).await?;
-    match state.store.get_incident(slug).await {
-        Ok(Some(incident)) => Ok((incident, session.csrf_token)),
-        Ok(None) => Err(missing("incident").into_response()),
-        Err(error) => Err(WebError::from(error).into_response()),
-    }
+async fn visible(state: &AppState, slug: &str) -> Result<Incident, WebError> {
+    state.store.get_incident(slug).await?.ok_or_else(|| missing("incident"))
 }
 
 pub struct StepView {
@@ -67,15 +61,15 @@ struct HistoryPage {
     revisions: Vec<RevisionView>,
 }
 
+impl WebPage for HistoryPage {}
+
 async fn history(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    WriterSession(current): WriterSession,
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
-    let (incident, csrf) = match visible(&state, &headers, &slug).await {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let incident = visible(&state, &slug).await?;
+    let csrf = current.csrf_token;
     let revisions = state.store.list_revisions(incident.id).await?;
     let steps = state.store.workflow_steps(incident.id).await?;
     let views = revisions
@@ -99,7 +93,7 @@ async fn history(
         steps: steps
             .into_iter()
             .map(|step| StepView {
-                status: status_name(step.status),
+                status: step.status.label(),
                 actor: step.actor,
                 when: format::date_time(step.at),
                 version: step.version,
@@ -149,6 +143,8 @@ struct DiffPage {
     changes: Vec<FieldChange>,
 }
 
+impl WebPage for DiffPage {}
+
 async fn load_revision(
     state: &AppState,
     incident: &Incident,
@@ -169,14 +165,12 @@ async fn load_revision(
 
 async fn compare(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    WriterSession(current): WriterSession,
     Path(slug): Path<String>,
     params: Result<Query<CompareParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
-    let (incident, csrf) = match visible(&state, &headers, &slug).await {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let incident = visible(&state, &slug).await?;
+    let csrf = current.csrf_token;
     let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let (from, before) = load_revision(&state, &incident, &params.from).await?;
     let (to, after) = load_revision(&state, &incident, &params.to).await?;
@@ -208,14 +202,11 @@ struct RestoreForm {
 async fn restore(
     State(state): State<AppState>,
     headers: HeaderMap,
+    WriterSession(current): WriterSession,
     Path((slug, version)): Path<(String, String)>,
     form: Result<Form<RestoreForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in_writer(&state, &headers, &format!("/incidents/{slug}/history")).await {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
-    let Form(form) = form.map_err(super::forms::unreadable)?;
+    let Form(form) = form.map_err(unreadable)?;
     check_form(&headers, &current, &form.csrf)?;
     let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
     let expected: i64 =

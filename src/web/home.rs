@@ -5,8 +5,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::actions::ActionRow;
-use super::{page, Layout, WebError};
+use super::page::{page, CachePolicy, Layout, WebError, WebPage};
+use super::views::ActionRow;
 use crate::app::AppState;
 use crate::domain::Status;
 use crate::read_model::Card;
@@ -24,6 +24,10 @@ struct HomePage {
     actions: Vec<ActionRow>,
     stats: Stats,
     tags: Vec<LabelCount>,
+}
+
+impl WebPage for HomePage {
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
 }
 
 async fn home(State(state): State<AppState>) -> Result<Response, WebError> {

@@ -5,116 +5,25 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use jiff::tz::TimeZone;
 use serde::Deserialize;
 
-use super::{missing, page, Layout, WebError};
+use super::extract::ReadingWriter;
+use super::labels::{self, Choice};
+use super::page::{missing, page, CachePolicy, Layout, WebError, WebPage};
+use super::views::{ActionView, CARDS_PER_PAGE};
 use crate::app::AppState;
-use crate::domain::{ActionItem, ActionStatus, Incident, Severity, Status};
-use crate::error::AppError;
+use crate::domain::list_filter::ListQuery;
+use crate::domain::workflow::status_words;
+use crate::domain::{Incident, Status};
 use crate::format;
 use crate::read_model::timeline;
 use crate::read_model::Card;
 use crate::read_model::RenderedReport;
 use crate::search::SearchHit;
-use crate::store::{IncidentFilter, LabelCount, PageCursor};
-
-pub const PAGE_SIZE: u32 = 20;
+use crate::store::{IncidentFilter, PageCursor};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/incidents", get(list)).route("/incidents/{slug}", get(show))
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ListParams {
-    #[serde(default)]
-    severity: String,
-    #[serde(default)]
-    tag: String,
-    #[serde(default)]
-    service: String,
-    #[serde(default)]
-    organization: String,
-    #[serde(default)]
-    year: String,
-    #[serde(default)]
-    open: String,
-    #[serde(default)]
-    sort: String,
-    #[serde(default)]
-    cursor: String,
-}
-
-impl ListParams {
-    /// The store filter these parameters ask for; unknown values filter
-    /// nothing rather than fail, as a hand-edited address should still work.
-    fn filter(&self) -> IncidentFilter {
-        IncidentFilter {
-            status: Some(Status::Published),
-            severity: Severity::parse(self.severity.trim()),
-            tag: non_empty(&self.tag).map(str::to_lowercase),
-            service: non_empty(&self.service).map(str::to_lowercase),
-            organization: non_empty(&self.organization).map(str::to_string),
-            year: self.year.trim().parse().ok(),
-            factor_category: None,
-            has_open_actions: self.open == "1",
-            oldest_first: self.sort == "oldest",
-            created_by: None,
-        }
-    }
-
-    /// The query string for these filters, without the cursor.
-    fn query_without_cursor(&self) -> String {
-        let pairs = [
-            ("severity", &self.severity),
-            ("tag", &self.tag),
-            ("service", &self.service),
-            ("organization", &self.organization),
-            ("year", &self.year),
-            ("open", &self.open),
-            ("sort", &self.sort),
-        ];
-        pairs
-            .iter()
-            .filter(|(_, value)| !value.trim().is_empty())
-            .map(|(name, value)| format!("{name}={}", encode(value.trim())))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-}
-
-fn non_empty(text: &str) -> Option<&str> {
-    Some(text.trim()).filter(|t| !t.is_empty())
-}
-
-/// Percent-encodes a query value.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
-}
-
-/// One choice in a filter's drop-down.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn choices(values: &[LabelCount], selected: &str) -> Vec<Choice> {
-    values
-        .iter()
-        .map(|v| Choice {
-            value: v.name.clone(),
-            label: format!("{} ({})", v.name, v.count),
-            selected: v.name.eq_ignore_ascii_case(selected.trim()),
-        })
-        .collect()
 }
 
 #[derive(askama::Template)]
@@ -134,16 +43,21 @@ struct ListPage {
     first_href: Option<String>,
 }
 
+impl WebPage for ListPage {
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
+}
+
 async fn list(
     State(state): State<AppState>,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    params: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
     // A garbled address shows the unfiltered list rather than an error.
     let params = params.map(|Query(p)| p).unwrap_or_default();
-    let cursor = PageCursor::decode(&params.cursor);
-    let result = state.store.list_cards(&params.filter(), cursor, PAGE_SIZE).await?;
+    let filter = IncidentFilter { status: Some(Status::Published), created_by: None, ..params.filter_leniently() };
+    let cursor = params.cursor.as_deref().and_then(PageCursor::decode);
+    let result = state.store.list_cards(&filter, cursor, CARDS_PER_PAGE).await?;
     let counts = state.counts.get(&state, time::OffsetDateTime::now_utc().date()).await?;
-    let query = params.query_without_cursor();
+    let query = params.query_string();
     let href = |cursor: Option<&str>| {
         let mut parts: Vec<String> = Vec::new();
         if !query.is_empty() {
@@ -158,25 +72,23 @@ async fn list(
             format!("/incidents?{}", parts.join("&"))
         }
     };
-    let severities = Severity::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.as_str().to_string(),
-            label: s.as_str().to_uppercase(),
-            selected: s.as_str() == params.severity.trim(),
-        })
-        .collect();
+    let selected = |value: &Option<String>| value.clone().unwrap_or_default();
     let page_data = ListPage {
         layout: Layout::new("Incidents", "incidents"),
         cards: result.items,
-        severities,
-        tags: choices(&counts.tags, &params.tag),
-        services: choices(&counts.services, &params.service),
-        organizations: choices(&counts.organizations, &params.organization),
-        year: params.year.trim().to_string(),
-        open_only: params.open == "1",
-        oldest_first: params.sort == "oldest",
-        filtered: !query.is_empty() && query != "sort=oldest",
+        severities: labels::severity_filter(&selected(&params.severity)),
+        tags: labels::counted(&counts.tags, &selected(&params.tag)),
+        services: labels::counted(&counts.services, &selected(&params.service)),
+        organizations: labels::counted(&counts.organizations, &selected(&params.organization)),
+        year: selected(&params.year).trim().to_string(),
+        open_only: filter.has_open_actions,
+        oldest_first: filter.oldest_first,
+        filtered: filter
+            != IncidentFilter {
+                status: Some(Status::Published),
+                oldest_first: filter.oldest_first,
+                ..Default::default()
+            },
         next_href: result.next_cursor.map(|c| href(Some(&c.encode()))),
         first_href: cursor.map(|_| href(None)),
     };
@@ -201,39 +113,6 @@ pub struct FactorView {
     pub category_label: &'static str,
     pub text_html: String,
     pub primary: bool,
-}
-
-/// An action item as pages show it.
-pub struct ActionView {
-    pub text_html: String,
-    pub owner: Option<String>,
-    pub status: &'static str,
-    pub status_label: &'static str,
-    pub priority: Option<&'static str>,
-    pub due_on: Option<String>,
-    pub overdue: bool,
-    pub tracker_url: Option<String>,
-    /// When it was done, in the report's home zone.
-    pub completed: Option<String>,
-}
-
-impl ActionView {
-    /// `text_html` is the action's rendered text; an open action due before
-    /// `today` is overdue. Its completion time reads in `home`.
-    pub fn new(action: &ActionItem, text_html: String, today: time::Date, home: &TimeZone) -> ActionView {
-        ActionView {
-            text_html,
-            owner: action.owner.clone(),
-            status: action.status.as_str(),
-            status_label: action_status_label(action.status),
-            priority: action.priority.map(|p| p.as_str()),
-            due_on: action.due_on.map(crate::domain::incident::format_date),
-            overdue: matches!(action.status, ActionStatus::Open | ActionStatus::InProgress)
-                && action.due_on.is_some_and(|due| due < today),
-            tracker_url: action.tracker_url.clone(),
-            completed: action.completed_at.as_ref().map(|at| format::reported(at, home)),
-        }
-    }
 }
 
 pub struct RelatedView {
@@ -265,6 +144,10 @@ struct ShowPage {
     status_label: &'static str,
 }
 
+impl WebPage for ShowPage {
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct ShowParams {
     /// Set by the form after a save: the version it saved.
@@ -274,26 +157,22 @@ struct ShowParams {
 
 async fn show(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    ReadingWriter(writer): ReadingWriter,
     Path(slug): Path<String>,
     params: Result<Query<ShowParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
     let saved = params.map(|Query(p)| p.saved).unwrap_or_default();
     // Writers see drafts and reports in review, with the links to edit.
-    let writer = super::forms::writer_reading(&state, &headers).await?.is_some();
+    let writer = writer.is_some();
     let incident = state.store.get_incident(&slug).await?.filter(|i| writer || i.fields.status == Status::Published);
     let incident = incident.ok_or_else(|| missing("incident"))?;
     let rendered = state.store.rendered_report(&incident).await?;
-    let similar = {
-        let (search, incident) = (state.search.clone(), incident.clone());
-        match tokio::task::spawn_blocking(move || search.similar(&incident, 5)).await {
-            Ok(Ok(hits)) => hits,
-            // The report reads fine without its suggestions.
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "similar incidents could not be found");
-                Vec::new()
-            }
-            Err(error) => return Err(AppError::Internal(error.into()).into()),
+    let similar = match state.search.similar_to(incident.clone(), 5).await {
+        Ok(hits) => hits,
+        // The report reads fine without its suggestions.
+        Err(error) => {
+            tracing::warn!(%error, "similar incidents could not be found");
+            Vec::new()
         }
     };
     let fields = &incident.fields;
@@ -305,8 +184,8 @@ async fn show(
     let today = time::OffsetDateTime::now_utc().date();
     let show_page = ShowPage {
         layout: Layout::new(fields.title.clone(), "incidents"),
-        severity: fields.severity.map(Severity::as_str),
-        detection: detection_label(fields.detection),
+        severity: fields.severity.map(|severity| severity.as_str()),
+        detection: fields.detection.label(),
         durations: vec![
             fact("Time to detect", &durations.time_to_detect),
             fact("Time to mitigate", &durations.time_to_mitigate),
@@ -314,10 +193,11 @@ async fn show(
             fact("Total duration", &durations.total),
         ],
         key_moments: fields
-            .named_key_moments()
-            .into_iter()
-            .filter_map(|(_, label, time)| {
-                time.map(|t| MomentView { label, when: format::reported(t, &home), utc: format::utc_beside(t, &home) })
+            .known_moments()
+            .map(|(moment, t)| MomentView {
+                label: moment.label(),
+                when: format::reported(t, &home),
+                utc: format::utc_beside(t, &home),
             })
             .collect(),
         legend: timeline::legend(),
@@ -327,7 +207,7 @@ async fn show(
             .zip(&rendered.factors_html)
             .map(|(factor, text_html)| FactorView {
                 category: factor.category.as_str(),
-                category_label: super::browse::category_label(factor.category),
+                category_label: factor.category.label(),
                 text_html: text_html.clone(),
                 primary: factor.primary,
             })
@@ -344,7 +224,7 @@ async fn show(
             .map(|link| RelatedView {
                 title: titles.get(&link.slug).cloned(),
                 slug: link.slug.clone(),
-                kind_label: relation_label(link.kind),
+                kind_label: link.kind.label(),
             })
             .collect(),
         linked_from: state
@@ -352,7 +232,7 @@ async fn show(
             .backlinks(&fields.slug)
             .await?
             .into_iter()
-            .map(|link| RelatedView { slug: link.slug, title: Some(link.title), kind_label: relation_label(link.kind) })
+            .map(|link| RelatedView { slug: link.slug, title: Some(link.title), kind_label: link.kind.label() })
             .collect(),
         similar,
         saved_notice: (writer && saved.trim() == incident.meta.version.to_string()).then(|| {
@@ -360,42 +240,13 @@ async fn show(
                 "Saved as version {} by {}; the report is {}.",
                 incident.meta.version,
                 incident.meta.updated_by,
-                crate::domain::workflow::status_words(fields.status)
+                status_words(fields.status)
             )
         }),
         writer,
-        status_label: crate::domain::workflow::status_words(fields.status),
+        status_label: status_words(fields.status),
         incident,
         rendered,
     };
     page(&show_page)
-}
-
-pub fn action_status_label(status: ActionStatus) -> &'static str {
-    match status {
-        ActionStatus::Open => "Open",
-        ActionStatus::InProgress => "In progress",
-        ActionStatus::Done => "Done",
-        ActionStatus::WontDo => "Won't do",
-    }
-}
-
-pub fn detection_label(detection: crate::domain::Detection) -> &'static str {
-    use crate::domain::Detection::*;
-    match detection {
-        Monitoring => "Monitoring",
-        CustomerReport => "Customer report",
-        Internal => "Internal",
-        ThirdParty => "Third party",
-        Unknown => "Unknown",
-    }
-}
-
-pub fn relation_label(kind: crate::domain::RelationKind) -> &'static str {
-    use crate::domain::RelationKind::*;
-    match kind {
-        Related => "Related",
-        RecurrenceOf => "Recurrence of",
-        CausedBy => "Caused by",
-    }
 }

@@ -1,5 +1,6 @@
-//! Rendered pages kept in memory for readers who are not signed in. A page
-//! is kept under its path and query, the change-log position this server's
+//! Rendered pages kept in memory for readers who are not signed in. Which
+//! pages may be kept is said by each page type (`WebPage::CACHE`), which
+//! marks its responses; a marked page is kept under its path and query, the change-log position this server's
 //! index has applied, and the day (overdue actions change at midnight), so
 //! a page whose inputs have not changed is served without rendering, with
 //! an `ETag`, and a `304` when the browser already holds it. A write on any
@@ -15,6 +16,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::page::CachePolicy;
 use crate::app::AppState;
 use crate::auth::session::{FORM_COOKIE, SESSION_COOKIE};
 
@@ -95,23 +97,6 @@ impl PageCache {
     }
 }
 
-/// The reading pages a reader who is not signed in sees the same as any
-/// other, and one report's JSON: not the forms, sign-in, history or drafts.
-fn cacheable(path: &str) -> bool {
-    if let Some(slug) = path.strip_prefix("/api/v1/incidents/") {
-        return !slug.is_empty() && !slug.contains('/');
-    }
-    match path {
-        "/" | "/incidents" | "/actions" | "/factors" | "/feed.atom" | "/search" => true,
-        _ => {
-            path.starts_with("/tags/")
-                || path.starts_with("/services/")
-                || path.starts_with("/factors/")
-                || (path.starts_with("/incidents/") && path.matches('/').count() == 2 && path != "/incidents/new")
-        }
-    }
-}
-
 /// A request from someone signed in, or holding a form, is rendered for
 /// them alone.
 fn personal(headers: &HeaderMap) -> bool {
@@ -124,9 +109,8 @@ fn personal(headers: &HeaderMap) -> bool {
         })
 }
 
-fn answer(page: &Page, headers: &HeaderMap) -> Response {
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
+fn answer(page: &Page, if_none_match: Option<&HeaderValue>) -> Response {
+    let fresh = if_none_match
         .and_then(|value| value.to_str().ok())
         .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == page.etag.to_str().unwrap_or_default()));
     let mut response = if fresh {
@@ -144,8 +128,12 @@ fn answer(page: &Page, headers: &HeaderMap) -> Response {
 
 /// The middleware: serves a kept page, or renders, keeps and serves it.
 pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET || !state.public_read || personal(request.headers()) {
+        return next.run(request).await;
+    }
+    // Files under /static carry their own cache headers, and are no page.
     let path = request.uri().path();
-    if request.method() != Method::GET || !state.public_read || !cacheable(path) || personal(request.headers()) {
+    if path.starts_with("/static/") {
         return next.run(request).await;
     }
     // Pages shown while the index is being built lack their search parts.
@@ -155,14 +143,16 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     let key = request.uri().path_and_query().map_or(path, |p| p.as_str());
     let day = time::OffsetDateTime::now_utc().date();
     let generation = (state.search.applied_change(), state.store.local_writes(), day);
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     if let Some(page) = state.pages.get(&generation, key) {
-        return answer(&page, request.headers());
+        return answer(&page, if_none_match.as_ref());
     }
     let key = key.to_string();
-    let headers = request.headers().clone();
     let response = next.run(request).await;
+    let shared = response.extensions().get::<CachePolicy>() == Some(&CachePolicy::SharedUntilWrite);
     let small = response.body().size_hint().upper().is_some_and(|bytes| bytes <= MAX_PAGE_BYTES as u64);
-    let keep = small && response.status() == StatusCode::OK && !response.headers().contains_key(header::SET_COOKIE);
+    let keep =
+        shared && small && response.status() == StatusCode::OK && !response.headers().contains_key(header::SET_COOKIE);
     let Some(content_type) = response.headers().get(header::CONTENT_TYPE).cloned().filter(|_| keep) else {
         return response;
     };
@@ -185,7 +175,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     };
     let page = Page { etag, content_type, body };
     state.pages.put(generation, key, page.clone());
-    let mut response = answer(&page, &headers);
+    let mut response = answer(&page, if_none_match.as_ref());
     for (name, value) in parts.headers.iter().filter(|(name, _)| *name != header::CONTENT_LENGTH) {
         response.headers_mut().entry(name).or_insert(value.clone());
     }
@@ -232,22 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn only_public_reading_pages_are_kept() {
-        for path in ["/", "/incidents", "/incidents/a-report", "/tags/dns", "/factors/change", "/feed.atom"] {
-            assert!(cacheable(path), "{path}");
-        }
-        for path in [
-            "/incidents/new",
-            "/incidents/a/edit",
-            "/incidents/a/history",
-            "/login",
-            "/drafts",
-            "/api/v1/x",
-            "/api/v1/incidents/a/revisions",
-            "/api/v1/incidents",
-        ] {
-            assert!(!cacheable(path), "{path}");
-        }
+    fn a_session_cookie_makes_a_request_personal() {
         let mut headers = HeaderMap::new();
         assert!(!personal(&headers));
         headers.insert(header::COOKIE, HeaderValue::from_static("theme=dark; hindsight_session=abc"));

@@ -8,14 +8,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::incidents::Choice;
+use super::labels::{self, Choice};
 use crate::domain::incident::{ActionInput, CompletionInput, FactorInput, RelatedInput, TimelineEventInput};
+use crate::domain::key_moment::each_moment;
 use crate::domain::timeline_paste;
 use crate::domain::written_time::{format_written, parse_written, TimeDefaults, Written};
 use crate::domain::zones;
 use crate::domain::{
-    ActionStatus, Detection, EventKind, FactorCategory, IncidentFields, IncidentInput, Precision, Priority,
-    RelationKind, ReportedTime, Severity, ValidationErrors,
+    ActionStatus, Detection, EachMoment, IncidentFields, IncidentInput, KeyMoment, Precision, ReportedTime,
+    ValidationErrors,
 };
 
 /// At most this many rows of one kind are read from a post; validation
@@ -281,7 +282,7 @@ impl ReportForm {
     /// The form for editing a stored report.
     pub fn from_fields(fields: &IncidentFields) -> ReportForm {
         let zone = fields.zone.as_str();
-        ReportForm {
+        let mut form = ReportForm {
             title: fields.title.clone(),
             slug: fields.slug.clone(),
             summary: fields.summary.clone(),
@@ -294,10 +295,6 @@ impl ReportForm {
             detection: fields.detection.as_str().to_string(),
             source_url: fields.source_url.clone().unwrap_or_default(),
             authors: fields.authors.join("\n"),
-            started_at: TimeField::from_time(fields.started_at.as_ref(), zone),
-            detected_at: TimeField::from_time(fields.detected_at.as_ref(), zone),
-            mitigated_at: TimeField::from_time(fields.mitigated_at.as_ref(), zone),
-            resolved_at: TimeField::from_time(fields.resolved_at.as_ref(), zone),
             zone: zone.to_string(),
             timeline: fields
                 .timeline
@@ -345,7 +342,12 @@ impl ReportForm {
             note: String::new(),
             version: None,
             checks: BTreeMap::new(),
+            ..ReportForm::default()
+        };
+        for (moment, time) in fields.moments() {
+            *form.moment_mut(moment) = TimeField::from_time(time.as_ref(), zone);
         }
+        form
     }
 
     /// Reads a posted form. Unknown names are ignored; rows keep the order
@@ -409,6 +411,15 @@ impl ReportForm {
                 form.version = value.trim().parse().ok();
                 continue;
             }
+            if let Some((moment, part)) = KeyMoment::ALL.iter().find_map(|m| Some((*m, name.strip_prefix(m.field())?)))
+            {
+                match part {
+                    "" => form.moment_mut(moment).text = value,
+                    ".precision" => form.moment_mut(moment).precision = value,
+                    _ => {}
+                }
+                continue;
+            }
             let slot = match name.as_str() {
                 "title" => &mut form.title,
                 "slug" => &mut form.slug,
@@ -422,14 +433,6 @@ impl ReportForm {
                 "detection" => &mut form.detection,
                 "source_url" => &mut form.source_url,
                 "authors" => &mut form.authors,
-                "started_at" => &mut form.started_at.text,
-                "started_at.precision" => &mut form.started_at.precision,
-                "detected_at" => &mut form.detected_at.text,
-                "detected_at.precision" => &mut form.detected_at.precision,
-                "mitigated_at" => &mut form.mitigated_at.text,
-                "mitigated_at.precision" => &mut form.mitigated_at.precision,
-                "resolved_at" => &mut form.resolved_at.text,
-                "resolved_at.precision" => &mut form.resolved_at.precision,
                 // `default_zone` is the name forms used before home zones.
                 "zone" | "default_zone" => &mut form.zone,
                 "paste" => &mut form.paste,
@@ -486,9 +489,7 @@ impl ReportForm {
             return zone;
         }
         let unzoned = TimeDefaults { date: Some(jiff::civil::date(2000, 1, 1)), ..TimeDefaults::default() };
-        let fields = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at]
-            .into_iter()
-            .chain(self.timeline.iter().map(|row| &row.at));
+        let fields = self.moments().map(|(_, field)| field).chain(self.timeline.iter().map(|row| &row.at));
         let labels: Vec<String> =
             fields.filter_map(|field| field.read(&unzoned).ok().flatten()).map(|written| written.time.zone).collect();
         zones::home_zone_from_labels(labels.iter().map(String::as_str))
@@ -537,8 +538,7 @@ impl ReportForm {
                 .map(|written| written.time.local().date())
                 .next()
         }
-        let moments = [&self.started_at, &self.detected_at, &self.mitigated_at, &self.resolved_at];
-        let (date, date_from) = match first_date(moments.into_iter(), &zone_only) {
+        let (date, date_from) = match first_date(self.moments().map(|(_, field)| field), &zone_only) {
             Some(date) => (Some(date), "the first key moment"),
             None => (first_date(self.timeline.iter().map(|row| &row.at), &zone_only), "the first timed event"),
         };
@@ -595,14 +595,9 @@ impl ReportForm {
             Some(format!("Read as {}: {}.", field.text, written.notes.join("; ")))
         };
         let mut checks = BTreeMap::new();
-        for (name, field) in [
-            ("started_at", &mut self.started_at),
-            ("detected_at", &mut self.detected_at),
-            ("mitigated_at", &mut self.mitigated_at),
-            ("resolved_at", &mut self.resolved_at),
-        ] {
-            if let Some(note) = settle(field) {
-                checks.insert(name.to_string(), note);
+        for moment in KeyMoment::ALL {
+            if let Some(note) = settle(self.moment_mut(moment)) {
+                checks.insert(moment.field().to_string(), note);
             }
         }
         for row in &mut self.timeline {
@@ -651,10 +646,7 @@ impl ReportForm {
                 None
             }
         };
-        let started_at = time("started_at", &self.started_at);
-        let detected_at = time("detected_at", &self.detected_at);
-        let mitigated_at = time("mitigated_at", &self.mitigated_at);
-        let resolved_at = time("resolved_at", &self.resolved_at);
+        let moments = KeyMoment::ALL.map(|moment| time(moment.field(), self.moment(moment)));
         let timeline = self
             .timeline
             .iter()
@@ -675,7 +667,7 @@ impl ReportForm {
             })
             .collect();
         let mut completed = completed.into_iter();
-        let input = IncidentInput {
+        let mut input = IncidentInput {
             slug: opt(&self.slug),
             title: self.title.clone(),
             summary: self.summary.clone(),
@@ -689,10 +681,6 @@ impl ReportForm {
             detection: opt(&self.detection),
             source_url: opt(&self.source_url),
             authors: self.authors.lines().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect(),
-            started_at,
-            detected_at,
-            mitigated_at,
-            resolved_at,
             timeline,
             zone: Some(defaults.zone.clone().unwrap_or_default()),
             factors: self
@@ -718,7 +706,11 @@ impl ReportForm {
                 .iter()
                 .map(|row| RelatedInput { slug: row.slug.trim().to_string(), kind: opt(&row.kind) })
                 .collect(),
+            ..IncidentInput::default()
         };
+        for (moment, time) in KeyMoment::ALL.into_iter().zip(moments) {
+            *input.moment_mut(moment) = time;
+        }
         (input, errors)
     }
 
@@ -776,77 +768,52 @@ impl FormErrors {
     }
 }
 
-fn choices<T: Copy>(
-    all: &[T],
-    name: fn(T) -> &'static str,
-    label: fn(T) -> String,
-    selected: &str,
-    none: Option<&str>,
-) -> Vec<Choice> {
-    let mut list: Vec<Choice> = none
-        .map(|label| Choice { value: String::new(), label: label.to_string(), selected: selected.trim().is_empty() })
-        .into_iter()
-        .collect();
-    list.extend(all.iter().map(|value| Choice {
-        value: name(*value).to_string(),
-        label: label(*value),
-        selected: name(*value) == selected.trim(),
-    }));
-    list
+each_moment!(ReportForm, TimeField);
+
+/// The choices each drop-down of the form offers, with the row's own value
+/// selected: the templates ask the row, and the lists live in `labels`.
+impl TimeField {
+    pub fn precision_choices(&self) -> Vec<Choice> {
+        labels::precision_choices(&self.precision)
+    }
 }
 
-pub fn severity_choices(selected: &str) -> Vec<Choice> {
-    choices(Severity::ALL, Severity::as_str, |s| s.as_str().to_uppercase(), selected, Some("Not set"))
+impl EventRow {
+    pub fn kind_choices(&self) -> Vec<Choice> {
+        labels::kind_choices(&self.kind)
+    }
 }
 
-pub fn detection_choices(selected: &str) -> Vec<Choice> {
-    choices(Detection::ALL, Detection::as_str, |d| super::incidents::detection_label(d).to_string(), selected, None)
+impl FactorRow {
+    pub fn category_choices(&self) -> Vec<Choice> {
+        labels::category_choices(&self.category)
+    }
 }
 
-pub fn precision_choices(selected: &str) -> Vec<Choice> {
-    choices(&Precision::ALL, Precision::as_str, |p| format!("to the {}", p.as_str()), selected, Some("As written"))
-        .into_iter()
-        .map(|choice| match choice.value.as_str() {
-            "unknown" => Choice { label: "Unsure".into(), ..choice },
-            _ => choice,
-        })
-        .collect()
+impl ActionRow {
+    pub fn status_choices(&self) -> Vec<Choice> {
+        labels::action_status_choices(&self.status)
+    }
+
+    pub fn priority_choices(&self) -> Vec<Choice> {
+        labels::priority_choices(&self.priority)
+    }
 }
 
-pub fn kind_choices(selected: &str) -> Vec<Choice> {
-    let selected = if selected.trim().is_empty() { EventKind::Note.as_str() } else { selected };
-    choices(
-        EventKind::ALL,
-        EventKind::as_str,
-        |k| crate::read_model::timeline::kind_label(k).to_string(),
-        selected,
-        None,
-    )
+impl RelatedRow {
+    pub fn kind_choices(&self) -> Vec<Choice> {
+        labels::relation_choices(&self.kind)
+    }
 }
 
-pub fn category_choices(selected: &str) -> Vec<Choice> {
-    let label = |c| super::browse::category_label(c).to_string();
-    choices(FactorCategory::ALL, FactorCategory::as_str, label, selected, Some("Choose a category"))
-}
+impl ReportForm {
+    pub fn severity_choices(&self) -> Vec<Choice> {
+        labels::severity_choices(&self.severity)
+    }
 
-pub fn action_status_choices(selected: &str) -> Vec<Choice> {
-    let selected = if selected.trim().is_empty() { ActionStatus::Open.as_str() } else { selected };
-    let label = |s| super::incidents::action_status_label(s).to_string();
-    choices(ActionStatus::ALL, ActionStatus::as_str, label, selected, None)
-}
-
-pub fn priority_choices(selected: &str) -> Vec<Choice> {
-    choices(Priority::ALL, Priority::as_str, |p| p.as_str().to_uppercase(), selected, Some("None"))
-}
-
-pub fn relation_choices(selected: &str) -> Vec<Choice> {
-    choices(
-        RelationKind::ALL,
-        RelationKind::as_str,
-        |k| super::incidents::relation_label(k).to_string(),
-        selected,
-        None,
-    )
+    pub fn detection_choices(&self) -> Vec<Choice> {
+        labels::detection_choices(&self.detection)
+    }
 }
 
 #[cfg(test)]

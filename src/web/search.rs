@@ -5,16 +5,15 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::incidents::encode;
-use super::{page, Layout, WebError};
-use crate::api::search::SearchParams;
+use super::page::{page_with_status, sentence, CachePolicy, Layout, WebError, WebPage};
 use crate::app::AppState;
+use crate::domain::list_filter::query_encode;
 use crate::error::AppError;
-use crate::search::{Order, SearchResults};
+use crate::search::{FacetKind, Order, SearchParams, SearchResults};
 
 const PER_PAGE: usize = 20;
 
@@ -48,6 +47,10 @@ struct SearchPage {
     first: usize,
 }
 
+impl WebPage for SearchPage {
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
+}
+
 /// The parameters that narrow a search, as (name, value) pairs in a fixed
 /// order, so links can add or drop one.
 fn narrowing(params: &SearchParams) -> Vec<(&'static str, String)> {
@@ -68,22 +71,13 @@ fn narrowing(params: &SearchParams) -> Vec<(&'static str, String)> {
 }
 
 fn href(q: &str, pairs: &[(&str, String)], offset: usize) -> String {
-    let mut parts = vec![format!("q={}", encode(q))];
-    parts.extend(pairs.iter().map(|(name, value)| format!("{name}={}", encode(value))));
+    let mut parts = vec![format!("q={}", query_encode(q))];
+    parts.extend(pairs.iter().map(|(name, value)| format!("{name}={}", query_encode(value))));
     if offset > 0 {
         parts.push(format!("offset={offset}"));
     }
     format!("/search?{}", parts.join("&"))
 }
-
-const GROUPS: [(&str, &str, &str); 6] = [
-    ("tags", "tag", "Tags"),
-    ("services", "service", "Services"),
-    ("severity", "severity", "Severity"),
-    ("organization", "organization", "Organization"),
-    ("year", "year", "Year"),
-    ("category", "category", "Contributing factor"),
-];
 
 async fn search(
     State(state): State<AppState>,
@@ -91,16 +85,13 @@ async fn search(
 ) -> Result<Response, WebError> {
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let pairs = narrowing(&params);
-    let request = params.request().map(|mut request| {
-        request.limit = PER_PAGE;
-        request
-    });
-    let outcome = match request {
-        Ok(request) => {
+    let outcome = match params.request() {
+        Ok(mut request) => {
+            request.limit = PER_PAGE;
             let offset = request.offset;
             state.search.answer(request).await.map(|results| (results, offset)).map_err(AppError::from)
         }
-        Err(error) => Err(error),
+        Err(error) => Err(AppError::from(error)),
     };
     let mut status = StatusCode::OK;
     let (results, message, offset) = match outcome {
@@ -117,34 +108,29 @@ async fn search(
     };
     let groups = match &results {
         None => Vec::new(),
-        Some(results) => GROUPS
+        Some(results) => FacetKind::ALL
             .iter()
-            .map(|(key, param, heading)| FacetGroup {
-                heading,
+            .map(|kind| FacetGroup {
+                heading: kind.heading(),
                 links: results
                     .facets
-                    .get(key)
-                    .map(|values| {
-                        values
-                            .iter()
-                            .take(12)
-                            .map(|value| {
-                                let label = value.value.clone();
-                                let selected =
-                                    pairs.iter().any(|(name, v)| name == param && v.eq_ignore_ascii_case(&label));
-                                let toggled: Vec<(&str, String)> = if selected {
-                                    pairs.iter().filter(|(name, _)| name != param).cloned().collect()
-                                } else {
-                                    let mut with = pairs.clone();
-                                    with.retain(|(name, _)| name != param);
-                                    with.push((param, label.clone()));
-                                    with
-                                };
-                                FacetLink { href: href(&params.q, &toggled, 0), count: value.count, label, selected }
-                            })
-                            .collect()
+                    .of(*kind)
+                    .iter()
+                    .take(12)
+                    .map(|value| {
+                        let (param, label) = (kind.root(), value.value.clone());
+                        let selected = pairs.iter().any(|(name, v)| *name == param && v.eq_ignore_ascii_case(&label));
+                        let toggled: Vec<(&str, String)> = if selected {
+                            pairs.iter().filter(|(name, _)| *name != param).cloned().collect()
+                        } else {
+                            let mut with = pairs.clone();
+                            with.retain(|(name, _)| *name != param);
+                            with.push((param, label.clone()));
+                            with
+                        };
+                        FacetLink { href: href(&params.q, &toggled, 0), count: value.count, label, selected }
                     })
-                    .unwrap_or_default(),
+                    .collect(),
             })
             .filter(|group| !group.links.is_empty())
             .collect(),
@@ -162,12 +148,11 @@ async fn search(
         first: offset + 1,
         results,
         groups,
-        message: message.as_deref().map(super::sentence),
+        message: message.as_deref().map(sentence),
     };
-    let mut response = page(&search_page)?;
-    *response.status_mut() = status;
+    let mut response = page_with_status(&search_page, status)?;
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS));
     }
-    Ok(response.into_response())
+    Ok(response)
 }

@@ -8,16 +8,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::forms::{check_form, signed_in};
-use super::{page, Layout, WebError};
+use super::extract::{check_form, unreadable, SignedIn};
+use super::page::{page_with_status, sentence, Layout, WebError, WebPage};
 use crate::app::AppState;
-use crate::domain::{Role, Scope};
+use crate::auth::tokens::{issue_token, TokenRefused};
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::format;
 use crate::store::{SessionRecord, TokenSummary};
-
-const MAX_TOKEN_NAME: usize = 100;
-const MAX_VALID_DAYS: u32 = 3650;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/settings/tokens", get(show).post(create)).route("/settings/tokens/{id}/revoke", post(revoke))
@@ -65,6 +63,8 @@ struct TokensPage {
     message: Option<String>,
 }
 
+impl WebPage for TokensPage {}
+
 async fn render(
     state: &AppState,
     current: &SessionRecord,
@@ -73,24 +73,21 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let tokens = state.store.list_tokens(current.user.id).await?;
-    let mut response = page(&TokensPage {
-        layout: Layout::new("API tokens", "account"),
-        user: current.user.name.clone(),
-        may_write: current.user.role >= Role::Writer,
-        csrf: current.csrf_token.clone(),
-        tokens: tokens.iter().map(TokenRow::new).collect(),
-        created,
-        message,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    page_with_status(
+        &TokensPage {
+            layout: Layout::new("API tokens", "account"),
+            user: current.user.name.clone(),
+            may_write: current.user.role >= Role::Writer,
+            csrf: current.csrf_token.clone(),
+            tokens: tokens.iter().map(TokenRow::new).collect(),
+            created,
+            message,
+        },
+        status,
+    )
 }
 
-async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let current = match signed_in(&state, &headers, "/settings/tokens").await {
-        Ok(current) => current,
-        Err(redirect) => return Ok(redirect),
-    };
+async fn show(State(state): State<AppState>, SignedIn(current): SignedIn) -> Result<Response, WebError> {
     render(&state, &current, None, None, StatusCode::OK).await
 }
 
@@ -109,41 +106,21 @@ struct CreateForm {
 async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
+    SignedIn(current): SignedIn,
     form: Result<Form<CreateForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in(&state, &headers, "/settings/tokens").await {
-        Ok(current) => current,
-        Err(redirect) => return Ok(redirect),
-    };
-    let Form(form) = form.map_err(super::forms::unreadable)?;
+    let Form(form) = form.map_err(unreadable)?;
     check_form(&headers, &current, &form.csrf)?;
-    let name = form.name.trim();
-    let scope = Scope::parse(form.scope.trim());
-    let days = form.expires_in_days.trim();
-    let problem = if name.is_empty() || name.chars().count() > MAX_TOKEN_NAME || name.chars().any(char::is_control) {
-        Some(format!("Give the token a name of 1 to {MAX_TOKEN_NAME} characters, so you can recognise it later."))
-    } else if scope.is_none() {
-        Some("Choose read or write.".to_string())
-    } else if scope == Some(Scope::Write) && current.user.role < Role::Writer {
-        Some("A reader's token can only read.".to_string())
-    } else if !days.is_empty() && days.parse::<u32>().ok().filter(|d| (1..=MAX_VALID_DAYS).contains(d)).is_none() {
-        Some(format!("Expiry is a number of days from 1 to {MAX_VALID_DAYS}, or empty for never."))
-    } else {
-        None
+    let user = current.user.name.as_str();
+    let issued = issue_token(&state.store, user, user, &form.name, &form.scope, &form.expires_in_days).await;
+    let secret = match issued {
+        Ok(secret) => secret,
+        Err(TokenRefused::Invalid(errors)) => {
+            let message = errors.0.iter().map(|error| sentence(&error.message)).collect::<Vec<_>>().join(" ");
+            return render(&state, &current, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(other) => return Err(AppError::Internal(other.into()).into()),
     };
-    if let Some(message) = problem {
-        return render(&state, &current, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let secret = crate::auth::tokens::add_token(
-        &state.store,
-        &current.user.name,
-        &current.user.name,
-        name,
-        scope.unwrap_or(Scope::Read),
-        days.parse().ok(),
-    )
-    .await
-    .map_err(AppError::Internal)?;
     render(&state, &current, Some(secret), None, StatusCode::CREATED).await
 }
 
@@ -156,17 +133,14 @@ struct RevokeForm {
 async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
+    SignedIn(current): SignedIn,
     Path(id): Path<i64>,
     form: Result<Form<RevokeForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in(&state, &headers, "/settings/tokens").await {
-        Ok(current) => current,
-        Err(redirect) => return Ok(redirect),
-    };
-    let Form(form) = form.map_err(super::forms::unreadable)?;
+    let Form(form) = form.map_err(unreadable)?;
     check_form(&headers, &current, &form.csrf)?;
     if !state.store.revoke_token(&current.user.name, current.user.id, id).await? {
-        return Err(AppError::NotFound("no such token of yours".into()).into());
+        return Err(AppError::not_found("token of yours").into());
     }
     Ok(Redirect::to("/settings/tokens").into_response())
 }

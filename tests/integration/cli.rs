@@ -24,6 +24,7 @@ on_both_backends!(
     a_thousand_concurrent_sign_ins_keep_the_process_under_250_mb,
     the_first_start_creates_an_admin_and_shows_its_password_once,
     user_add_prints_a_password_that_signs_in_and_refuses_a_taken_name,
+    token_add_follows_the_same_rules_as_the_settings_page,
 );
 
 fn hindsight(database: &TestDatabase, backend: Backend) -> Command {
@@ -453,4 +454,32 @@ async fn user_add_prints_a_password_that_signs_in_and_refuses_a_taken_name(backe
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
     let bad = hindsight(&database, backend).args(["user", "add", "not a name"]).output().unwrap();
     assert!(!bad.status.success());
+}
+
+/// `hindsight token add` asks the domain's token rules, as the settings page
+/// does: a reader's token only reads, and the expiry is bounded.
+async fn token_add_follows_the_same_rules_as_the_settings_page(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let added = hindsight(&database, backend).args(["user", "add", "rita", "--role", "reader"]).output().expect("user");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let token = |args: &[&str]| {
+        let output = hindsight(&database, backend).args(["token", "add", "rita"]).args(args).output().expect("token");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).to_string(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
+    };
+    let (code, stdout, stderr) = token(&["--scope", "write"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stdout.is_empty() && stderr.contains("--scope: a reader's token can only read"), "{stderr}");
+    let (code, _, stderr) = token(&["--expires-in-days", "0"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--expires-in-days: expiry is a number of days from 1 to 3650"), "{stderr}");
+    let (code, _, stderr) = token(&["--name", " "]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--name: give the token a name"), "{stderr}");
+    let (code, stdout, stderr) = token(&["--expires-in-days", "30"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.trim().starts_with("hst_"), "{stdout}");
 }

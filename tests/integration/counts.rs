@@ -224,6 +224,18 @@ async fn pages_are_served_from_memory_until_a_write_on_any_server(backend: Backe
     assert_eq!(again.status(), 304, "unchanged: the browser keeps its copy");
     assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
 
+    // Each page type says whether it may be kept: the reading pages are;
+    // sign-in, the forms and the API's lists are not.
+    for path in ["/", "/incidents/kept-page-one", "/actions", "/factors", "/feed.atom", "/search?q=kept"] {
+        let page = get(&first, path, None).await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        assert!(page.headers().contains_key("etag"), "{path} is kept");
+    }
+    for path in ["/login", "/incidents/new", "/drafts", "/api/v1/incidents", "/api/v1/search?q=kept", "/nowhere"] {
+        let page = get(&first, path, None).await.unwrap();
+        assert!(!page.headers().contains_key("etag"), "{path} is not kept");
+    }
+
     // A write on this server shows at once, before its index follows.
     app_create(&first, "Kept page two").await;
     let after = get(&first, "/incidents", Some(&etag)).await.unwrap();

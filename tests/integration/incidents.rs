@@ -27,11 +27,15 @@ on_both_backends!(
     revisions_list_every_change_with_its_snapshot,
     an_unknown_incident_is_a_404_problem,
     a_pasted_timeline_is_read_line_by_line_and_nothing_is_dropped,
+    the_api_moves_a_report_through_review_one_step_at_a_time,
+    the_list_reads_the_pages_older_parameter_names,
 );
 
 async fn creating_an_incident_returns_it_with_location_etag_and_durations(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let response = app.post_json("/api/v1/incidents", &full_incident("Checkout writes stalled")).await;
+    let mut sent = full_incident("Checkout writes stalled");
+    sent["status"] = json!("in_review");
+    let response = app.post_json("/api/v1/incidents", &sent).await;
     assert_eq!(response.status(), 201);
     assert_eq!(response.headers()["location"], "/api/v1/incidents/checkout-writes-stalled");
     assert_eq!(response.headers()["etag"], "\"1\"");
@@ -43,6 +47,12 @@ async fn creating_an_incident_returns_it_with_location_etag_and_durations(backen
     assert_eq!(incident["duration_seconds"], 25 * 60);
     assert_eq!(incident["durations"]["total"]["approximate"], false);
     assert_eq!(incident["created_by"], "tester", "the token's user is recorded");
+    assert!(incident["published_at"].is_null(), "not published yet");
+    let published = app
+        .patch_json("/api/v1/incidents/checkout-writes-stalled", Some("\"1\""), &json!({"status": "published"}))
+        .await;
+    assert_eq!(published.status(), 200);
+    let incident: Value = published.json().await.unwrap();
     assert!(incident["published_at"].is_string(), "a published report gets published_at");
 }
 
@@ -185,9 +195,18 @@ async fn listing_pages_with_a_cursor_without_repeats_or_gaps(backend: Backend) {
 
 async fn bad_list_parameters_get_400(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    for query in
-        ["limit=101", "limit=0", "limit=ten", "cursor=nonsense", "status=finished", "severity=sev0", "year=twenty"]
-    {
+    for query in [
+        "limit=101",
+        "limit=0",
+        "limit=ten",
+        "cursor=nonsense",
+        "status=finished",
+        "severity=sev0",
+        "year=twenty",
+        "has_open_actions=maybe",
+        "order=sideways",
+        "category=luck",
+    ] {
         let response = app.get(&format!("/api/v1/incidents?{query}")).await;
         assert_eq!(response.status(), 400, "{query}");
         assert_eq!(response.headers()["content-type"], "application/problem+json");
@@ -385,4 +404,61 @@ async fn a_pasted_timeline_is_read_line_by_line_and_nothing_is_dropped(backend: 
     assert_eq!(bad.status(), 422);
     let too_many = app.post_json("/api/v1/timeline/parse", &json!({"text": "10:00 UTC x\n".repeat(1_001)})).await;
     assert_eq!(too_many.status(), 422);
+}
+
+/// A status sent in a body follows the same steps as the form's buttons: a
+/// report is published only from review, and a refusal names the statuses
+/// it may take.
+async fn the_api_moves_a_report_through_review_one_step_at_a_time(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let refused = app.post_json("/api/v1/incidents", &json!({"title": "Unreviewed", "status": "published"})).await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:hindsight:problem:workflow-order", "{problem}");
+    assert_eq!(problem["allowed_statuses"], json!(["draft", "in_review"]));
+    assert!(problem["detail"].as_str().unwrap().contains("published only after review"), "{problem}");
+    assert_eq!(app.get("/api/v1/incidents/unreviewed").await.status(), 404, "nothing was filed");
+
+    app.create(json!({"title": "Unreviewed"})).await;
+    let path = "/api/v1/incidents/unreviewed";
+    let skipped = app.patch_json(path, Some("\"1\""), &json!({"status": "published"})).await;
+    assert_eq!(skipped.status(), 409);
+    let problem: Value = skipped.json().await.unwrap();
+    assert_eq!(problem["allowed_statuses"], json!(["draft", "in_review"]));
+    let replaced = app.put_json(path, Some("\"1\""), &json!({"title": "Unreviewed", "status": "published"})).await;
+    assert_eq!(replaced.status(), 409, "a replacement too");
+    assert_eq!(app.get_json(path).await["version"], 1, "nothing changed");
+
+    let submitted = app.patch_json(path, Some("\"1\""), &json!({"status": "in_review"})).await;
+    assert_eq!(submitted.status(), 200);
+    let published = app.patch_json(path, Some("\"2\""), &json!({"status": "published"})).await;
+    assert_eq!(published.status(), 200);
+    let back = app.patch_json(path, Some("\"3\""), &json!({"status": "in_review"})).await;
+    assert_eq!(back.status(), 409, "a published report goes back to draft, not to review");
+    assert_eq!(back.json::<Value>().await.unwrap()["allowed_statuses"], json!(["published", "draft"]));
+    let id = app.store.get_incident("unreviewed").await.unwrap().unwrap().id;
+    let steps = app.store.workflow_steps(id).await.unwrap();
+    let statuses: Vec<&str> = steps.iter().map(|step| step.status.as_str()).collect();
+    assert!(statuses.ends_with(&["in_review", "published"]), "{statuses:?}");
+}
+
+/// The list's filters have one set of names, shared with the page; the
+/// page's older ones (`open`, `sort`) still read the same.
+async fn the_list_reads_the_pages_older_parameter_names(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (title, actions) in [("Quiet", json!([])), ("Busy", json!([{"text": "Fix it", "status": "open"}]))] {
+        app.create(json!({"title": title, "status": "published", "actions": actions})).await;
+    }
+    let slugs = |page: Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|item| item["slug"].as_str().unwrap().to_string()).collect()
+    };
+    let current = slugs(app.get_json("/api/v1/incidents?has_open_actions=true&order=oldest").await);
+    assert_eq!(current, ["busy"]);
+    assert_eq!(slugs(app.get_json("/api/v1/incidents?open=1&sort=oldest").await), current);
+    let page = app.anonymous().get(app.url("/incidents?open=1")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Busy") && !page.contains("Quiet"), "the page reads them too");
+    let page =
+        app.anonymous().get(app.url("/incidents?has_open_actions=true")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Busy") && !page.contains("Quiet"));
+    assert!(page.contains("name=\"has_open_actions\" value=\"true\" checked"), "and its form sends the current names");
 }

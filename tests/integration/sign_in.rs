@@ -290,6 +290,19 @@ async fn a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it(backend
         .await
         .unwrap();
     assert_eq!(denied.status(), 422);
+    assert!(denied.text().await.unwrap().contains("A reader&#x27;s token can only read."));
+    // The same rules as `hindsight token add`: a name, and an expiry in days.
+    for (name, days, message) in [("", "30", "Give the token a name"), ("cron", "0", "from 1 to 3650")] {
+        let refused = anonymous
+            .post(app.url("/settings/tokens"))
+            .header(COOKIE, &reader)
+            .form(&[("csrf", csrf_in(&page).as_str()), ("name", name), ("scope", "read"), ("expires_in_days", days)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains(message), "{message}");
+    }
     let log = app.get_json("/api/v1/audit?limit=500").await;
     let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"token.create") && actions.contains(&"token.revoke"), "{actions:?}");
