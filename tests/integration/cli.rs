@@ -271,9 +271,18 @@ async fn after_kill_9_the_next_start_makes_every_write_searchable(backend: Backe
     let server = Server::start(&database, backend);
     let client = authorized(&token);
     for n in 0..30 {
-        let body = serde_json::json!({"title": format!("Crashtest incident {n}"), "status": "published"});
+        // Filed for review, then published: the steps a report takes.
+        let body = serde_json::json!({"title": format!("Crashtest incident {n}"), "status": "in_review"});
         let response = client.post(format!("{}/api/v1/incidents", server.address)).json(&body).send().await.unwrap();
         assert_eq!(response.status(), 201);
+        let published = client
+            .patch(format!("{}/api/v1/incidents/crashtest-incident-{n}", server.address))
+            .header("If-Match", "\"1\"")
+            .json(&serde_json::json!({"status": "published"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.status(), 200);
     }
     // No time for the indexer to catch up: kill at once.
     server.kill_9();

@@ -113,12 +113,15 @@ async fn counts_kept_on_write_equal_a_direct_count_after_every_kind_of_write(bac
     assert_eq!(app.patch_json("/api/v1/incidents/published-one", Some("\"1\""), &edit).await.status(), 200);
     assert_counts_agree(&app, "an edit").await;
 
-    // Publishing the draft, then sending it back.
+    // Publishing the draft after review, then sending it back.
+    let submit = json!({"status": "in_review"});
+    assert_eq!(app.patch_json("/api/v1/incidents/draft-only", Some("\"1\""), &submit).await.status(), 200);
+    assert_counts_agree(&app, "submitting a draft").await;
     let publish = json!({"status": "published"});
-    assert_eq!(app.patch_json("/api/v1/incidents/draft-only", Some("\"1\""), &publish).await.status(), 200);
+    assert_eq!(app.patch_json("/api/v1/incidents/draft-only", Some("\"2\""), &publish).await.status(), 200);
     assert_counts_agree(&app, "publishing a draft").await;
     let unpublish = json!({"status": "draft"});
-    assert_eq!(app.patch_json("/api/v1/incidents/draft-only", Some("\"2\""), &unpublish).await.status(), 200);
+    assert_eq!(app.patch_json("/api/v1/incidents/draft-only", Some("\"3\""), &unpublish).await.status(), 200);
     assert_counts_agree(&app, "unpublishing").await;
 
     // Deleting removes what it counted, and a name nothing carries is gone.
