@@ -150,7 +150,10 @@ async fn require_sign_in(
     // The report form's own posts check the session themselves, and when it
     // has ended they hold on to the writer's text rather than drop it.
     let report_form_post = request.method() == axum::http::Method::POST
-        && (path == "/incidents/new" || (path.starts_with("/incidents/") && path.ends_with("/edit")));
+        && request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .is_some_and(|route| crate::web::editor::CHECKS_ITS_OWN_SESSION.contains(&route.as_str()));
     let open = matches!(path, "/login" | "/logout" | "/healthz" | "/readyz")
         || path.starts_with("/static/")
         || report_form_post;

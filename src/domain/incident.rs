@@ -170,7 +170,9 @@ where
 }
 
 /// A validated incident report: every field here obeys the rules of SPEC §2.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// (Its default, an untitled draft, is only a starting point for reading
+/// one back from storage.)
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IncidentFields {
     pub slug: String,
     pub title: String,
@@ -978,6 +980,33 @@ mod tests {
         };
         let fields = input.validate().unwrap();
         assert_eq!(fields.to_input().validate().unwrap(), fields);
+    }
+
+    #[test]
+    fn an_action_is_open_until_done_or_dropped_and_overdue_only_while_open() {
+        let today = Date::from_calendar_date(2020, time::Month::March, 1).unwrap();
+        let due = Date::from_calendar_date(2020, time::Month::February, 1).ok();
+        let action = |status| ActionItem {
+            text: "Fix it".into(),
+            owner: None,
+            status,
+            priority: None,
+            due_on: due,
+            tracker_url: None,
+            completed_at: None,
+        };
+        for (status, open) in [
+            (ActionStatus::Open, true),
+            (ActionStatus::InProgress, true),
+            (ActionStatus::Done, false),
+            (ActionStatus::WontDo, false),
+        ] {
+            assert_eq!(action(status).is_open(), open, "{status}");
+            assert_eq!(action(status).is_overdue(today), open, "{status}");
+        }
+        assert!(
+            !action(ActionStatus::Open).is_overdue(Date::from_calendar_date(2020, time::Month::January, 1).unwrap())
+        );
     }
 
     #[test]

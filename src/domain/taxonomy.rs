@@ -56,6 +56,14 @@ vocabulary!(
     /// Where a report is in its life.
     Status { Draft => "draft" as "Draft", InReview => "in_review" as "In review", Published => "published" as "Published" }
 );
+// The vocabulary macro declares the enum, so its default is written here.
+#[allow(clippy::derivable_impls)]
+impl Default for Status {
+    fn default() -> Status {
+        Status::Draft
+    }
+}
+
 vocabulary!(
     /// How bad it was; sev1 is the worst.
     Severity { Sev1 => "sev1" as "SEV1", Sev2 => "sev2" as "SEV2", Sev3 => "sev3" as "SEV3", Sev4 => "sev4" as "SEV4" }
@@ -70,6 +78,14 @@ vocabulary!(
         Unknown => "unknown" as "Unknown",
     }
 );
+// The vocabulary macro declares the enum, so its default is written here.
+#[allow(clippy::derivable_impls)]
+impl Default for Detection {
+    fn default() -> Detection {
+        Detection::Unknown
+    }
+}
+
 vocabulary!(
     /// What a timeline event was.
     EventKind {

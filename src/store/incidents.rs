@@ -56,21 +56,83 @@ pub struct IncidentPage {
     pub next_cursor: Option<PageCursor>,
 }
 
-/// The incident's own columns, one table for every statement that writes
-/// or reads them: its fields in `content_params`' order, then a reported
-/// time's five columns for each key moment, then what is derived on write.
-const FIELD_COLUMNS: [&str; 11] = [
-    "slug",
-    "title",
-    "summary",
-    "body",
-    "impact",
-    "status",
-    "severity",
-    "organization",
-    "detection",
-    "source_url",
-    "zone",
+/// One of the incident's own columns: its name, how a report's field is
+/// bound to it, and how it is read back.
+struct FieldColumn {
+    name: &'static str,
+    bind: fn(&IncidentFields) -> Param,
+    read: fn(&AnyRow, &mut IncidentFields) -> Result<(), StoreError>,
+}
+
+/// A `FieldColumn` for the field of the same name, by how it is stored.
+macro_rules! column {
+    ($field:ident: text) => {
+        FieldColumn {
+            name: stringify!($field),
+            bind: |fields| Param::Text(fields.$field.clone()),
+            read: |row, fields| {
+                fields.$field = row.try_get(stringify!($field))?;
+                Ok(())
+            },
+        }
+    };
+    ($field:ident: optional text) => {
+        FieldColumn {
+            name: stringify!($field),
+            bind: |fields| Param::OptText(fields.$field.clone()),
+            read: |row, fields| {
+                fields.$field = row.try_get(stringify!($field))?;
+                Ok(())
+            },
+        }
+    };
+    ($field:ident: $vocabulary:ident) => {
+        FieldColumn {
+            name: stringify!($field),
+            bind: |fields| Param::Text(fields.$field.as_str().to_string()),
+            read: |row, fields| {
+                fields.$field = vocabulary(row, stringify!($field), $vocabulary::parse)?;
+                Ok(())
+            },
+        }
+    };
+    ($field:ident: optional $vocabulary:ident) => {
+        FieldColumn {
+            name: stringify!($field),
+            bind: |fields| Param::OptText(fields.$field.map(|value| value.as_str().to_string())),
+            read: |row, fields| {
+                fields.$field = optional_vocabulary(row, stringify!($field), $vocabulary::parse)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// The incident's own columns: one table for every statement that writes
+/// or reads incidents. A field stored in a column of its own is added here
+/// (and in a migration); the key moments, what is derived on write and the
+/// bookkeeping follow.
+const FIELD_COLUMNS: [FieldColumn; 11] = [
+    column!(slug: text),
+    column!(title: text),
+    column!(summary: text),
+    column!(body: text),
+    column!(impact: text),
+    column!(status: Status),
+    column!(severity: optional Severity),
+    column!(organization: optional text),
+    column!(detection: Detection),
+    column!(source_url: optional text),
+    FieldColumn {
+        name: "zone",
+        bind: |fields| Param::Text(fields.zone.clone()),
+        // Reports stored before home zones existed get theirs once their
+        // timeline is loaded.
+        read: |row, fields| {
+            fields.zone = row.try_get::<Option<String>, _>("zone")?.unwrap_or_default();
+            Ok(())
+        },
+    },
 ];
 /// A reported time as columns: `started_at`, `started_offset` and so on.
 const TIME_COLUMNS: [&str; 5] = ["at", "offset", "zone", "precision", "approximate"];
@@ -92,7 +154,7 @@ fn key_moment_columns() -> impl Iterator<Item = String> {
 static WRITTEN_COLUMNS: LazyLock<(String, usize)> = LazyLock::new(|| {
     let columns: Vec<String> = FIELD_COLUMNS
         .iter()
-        .map(|c| c.to_string())
+        .map(|c| c.name.to_string())
         .chain(key_moment_columns())
         .chain(DERIVED_COLUMNS.iter().chain(&META_COLUMNS).map(|c| c.to_string()))
         .collect();
@@ -102,10 +164,8 @@ static WRITTEN_COLUMNS: LazyLock<(String, usize)> = LazyLock::new(|| {
 });
 
 static SELECT_INCIDENTS: LazyLock<String> = LazyLock::new(|| {
-    let columns: Vec<String> = ["id"]
-        .iter()
-        .chain(&FIELD_COLUMNS)
-        .map(|c| c.to_string())
+    let columns: Vec<String> = std::iter::once("id".to_string())
+        .chain(FIELD_COLUMNS.iter().map(|c| c.name.to_string()))
         .chain(key_moment_columns())
         .chain(["occurred_at"].iter().chain(&META_COLUMNS).map(|c| c.to_string()))
         .collect();
@@ -125,21 +185,7 @@ pub(super) fn select_incidents() -> &'static str {
 /// `fields` and what is derived from them as parameters, then `meta`, in
 /// the order of `WRITTEN_COLUMNS`.
 fn written_params(fields: &IncidentFields, derived: &Derived, occurred_at: i64, meta: [Param; 6]) -> Vec<Param> {
-    let text = |value: &str| Param::Text(value.to_string());
-    let optional = |value: Option<&str>| Param::OptText(value.map(str::to_string));
-    let mut params = vec![
-        text(&fields.slug),
-        text(&fields.title),
-        text(&fields.summary),
-        text(&fields.body),
-        text(&fields.impact),
-        text(fields.status.as_str()),
-        optional(fields.severity.map(Severity::as_str)),
-        optional(fields.organization.as_deref()),
-        text(fields.detection.as_str()),
-        optional(fields.source_url.as_deref()),
-        text(&fields.zone),
-    ];
+    let mut params: Vec<Param> = FIELD_COLUMNS.iter().map(|column| (column.bind)(fields)).collect();
     for (_, time) in fields.moments() {
         params.extend(time_params(time.as_ref()));
     }
@@ -1084,32 +1130,12 @@ pub(super) async fn assemble(conn: &mut sqlx::AnyConnection, rows: Vec<AnyRow>) 
 }
 
 fn incident_from_row(row: &AnyRow) -> Result<Incident, StoreError> {
-    let mut fields = IncidentFields {
-        slug: row.try_get("slug")?,
-        title: row.try_get("title")?,
-        summary: row.try_get("summary")?,
-        body: row.try_get("body")?,
-        impact: row.try_get("impact")?,
-        status: vocabulary(row, "status", Status::parse)?,
-        severity: optional_vocabulary(row, "severity", Severity::parse)?,
-        organization: row.try_get("organization")?,
-        services: Vec::new(),
-        tags: Vec::new(),
-        detection: vocabulary(row, "detection", Detection::parse)?,
-        source_url: row.try_get("source_url")?,
-        authors: Vec::new(),
-        // Reports stored before home zones existed get theirs once their
-        // timeline is loaded.
-        zone: row.try_get::<Option<String>, _>("zone")?.unwrap_or_default(),
-        started_at: None,
-        detected_at: None,
-        mitigated_at: None,
-        resolved_at: None,
-        timeline: Vec::new(),
-        factors: Vec::new(),
-        actions: Vec::new(),
-        related: Vec::new(),
-    };
+    // The lists (services, tags, authors, timeline …) are read from their
+    // own tables by `assemble`.
+    let mut fields = IncidentFields::default();
+    for column in &FIELD_COLUMNS {
+        (column.read)(row, &mut fields)?;
+    }
     for moment in KeyMoment::ALL {
         *fields.moment_mut(moment) = time_from_row(row, moment.name())?;
     }

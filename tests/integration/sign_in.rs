@@ -209,6 +209,12 @@ async fn without_public_read_every_page_and_api_call_needs_sign_in(backend: Back
     assert_eq!(held.status(), 401);
     let page = held.text().await.unwrap();
     assert!(page.contains("value=\"Typed late\"") && !page.contains("honeycomb"));
+    let edit = "/incidents/honeycomb-api-outage-2019-07-09/edit";
+    let held = anonymous.post(app.url(edit)).form(&[("title", "Edited late")]).send().await.unwrap();
+    assert_eq!(held.status(), 401, "the edit form's post is held too");
+    let other = "/incidents/honeycomb-api-outage-2019-07-09/history/1/restore";
+    let gated = anonymous.post(app.url(other)).form(&[("csrf", "x")]).send().await.unwrap();
+    assert_eq!(gated.status(), 303, "other posts meet the sign-in gate");
     // A token opens the API; a session opens the pages.
     assert_eq!(app.get("/api/v1/incidents").await.status(), 200);
     let (_, password) = hindsight::auth::add_user(&app.store, "rita", Role::Reader, "test").await.unwrap();
