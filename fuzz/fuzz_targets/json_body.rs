@@ -3,7 +3,7 @@
 #![no_main]
 
 use hindsight::api::extract::{from_value, parse_json};
-use hindsight::api::search::SearchParams;
+use hindsight::search::SearchParams;
 use hindsight::domain::IncidentInput;
 use libfuzzer_sys::fuzz_target;
 
