@@ -20,10 +20,10 @@ use tower_http::trace::TraceLayer;
 use crate::auth::limiter::SignInLimiter;
 use crate::error::AppError;
 use crate::heavy_work::HeavyWork;
+use crate::page_cache::{self, PageCache};
 use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::web::counts::CountsMemo;
-use crate::web::page_cache::{self, PageCache};
 
 /// Request bodies above this size get 413. A report's body is at most
 /// 256 KiB; the rest is room for its timeline and the JSON around it.

@@ -14,6 +14,7 @@ pub mod heavy_work;
 pub mod import;
 pub mod json_depth;
 pub mod markdown;
+pub mod page_cache;
 pub mod read_model;
 pub mod search;
 pub mod seeds;

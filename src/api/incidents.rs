@@ -14,8 +14,8 @@ use crate::domain::list_filter::ListQuery;
 use crate::domain::workflow;
 use crate::domain::{Incident, IncidentInput, Status};
 use crate::error::AppError;
+use crate::page_cache::CachePolicy;
 use crate::store::PageCursor;
-use crate::web::page::CachePolicy;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;

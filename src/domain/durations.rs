@@ -7,6 +7,7 @@
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
+use super::key_moment::KeyMoment;
 use super::reported_time::{Precision, ReportedTime};
 
 /// A span between two reported times.
@@ -124,6 +125,17 @@ pub struct Durations {
 }
 
 impl Durations {
+    /// How long after the start of impact `moment` came: `None` for the
+    /// start itself.
+    pub fn since_start(&self, moment: KeyMoment) -> Option<&Measured> {
+        match moment {
+            KeyMoment::Started => None,
+            KeyMoment::Detected => Some(&self.time_to_detect),
+            KeyMoment::Mitigated => Some(&self.time_to_mitigate),
+            KeyMoment::Resolved => Some(&self.time_to_resolve),
+        }
+    }
+
     pub fn derive(moments: KeyMoments<'_>) -> Self {
         let start = End { time: moments.started, name: "start" };
         let detected = End { time: moments.detected, name: "detection" };

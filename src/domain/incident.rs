@@ -230,7 +230,7 @@ pub struct ActionItem {
 }
 
 impl ActionItem {
-    /// Still to be do: open or in progress.
+    /// Still to be done: open or in progress.
     pub fn is_open(&self) -> bool {
         self.status.is_open()
     }
@@ -319,7 +319,9 @@ impl IncidentFields {
     /// and revision snapshots.
     pub fn to_input(&self) -> IncidentInput {
         let time = |t: &Option<ReportedTime>| t.as_ref().map(ReportedTime::to_input);
-        let mut input = IncidentInput {
+        let [started_at, detected_at, mitigated_at, resolved_at] =
+            KeyMoment::ALL.map(|moment| time(self.moment(moment)));
+        IncidentInput {
             slug: Some(self.slug.clone()),
             title: self.title.clone(),
             summary: self.summary.clone(),
@@ -334,6 +336,10 @@ impl IncidentFields {
             source_url: self.source_url.clone(),
             authors: self.authors.clone(),
             zone: Some(self.zone.clone()),
+            started_at,
+            detected_at,
+            mitigated_at,
+            resolved_at,
             timeline: self
                 .timeline
                 .iter()
@@ -370,12 +376,7 @@ impl IncidentFields {
                 .iter()
                 .map(|link| RelatedInput { slug: link.slug.clone(), kind: Some(link.kind.as_str().into()) })
                 .collect(),
-            ..IncidentInput::default()
-        };
-        for (moment, at) in self.moments() {
-            *input.moment_mut(moment) = time(at);
         }
-        input
     }
 }
 

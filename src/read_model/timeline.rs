@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::durations::gap;
 use crate::domain::zones::{abbreviation_at, offset_for_reading};
-use crate::domain::{EventKind, IncidentFields, Precision, ReportedTime};
+use crate::domain::{EventKind, IncidentFields, KeyMoment, Measured, Precision, ReportedTime};
 use crate::format;
 use crate::markdown;
 
@@ -62,7 +62,7 @@ pub struct TimelineView {
 /// What each row is before it is laid out.
 enum Entry<'a> {
     Event { index: usize, kind: EventKind, at: Option<&'a ReportedTime>, text: &'a str },
-    Phase { name: &'static str, label: &'static str, at: &'a ReportedTime },
+    Phase { moment: KeyMoment, at: &'a ReportedTime },
 }
 
 impl Entry<'_> {
@@ -192,7 +192,7 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
                 gap,
                 is_phase: false,
                 class: format!("kind-{}", kind.as_str()),
-                label: kind_label(*kind).to_string(),
+                label: kind.label().to_string(),
                 local_time,
                 utc_time,
                 precision_note,
@@ -200,18 +200,18 @@ pub fn build(fields: &IncidentFields) -> TimelineView {
                 text_html: markdown::render_inline(text),
                 anchor: format!("event-{}", index + 1),
             },
-            Entry::Phase { name, label, .. } => TimelineRow {
+            Entry::Phase { moment, .. } => TimelineRow {
                 day_heading,
                 gap,
                 is_phase: true,
-                class: format!("phase-{name}"),
-                label: label.to_string(),
+                class: format!("phase-{}", moment.name()),
+                label: moment.label().to_string(),
                 local_time,
                 utc_time,
                 precision_note,
                 placed_as_written,
-                text_html: phase_text(fields, name),
-                anchor: format!("phase-{name}"),
+                text_html: phase_text(fields, *moment),
+                anchor: format!("phase-{}", moment.name()),
             },
         });
     }
@@ -274,10 +274,8 @@ fn merge<'a>(fields: &'a IncidentFields, home: &TimeZone) -> (Vec<(Entry<'a>, Op
         fields.timeline.iter().map(|event| event.at.as_ref().and_then(|t| sort_key(t, home))).collect();
     let order = time_order(&keys);
     let reordered = order.iter().enumerate().any(|(place, index)| place != *index);
-    let mut phases: Vec<(Entry<'_>, Option<SortKey>)> = fields
-        .known_moments()
-        .map(|(moment, at)| (Entry::Phase { name: moment.name(), label: moment.label(), at }, sort_key(at, home)))
-        .collect();
+    let mut phases: Vec<(Entry<'_>, Option<SortKey>)> =
+        fields.known_moments().map(|(moment, at)| (Entry::Phase { moment, at }, sort_key(at, home))).collect();
     phases.sort_by_key(|(_, key)| key.map_or((1, None), |key| (0, Some(key))));
     let mut phases = phases.into_iter().peekable();
     let mut entries = Vec::new();
@@ -295,33 +293,14 @@ fn merge<'a>(fields: &'a IncidentFields, home: &TimeZone) -> (Vec<(Entry<'a>, Op
     (entries, reordered)
 }
 
-fn phase_text(fields: &IncidentFields, name: &str) -> String {
-    let durations = fields.durations();
-    let since_start = match name {
-        "detected" => durations.time_to_detect.known(),
-        "mitigated" => durations.time_to_mitigate.known(),
-        "resolved" => durations.time_to_resolve.known(),
-        _ => None,
-    };
+fn phase_text(fields: &IncidentFields, moment: KeyMoment) -> String {
+    let since_start = fields.durations().since_start(moment).and_then(Measured::known);
     match since_start {
         Some(e) if e.seconds < 60 && e.approximate => "About when impact started".to_string(),
         Some(e) if e.seconds < 60 => "When impact started".to_string(),
         Some(e) => format!("{} after impact started", format::elapsed(&e)),
-        None if name == "started" => "Impact began".to_string(),
+        None if moment == KeyMoment::Started => "Impact began".to_string(),
         None => String::new(),
-    }
-}
-
-pub fn kind_label(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::Trigger => "Trigger",
-        EventKind::Detection => "Detection",
-        EventKind::Escalation => "Escalation",
-        EventKind::Action => "Action",
-        EventKind::Mitigation => "Mitigation",
-        EventKind::Resolution => "Resolution",
-        EventKind::Communication => "Communication",
-        EventKind::Note => "Note",
     }
 }
 
@@ -427,7 +406,7 @@ fn icon(shape: &str, size: u32) -> String {
 pub fn legend() -> Vec<(String, &'static str, String)> {
     EventKind::ALL
         .iter()
-        .map(|kind| (format!("kind-{}", kind.as_str()), kind_label(*kind), icon_of(ShapeOf::Event(*kind))))
+        .map(|kind| (format!("kind-{}", kind.as_str()), kind.label(), icon_of(ShapeOf::Event(*kind))))
         .collect()
 }
 
@@ -572,7 +551,7 @@ fn strip(placed: &[(&Entry<'_>, &ReportedTime, i64)], home: &TimeZone, width: f6
     let phase_points: Vec<(&str, f64)> = placed
         .iter()
         .filter_map(|(entry, _, key)| match entry {
-            Entry::Phase { name, .. } => Some((*name, scale.x(*key))),
+            Entry::Phase { moment, .. } => Some((moment.name(), scale.x(*key))),
             Entry::Event { .. } => None,
         })
         .collect();
@@ -618,11 +597,12 @@ fn strip(placed: &[(&Entry<'_>, &ReportedTime, i64)], home: &TimeZone, width: f6
     for (entry, t, key) in placed {
         let x = scale.x(*key);
         match entry {
-            Entry::Phase { name, label: phase_label, .. } => {
+            Entry::Phase { moment, .. } => {
+                let name = moment.name();
                 let _ = write!(
                     svg,
                     r##"<a href="#phase-{name}" class="phase-{name}"><title>{}: {}</title><line class="phase-line" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}"/></a>"##,
-                    escape(phase_label),
+                    escape(moment.label()),
                     escape(&format::reported(t, home)),
                     AXIS_Y - 20.0,
                     AXIS_Y + 20.0
@@ -647,7 +627,7 @@ fn strip(placed: &[(&Entry<'_>, &ReportedTime, i64)], home: &TimeZone, width: f6
                     index + 1,
                     kind.as_str(),
                     escape(&format::reported(t, home)),
-                    kind_label(*kind),
+                    kind.label(),
                     escape(&summary),
                     shape(ShapeOf::Event(*kind), x, AXIS_Y + lift, radius)
                 );

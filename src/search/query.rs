@@ -102,7 +102,7 @@ impl SearchResults {
 /// JSON name (`{"tags": [...], "severity": [...]}`).
 #[derive(Debug, Clone, Default)]
 pub struct Facets {
-    counts: [Vec<FacetCount>; 6],
+    counts: [Vec<FacetCount>; FacetKind::ALL.len()],
 }
 
 impl Facets {

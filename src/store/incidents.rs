@@ -134,6 +134,40 @@ const FIELD_COLUMNS: [FieldColumn; 11] = [
         },
     },
 ];
+/// Names every field of a report and where it is stored, so that a field
+/// added to `IncidentFields` fails to compile until it is given a column in
+/// `FIELD_COLUMNS` or a table of its own, rather than being lost on save.
+#[allow(dead_code)]
+fn every_field_is_stored(fields: IncidentFields) {
+    let IncidentFields {
+        // FIELD_COLUMNS
+        slug: _,
+        title: _,
+        summary: _,
+        body: _,
+        impact: _,
+        status: _,
+        severity: _,
+        organization: _,
+        detection: _,
+        source_url: _,
+        zone: _,
+        // Five columns each (`time_columns`).
+        started_at: _,
+        detected_at: _,
+        mitigated_at: _,
+        resolved_at: _,
+        // Tables of their own (`insert_parts_many`).
+        services: _,
+        tags: _,
+        authors: _,
+        timeline: _,
+        factors: _,
+        actions: _,
+        related: _,
+    } = fields;
+}
+
 /// A reported time as columns: `started_at`, `started_offset` and so on.
 const TIME_COLUMNS: [&str; 5] = ["at", "offset", "zone", "precision", "approximate"];
 const DERIVED_COLUMNS: [&str; 4] = ["occurred_at", "card", "rendered", "rendered_format"];
@@ -141,7 +175,7 @@ const DERIVED_COLUMNS: [&str; 4] = ["occurred_at", "card", "rendered", "rendered
 const META_COLUMNS: [&str; 6] = ["version", "created_at", "created_by", "updated_at", "updated_by", "published_at"];
 
 /// The five columns of the time named `prefix`, comma-separated.
-pub(super) fn time_columns(prefix: &str) -> String {
+fn time_columns(prefix: &str) -> String {
     TIME_COLUMNS.map(|column| format!("{prefix}_{column}")).join(", ")
 }
 
@@ -177,7 +211,8 @@ pub(super) const SELECT_CARDS: &str = "SELECT id, occurred_at, card FROM inciden
 /// Incidents read by one statement (and their parts by one a table).
 const READ_CHUNK: usize = 100;
 
-/// What reads whole incidents: every column but the derived ones.
+/// What reads whole incidents: every column but the kept card and
+/// rendering.
 pub(super) fn select_incidents() -> &'static str {
     &SELECT_INCIDENTS
 }

@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::domain::revision_diff::side_by_side;
 use crate::domain::workflow::{status_words, Step};
 use crate::domain::zones;
-use crate::domain::EachMoment;
+use crate::domain::{ActionStatus, EachMoment};
 use crate::domain::{Incident, IncidentFields, Status, ValidationErrors};
 use crate::error::AppError;
 use crate::format;
@@ -137,7 +137,7 @@ fn render(
         row_views(&form.timeline, "timeline", &["at", "kind", "text"], errors, EventRow::default());
     let (factors, factors_blank) =
         row_views(&form.factors, "factors", &["category", "text"], errors, FactorRow::default());
-    let blank_action = ActionRow { status: "open".into(), ..Default::default() };
+    let blank_action = ActionRow { status: ActionStatus::Open.as_str().into(), ..Default::default() };
     let action_fields = ["text", "owner", "status", "priority", "due_on", "tracker_url", "completed_at"];
     let (mut actions, actions_blank) = row_views(&form.actions, "actions", &action_fields, errors, blank_action);
     for (index, view) in actions.iter_mut().enumerate() {

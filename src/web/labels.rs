@@ -49,7 +49,7 @@ pub fn severity_choices(selected: &str) -> Vec<Choice> {
     vocabulary(Severity::ALL, Severity::as_str, Severity::label, selected, Some("Not set"))
 }
 
-/// The severity filter of a list: "Any" or one severity.
+/// The severity filter of a list (its template offers "Any" first).
 pub fn severity_filter(selected: &str) -> Vec<Choice> {
     vocabulary(Severity::ALL, Severity::as_str, Severity::label, selected, None)
 }

@@ -2,7 +2,8 @@
 //! shared layer that pages use and never each other:
 //!
 //! - `page`: the layout, rendering with status and cache policy, errors;
-//! - `extract`: who is asking (`SignedIn`, `WriterSession`, `AdminSession`);
+//! - `extract`: who is asking (`SignedIn`, `WriterSession`, `AdminSession`,
+//!   `ReadingWriter`);
 //! - `labels`: the choice lists forms and filters offer;
 //! - `views`: what several pages show (action items, pages of cards);
 //! - `report_form`: the report form as posted, for the editor.
@@ -18,7 +19,6 @@ pub mod report_form;
 pub mod views;
 
 pub mod counts;
-pub mod page_cache;
 
 pub mod account;
 pub mod actions;
@@ -37,7 +37,7 @@ pub mod settings;
 use axum::Router;
 
 use crate::app::AppState;
-pub use page::{not_found, WebError};
+pub use page::not_found;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::assets;
 use crate::error::AppError;
+pub use crate::page_cache::CachePolicy;
 use crate::store::StoreError;
 
 /// What every page's layout needs: its title and which section of the
@@ -44,17 +45,6 @@ impl Layout {
             "false"
         }
     }
-}
-
-/// Whether a rendered page may be kept and served again to readers who are
-/// not signed in (see `page_cache`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CachePolicy {
-    /// Rendered for whoever asked: forms, history, drafts, account pages.
-    Personal,
-    /// The same for every reader who is not signed in, until the next write
-    /// or midnight.
-    SharedUntilWrite,
 }
 
 /// A page: its template, and how its responses may be kept. A page type

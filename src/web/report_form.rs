@@ -282,7 +282,9 @@ impl ReportForm {
     /// The form for editing a stored report.
     pub fn from_fields(fields: &IncidentFields) -> ReportForm {
         let zone = fields.zone.as_str();
-        let mut form = ReportForm {
+        let [started_at, detected_at, mitigated_at, resolved_at] =
+            KeyMoment::ALL.map(|moment| TimeField::from_time(fields.moment(moment).as_ref(), zone));
+        ReportForm {
             title: fields.title.clone(),
             slug: fields.slug.clone(),
             summary: fields.summary.clone(),
@@ -295,6 +297,10 @@ impl ReportForm {
             detection: fields.detection.as_str().to_string(),
             source_url: fields.source_url.clone().unwrap_or_default(),
             authors: fields.authors.join("\n"),
+            started_at,
+            detected_at,
+            mitigated_at,
+            resolved_at,
             zone: zone.to_string(),
             timeline: fields
                 .timeline
@@ -342,12 +348,7 @@ impl ReportForm {
             note: String::new(),
             version: None,
             checks: BTreeMap::new(),
-            ..ReportForm::default()
-        };
-        for (moment, time) in fields.moments() {
-            *form.moment_mut(moment) = TimeField::from_time(time.as_ref(), zone);
         }
-        form
     }
 
     /// Reads a posted form. Unknown names are ignored; rows keep the order
@@ -646,7 +647,8 @@ impl ReportForm {
                 None
             }
         };
-        let moments = KeyMoment::ALL.map(|moment| time(moment.field(), self.moment(moment)));
+        let [started_at, detected_at, mitigated_at, resolved_at] =
+            KeyMoment::ALL.map(|moment| time(moment.field(), self.moment(moment)));
         let timeline = self
             .timeline
             .iter()
@@ -667,7 +669,7 @@ impl ReportForm {
             })
             .collect();
         let mut completed = completed.into_iter();
-        let mut input = IncidentInput {
+        let input = IncidentInput {
             slug: opt(&self.slug),
             title: self.title.clone(),
             summary: self.summary.clone(),
@@ -681,6 +683,10 @@ impl ReportForm {
             detection: opt(&self.detection),
             source_url: opt(&self.source_url),
             authors: self.authors.lines().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect(),
+            started_at,
+            detected_at,
+            mitigated_at,
+            resolved_at,
             timeline,
             zone: Some(defaults.zone.clone().unwrap_or_default()),
             factors: self
@@ -706,11 +712,7 @@ impl ReportForm {
                 .iter()
                 .map(|row| RelatedInput { slug: row.slug.trim().to_string(), kind: opt(&row.kind) })
                 .collect(),
-            ..IncidentInput::default()
         };
-        for (moment, time) in KeyMoment::ALL.into_iter().zip(moments) {
-            *input.moment_mut(moment) = time;
-        }
         (input, errors)
     }
 

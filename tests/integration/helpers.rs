@@ -244,7 +244,6 @@ impl TestApp {
         self.client.post(self.url(path)).json(body).send().await.expect("POST")
     }
 
-    /// Creates an incident and returns its JSON, failing the test otherwise.
     /// Files a report through the API and returns it as the API shows it.
     /// A report that is to be published already, which the API would only
     /// take after review, is filed as a fixture straight into the store,

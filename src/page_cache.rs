@@ -1,7 +1,8 @@
 //! Rendered pages kept in memory for readers who are not signed in. Which
-//! pages may be kept is said by each page type (`WebPage::CACHE`), which
-//! marks its responses; a marked page is kept under its path and query, the change-log position this server's
-//! index has applied, and the day (overdue actions change at midnight), so
+//! pages may be kept is said by each page type (`WebPage::CACHE`) and by
+//! the API's report JSON, which mark their responses with a `CachePolicy`.
+//! A marked page is kept under its path and query, the change-log position
+//! this server's index has applied, and the day (overdue actions change at midnight), so
 //! a page whose inputs have not changed is served without rendering, with
 //! an `ETag`, and a `304` when the browser already holds it. A write on any
 //! server moves the change log, which every server follows, so no page
@@ -16,9 +17,19 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::page::CachePolicy;
 use crate::app::AppState;
 use crate::auth::session::{FORM_COOKIE, SESSION_COOKIE};
+
+/// Whether a rendered page may be kept and served again to readers who are
+/// not signed in (see `serve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Rendered for whoever asked: forms, history, drafts, account pages.
+    Personal,
+    /// The same for every reader who is not signed in, until the next write
+    /// or midnight.
+    SharedUntilWrite,
+}
 
 /// A page larger than this is served but not kept.
 const MAX_PAGE_BYTES: usize = 1024 * 1024;
