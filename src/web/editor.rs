@@ -5,8 +5,8 @@
 //! Markdown only show the form again, with nothing typed lost. A save from a
 //! stale version shows both versions side by side instead of overwriting.
 
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Form, FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -15,9 +15,10 @@ use serde::Deserialize;
 use super::extract::{may_write, unreadable, WriterSession};
 use super::page::{missing, page_with_status, Layout, WebError, WebPage};
 use super::report_form::{
-    posted, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
+    posted_value, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
 };
 use crate::app::AppState;
+use crate::auth::session::{self, constant_time_eq, same_origin};
 use crate::domain::revision_diff::side_by_side;
 use crate::domain::workflow::{status_words, Step};
 use crate::domain::zones;
@@ -201,37 +202,25 @@ async fn edit_form(
     render(&current, Some(&incident), form, Extras::default(), StatusCode::OK)
 }
 
-type Posted = Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
-
-async fn new_posted(State(state): State<AppState>, headers: HeaderMap, form: Posted) -> Result<Response, WebError> {
-    let Form(pairs) = form.map_err(unreadable)?;
-    let current = match admit(&state, &headers, &pairs, "/incidents/new").await? {
-        Admission::Writer(current) => current,
-        Admission::StaleForm(current) => {
-            let extras = Extras { notice: Some(STALE_FORM.into()), ..Extras::default() };
-            return render(&current, None, ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN);
-        }
-        Admission::Refused(response) => return Ok(response),
-    };
+async fn new_posted(State(state): State<AppState>, posted: PostedReport) -> Result<Response, WebError> {
+    let PostedReport { current, pairs, stale } = posted;
+    if stale {
+        let extras = Extras { notice: Some(STALE_FORM.into()), ..Extras::default() };
+        return render(&current, None, ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN);
+    }
     handle(&state, &current, None, &pairs).await
 }
 
 async fn edit_posted(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(slug): Path<String>,
-    form: Posted,
+    posted: PostedReport,
 ) -> Result<Response, WebError> {
-    let Form(pairs) = form.map_err(unreadable)?;
-    let (current, stale) = match admit(&state, &headers, &pairs, &format!("/incidents/{slug}/edit")).await? {
-        Admission::Writer(current) => (current, false),
-        Admission::StaleForm(current) => (current, true),
-        Admission::Refused(response) => return Ok(response),
-    };
+    let PostedReport { current, pairs, stale } = posted;
     // The form names its report by id: if someone renamed it meanwhile, the
     // save still finds it (and meets a conflict, not a 404), and a slug
     // taken over by another report never receives this one's edit.
-    let incident = match posted(&pairs, "incident_id").trim().parse::<i64>() {
+    let incident = match posted_value(&pairs, "incident_id").trim().parse::<i64>() {
         Ok(id) => state.store.get_incident_by_id(id).await?,
         Err(_) => state.store.get_incident(&slug).await?,
     };
@@ -241,7 +230,7 @@ async fn edit_posted(
             render(&current, Some(&incident), ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN)
         }
         Some(incident) => handle(&state, &current, Some(&incident), &pairs).await,
-        None if !posted(&pairs, "incident_id").is_empty() => {
+        None if !posted_value(&pairs, "incident_id").is_empty() => {
             // Deleted while being edited: the text is not lost; saving it
             // files it as a new report.
             let notice = "This report was deleted while you were editing it. Nothing you typed is lost: \
@@ -256,15 +245,39 @@ async fn edit_posted(
 const STALE_FORM: &str = "Nothing was saved: this form was older than your sign-in. Everything you typed is \
                           below; check it and press the button again.";
 
-/// Whether a posted form may go ahead.
-enum Admission {
-    /// A writer's session and its form token: go ahead.
-    Writer(SessionRecord),
-    /// A writer, but the token is from an earlier session (they signed in
+/// A posted report form from a signed-in writer: the editor's own
+/// extractor, since a refusal here must not lose what was typed. A post
+/// from another site is refused. When the session has ended, the answer is
+/// a page that holds everything typed and posts it back once the writer
+/// has signed in again in another tab; a reader is told they may not write.
+struct PostedReport {
+    current: SessionRecord,
+    pairs: Vec<(String, String)>,
+    /// The form's token is from an earlier session (the writer signed in
     /// again in another tab): show the form again with the current token.
-    StaleForm(SessionRecord),
-    /// Anything else, answered without losing what was typed.
-    Refused(Response),
+    stale: bool,
+}
+
+impl FromRequest<AppState> for PostedReport {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (headers, path) = (request.headers().clone(), request.uri().path().to_string());
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|rejection| unreadable(rejection).into_response())?;
+        same_origin(&headers).map_err(|refusal| WebError(refusal).into_response())?;
+        let current =
+            session::current(&state.store, &headers).await.map_err(|error| WebError(error).into_response())?;
+        let Some(current) = current else {
+            let kept = pairs.into_iter().filter(|(name, _)| name != "op").collect();
+            let held = ResubmitPage { layout: Layout::new("Sign in to save", "write"), action: path, pairs: kept };
+            return Err(page_with_status(&held, StatusCode::UNAUTHORIZED).into_response());
+        };
+        may_write(&current).map_err(IntoResponse::into_response)?;
+        let stale = !constant_time_eq(posted_value(&pairs, "csrf"), &current.csrf_token);
+        Ok(PostedReport { current, pairs, stale })
+    }
 }
 
 #[derive(askama::Template)]
@@ -277,30 +290,6 @@ struct ResubmitPage {
 
 impl WebPage for ResubmitPage {}
 
-/// Checks a posted report form. A post from another site is refused. When
-/// the session has ended, the answer is a page that holds everything typed
-/// and posts it back once the writer has signed in again in another tab.
-async fn admit(
-    state: &AppState,
-    headers: &HeaderMap,
-    pairs: &[(String, String)],
-    path: &str,
-) -> Result<Admission, WebError> {
-    crate::auth::session::same_origin(headers)?;
-    let Some(current) = crate::auth::session::current(&state.store, headers).await? else {
-        let kept = pairs.iter().filter(|(name, _)| name != "op").cloned().collect();
-        let held = ResubmitPage { layout: Layout::new("Sign in to save", "write"), action: path.into(), pairs: kept };
-        return Ok(Admission::Refused(page_with_status(&held, StatusCode::UNAUTHORIZED)?));
-    };
-    if let Err(refusal) = may_write(&current) {
-        return Ok(Admission::Refused(refusal.into_response()));
-    }
-    if !crate::auth::session::constant_time_eq(posted(pairs, "csrf"), &current.csrf_token) {
-        return Ok(Admission::StaleForm(current));
-    }
-    Ok(Admission::Writer(current))
-}
-
 /// Does what the pressed button asked: a row edit, a paste, a preview, a
 /// save, or a workflow step (which saves too).
 async fn handle(
@@ -310,7 +299,7 @@ async fn handle(
     pairs: &[(String, String)],
 ) -> Result<Response, WebError> {
     let mut form = ReportForm::from_pairs(pairs);
-    let op = posted(pairs, "op");
+    let op = posted_value(pairs, "op");
     if let Some(edit) = RowEdit::parse(op) {
         form.edit_rows(edit);
         return render(current, editing, form, Extras::default(), StatusCode::OK);

@@ -244,7 +244,7 @@ impl RelatedRow {
 }
 
 /// One value of a posted form, by name.
-pub fn posted<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+pub fn posted_value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
 }
 
