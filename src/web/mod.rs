@@ -6,7 +6,9 @@
 //!   `ReadingWriter`);
 //! - `labels`: the choice lists forms and filters offer;
 //! - `views`: what several pages show (action items, pages of cards);
-//! - `report_form`: the report form as posted, for the editor.
+//! - `report_form`: the report form as posted, for the editor;
+//! - `assets`: the files under `/static`, and their fingerprinted addresses;
+//! - `counts`: the counts the pages show, read once per state of the data.
 //!
 //! Pages are askama templates filled from the same store and domain types
 //! as the API, and work without JavaScript. A new page is written by copying
@@ -18,12 +20,12 @@ pub mod page;
 pub mod report_form;
 pub mod views;
 
+pub mod assets;
 pub mod counts;
 
 pub mod account;
 pub mod actions;
 pub mod admin;
-pub mod assets;
 pub mod browse;
 pub mod drafts;
 pub mod editor;
