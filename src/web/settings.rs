@@ -1,6 +1,8 @@
 //! `/settings/tokens`: a signed-in user's API tokens: create one (shown
 //! once), see them all, revoke any. Forms carry the session's CSRF token.
 
+use std::collections::HashMap;
+
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,7 +14,7 @@ use super::extract::{check_form, unreadable, SignedIn};
 use super::page::{page_with_status, sentence, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::auth::tokens::{issue_token, TokenRefused};
-use crate::domain::Role;
+use crate::domain::{Role, ValidationErrors};
 use crate::error::AppError;
 use crate::format;
 use crate::store::{SessionRecord, TokenSummary};
@@ -60,18 +62,29 @@ struct TokensPage {
     tokens: Vec<TokenRow>,
     /// A token just made, shown this once.
     created: Option<String>,
-    message: Option<String>,
+    /// A request that was refused: what was typed, and the message beside
+    /// each field it names.
+    typed: CreateForm,
+    errors: HashMap<String, String>,
 }
 
 impl WebPage for TokensPage {}
+
+impl TokensPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
 
 async fn render(
     state: &AppState,
     current: &SessionRecord,
     created: Option<String>,
-    message: Option<String>,
+    refused: Option<(CreateForm, ValidationErrors)>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    let (typed, errors) = refused.unwrap_or_default();
+    let errors = errors.0.into_iter().map(|error| (error.field, sentence(&error.message))).collect();
     let tokens = state.store.list_tokens(current.user.id).await?;
     page_with_status(
         &TokensPage {
@@ -81,7 +94,8 @@ async fn render(
             csrf: current.csrf_token.clone(),
             tokens: tokens.iter().map(TokenRow::new).collect(),
             created,
-            message,
+            typed,
+            errors,
         },
         status,
     )
@@ -116,8 +130,7 @@ async fn create(
     let secret = match issued {
         Ok(secret) => secret,
         Err(TokenRefused::Invalid(errors)) => {
-            let message = errors.0.iter().map(|error| sentence(&error.message)).collect::<Vec<_>>().join(" ");
-            return render(&state, &current, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render(&state, &current, None, Some((form, errors)), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(other) => return Err(AppError::Internal(other.into()).into()),
     };

@@ -307,7 +307,10 @@ async fn a_signed_in_user_creates_a_token_in_the_settings_and_revokes_it(backend
             .await
             .unwrap();
         assert_eq!(refused.status(), 422);
-        assert!(refused.text().await.unwrap().contains(message), "{message}");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(message), "{message}");
+        assert!(page.contains(&format!("value=\"{name}\"")), "what was typed is kept");
+        assert!(page.contains("aria-invalid=\"true\""), "the field is marked");
     }
     let log = app.get_json("/api/v1/audit?limit=500").await;
     let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
