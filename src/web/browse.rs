@@ -13,11 +13,13 @@ use super::views::CARDS_PER_PAGE;
 use crate::app::AppState;
 use crate::domain::{FactorCategory, Status};
 use crate::read_model::Card;
-use crate::store::{IncidentFilter, Label, PageCursor};
+use crate::store::{IncidentFilter, Label, LabelCount, PageCursor};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/tags", get(tags))
         .route("/tags/{tag}", get(tag))
+        .route("/services", get(services))
         .route("/services/{service}", get(service))
         .route("/factors", get(categories))
         .route("/factors/{category}", get(category))
@@ -33,6 +35,8 @@ pub struct Match {
 #[template(path = "browse/group.html")]
 struct GroupPage {
     layout: Layout,
+    /// The index this page is one entry of: `("/tags", "Tags")`.
+    index: (&'static str, &'static str),
     kind: &'static str,
     name: String,
     /// How many published incidents share it, from the counts kept on write.
@@ -96,6 +100,7 @@ async fn label_page(
             ("Service", "service", "services", IncidentFilter { service: Some(name.clone()), ..published() })
         }
     };
+    let index = index_of(label);
     // From the counts the list's filters show, read once per state of the data.
     let counts = state.counts.get(state, time::OffsetDateTime::now_utc().date()).await?;
     let labels = match label {
@@ -112,6 +117,7 @@ async fn label_page(
     let (next_href, first_href) = page_links(cursor, cards.next_cursor, &path);
     page(&GroupPage {
         layout: Layout::new(format!("{kind}: {name}"), section),
+        index,
         kind,
         name,
         total,
@@ -149,6 +155,7 @@ async fn category(
         .collect();
     page(&GroupPage {
         layout: Layout::new(format!("Contributing factor: {}", category.label()), "factors"),
+        index: ("/factors", "Contributing factors"),
         kind: "Contributing factor",
         name: category.label().to_string(),
         total,
@@ -175,15 +182,61 @@ impl WebPage for CategoriesPage {
     const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
 }
 
+/// Every tag or service with how many published incidents carry it, most
+/// first: the index the home page's tag box and each tag's page lead to.
+#[derive(askama::Template)]
+#[template(path = "browse/labels.html")]
+struct LabelsPage {
+    layout: Layout,
+    heading: &'static str,
+    /// The path of each one's page: `/tags`.
+    path: &'static str,
+    /// `#` for tags, nothing for services.
+    mark: &'static str,
+    labels: Vec<LabelCount>,
+}
+
+impl WebPage for LabelsPage {
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
+}
+
+fn index_of(label: Label) -> (&'static str, &'static str) {
+    match label {
+        Label::Tag => ("/tags", "Tags"),
+        Label::Service => ("/services", "Services"),
+    }
+}
+
+async fn tags(State(state): State<AppState>) -> Result<Response, WebError> {
+    labels_page(&state, Label::Tag).await
+}
+
+async fn services(State(state): State<AppState>) -> Result<Response, WebError> {
+    labels_page(&state, Label::Service).await
+}
+
+async fn labels_page(state: &AppState, label: Label) -> Result<Response, WebError> {
+    let counts = state.counts.get(state, time::OffsetDateTime::now_utc().date()).await?;
+    let (path, heading) = index_of(label);
+    let (labels, mark) = match label {
+        Label::Tag => (counts.tags.clone(), "#"),
+        Label::Service => (counts.services.clone(), ""),
+    };
+    let section = &path[1..];
+    page(&LabelsPage { layout: Layout::new(heading, section), heading, path, mark, labels })
+}
+
 async fn categories(State(state): State<AppState>) -> Result<Response, WebError> {
     let counts = state.store.category_counts().await?;
-    let categories = FactorCategory::ALL
+    let mut categories = FactorCategory::ALL
         .iter()
         .map(|category| CategoryCount {
             slug: category.as_str(),
             label: category.label(),
             incidents: counts.iter().find(|(name, _)| name == category.as_str()).map_or(0, |(_, n)| *n as usize),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The categories that recur most come first.
+    categories.sort_by(|a, b| b.incidents.cmp(&a.incidents).then(a.label.cmp(b.label)));
     page(&CategoriesPage { layout: Layout::new("Contributing factors", "factors"), categories })
 }

@@ -95,7 +95,7 @@ test("the incident page passes axe in the dark scheme and fits a phone", async (
 });
 
 test("the other reading pages pass axe", async () => {
-  for (const path of ["/actions", "/factors", "/factors/software_defect", "/tags/dns", "/services/dns", "/no-such-page"]) {
+  for (const path of ["/actions", "/factors", "/factors/software_defect", "/tags", "/tags/dns", "/services", "/services/dns", "/no-such-page"]) {
     const { page, context, errors } = await open(path);
     await assertAccessible(page, path);
     assert.deepEqual(errors.filter((e) => !e.includes("404")), [], path);

@@ -13,6 +13,7 @@ on_both_backends!(
     the_list_filters_and_pages,
     drafts_are_not_shown_publicly,
     factor_category_pages_gather_the_incidents_with_that_factor,
+    tags_and_services_have_index_pages_with_counts,
     open_and_overdue_actions_are_listed_across_incidents,
     the_atom_feed_lists_published_reports,
     unknown_pages_get_an_html_404,
@@ -29,7 +30,17 @@ async fn html(app: &TestApp, path: &str) -> String {
 
 async fn every_page_of_the_seeded_site_answers(backend: Backend) {
     let app = TestApp::spawn_seeded(backend).await;
-    for path in ["/", "/incidents", "/incidents?severity=sev1", "/tags/dns", "/services/dns", "/factors", "/actions"] {
+    for path in [
+        "/",
+        "/incidents",
+        "/incidents?severity=sev1",
+        "/tags",
+        "/tags/dns",
+        "/services",
+        "/services/dns",
+        "/factors",
+        "/actions",
+    ] {
         let page = html(&app, path).await;
         assert!(page.contains("<main id=\"main\">"), "{path} has a main landmark");
         assert!(!page.contains("<script>"), "{path} has no inline script");
@@ -120,9 +131,42 @@ async fn factor_category_pages_gather_the_incidents_with_that_factor(backend: Ba
     let page = html(&app, "/factors/software_defect").await;
     assert!(page.contains("BinaryPack"), "bunny.net's defect is listed");
     assert!(page.contains("honeycomb-api-outage-2019-07-09"));
+    assert!(page.contains("<a href=\"/factors\">Contributing factors</a>"), "the crumbs lead back to every category");
     let index = html(&app, "/factors").await;
     assert!(index.contains("href=\"/factors/monitoring_gap\""));
+    // Most incidents first: each category's count is no larger than the one before.
+    let counts: Vec<usize> = index
+        .split("<span class=\"count\">")
+        .skip(1)
+        .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 10);
+    assert!(counts.windows(2).all(|pair| pair[0] >= pair[1]), "{counts:?}");
+    assert!(counts[0] > 0);
     assert_eq!(app.get("/factors/not_a_category").await.status(), 404);
+}
+
+/// `/tags` and `/services` list every label of a published report with
+/// its count, most first, each linking to its page; drafts count for nothing.
+async fn tags_and_services_have_index_pages_with_counts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (title, tags) in [("One", vec!["dns", "bgp"]), ("Two", vec!["dns"]), ("Three", vec!["dns", "bgp"])] {
+        app.create(json!({"title": title, "status": "published", "tags": tags, "services": ["resolver"]})).await;
+    }
+    app.create(json!({"title": "Draft", "status": "draft", "tags": ["secret"], "services": ["undisclosed"]})).await;
+    let tags = html(&app, "/tags").await;
+    let dns = tags.find("href=\"/tags/dns\">#dns <span class=\"count\">3</span>").expect("dns with its count");
+    let bgp = tags.find("href=\"/tags/bgp\">#bgp <span class=\"count\">2</span>").expect("bgp with its count");
+    assert!(dns < bgp, "most first");
+    assert!(!tags.contains("secret"), "a draft's tag is not counted");
+    let services = html(&app, "/services").await;
+    assert!(services.contains("href=\"/services/resolver\">resolver <span class=\"count\">3</span>"));
+    assert!(!services.contains("undisclosed"), "nor its service");
+    let tag_page = html(&app, "/tags/dns").await;
+    assert!(tag_page.contains("<a href=\"/tags\">Tags</a>"), "a tag's page leads back to the index");
+    assert!(html(&app, "/").await.contains("href=\"/tags\""), "the home page's tag box leads to it");
+    let empty = TestApp::spawn(backend).await;
+    assert!(html(&empty, "/services").await.contains("No published incident carries one yet."));
 }
 
 async fn open_and_overdue_actions_are_listed_across_incidents(backend: Backend) {
