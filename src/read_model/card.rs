@@ -43,11 +43,7 @@ impl Card {
 
     /// The card of `fields` with its summary already rendered.
     pub fn with_summary(fields: &IncidentFields, summary_html: String) -> Card {
-        let home = fields.home_zone();
-        let when = fields
-            .first_dated()
-            .map(|time| format::reported_date(time, &home))
-            .unwrap_or_else(|| "date unknown".to_string());
+        let when = when(fields);
         Card {
             format: CARD_FORMAT,
             slug: fields.slug.clone(),
@@ -79,6 +75,15 @@ impl Card {
     pub fn kept_prefix() -> String {
         format!("{{\"format\":{CARD_FORMAT},")
     }
+}
+
+/// When it happened, as lists and search results show it: the first date
+/// known, in the report's home zone ("8 Mar 2013"), or "date unknown".
+pub fn when(fields: &IncidentFields) -> String {
+    fields
+        .first_dated()
+        .map(|time| format::reported_date(time, &fields.home_zone()))
+        .unwrap_or_else(|| "date unknown".to_string())
 }
 
 /// The key moments as the report page states them, in the report's zone

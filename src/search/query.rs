@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, MoreLikeThisQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Order as SortOrder, Searcher, TantivyDocument, Term};
@@ -16,6 +16,7 @@ use super::facets::{self, FacetCounter};
 use super::memo::Memo;
 use super::schema::{facet, FacetKind};
 use super::{SearchError, SearchIndex};
+use crate::domain::reported_time::truncate_for_message;
 use crate::domain::{Incident, Status};
 use crate::markdown::plain_text;
 
@@ -60,6 +61,9 @@ pub struct SearchHit {
     pub organization: Option<String>,
     /// Unix seconds of the first reported time; none for an undated report.
     pub occurred_at: Option<i64>,
+    /// That date as the report's cards say it: "8 Mar 2013", or "date
+    /// unknown".
+    pub when: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -159,6 +163,21 @@ pub fn check_bounds(q: &str) -> Result<(), SearchError> {
     Ok(())
 }
 
+/// `q` with every character the query syntax gives a meaning to taken out,
+/// and its operators lowercased, so what is left parses as the words typed:
+/// `07:49` → `07 49`.
+pub fn plain_words(q: &str) -> String {
+    let spaced: String = q.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '.' { c } else { ' ' }).collect();
+    spaced
+        .split_whitespace()
+        .map(|word| match word {
+            "AND" | "OR" | "NOT" | "IN" => word.to_lowercase(),
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Rewrites `NOT term` as `-term`, which the parser understands; `NOT`
 /// inside a phrase stays a word.
 pub fn rewrite_not(q: &str) -> String {
@@ -192,7 +211,18 @@ impl SearchIndex {
         let f = &self.fields;
         let mut parser = QueryParser::for_index(
             &self.index,
-            vec![f.title, f.summary, f.body, f.timeline, f.factors, f.actions, f.tag, f.service, f.organization],
+            vec![
+                f.title,
+                f.summary,
+                f.body,
+                f.timeline,
+                f.factors,
+                f.actions,
+                f.tag,
+                f.service,
+                f.organization,
+                f.severity,
+            ],
         );
         parser.set_field_boost(f.title, 3.0);
         parser.set_field_boost(f.summary, 1.5);
@@ -248,8 +278,23 @@ impl SearchIndex {
             Box::new(AllQuery)
         } else {
             let (query, errors) = self.parser().parse_query_lenient(&rewrite_not(q));
-            notes.extend(errors.iter().map(|error| format!("part of the query was ignored: {error}")));
-            query
+            if errors.is_empty() {
+                query
+            } else {
+                // Not search syntax after all (`07:49`, a lone bracket):
+                // search for the words as typed.
+                let words = plain_words(q);
+                notes.push(format!(
+                    "“{}” was searched as plain words: a colon, a bracket or a quote means search syntax, and this \
+                     was not (to search one field, write for example title:dns)",
+                    truncate_for_message(q.trim())
+                ));
+                if words.is_empty() {
+                    Box::new(EmptyQuery)
+                } else {
+                    self.parser().parse_query_lenient(&words).0
+                }
+            }
         };
         let mut clauses = vec![(Occur::Must, user_query), (Occur::Must, self.published())];
         for (root, value) in &key.filters {
@@ -411,6 +456,7 @@ impl SearchIndex {
             severity: text(self.fields.severity),
             organization: text(self.fields.organization),
             occurred_at: doc.get_first(self.fields.reported_at).and_then(|v| v.as_i64()),
+            when: text(self.fields.when),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::tokenizer::ANALYZER;
 use crate::domain::Incident;
 use crate::markdown::plain_text;
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Handles to every field, looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,8 @@ pub struct Fields {
     pub service: Field,
     pub organization: Field,
     pub severity: Field,
+    /// When it happened, as the card says it ("8 Mar 2013"), for results.
+    pub when: Field,
     /// For ordering by date: when it happened, or when it was filed.
     pub occurred_at: Field,
     /// When it happened, for a report that says so.
@@ -55,8 +57,9 @@ pub fn build() -> (Schema, Fields) {
         actions: builder.add_text_field("actions", text.clone()),
         tag: builder.add_text_field("tag", text.clone()),
         service: builder.add_text_field("service", text.clone()),
-        organization: builder.add_text_field("organization", stored_text),
-        severity: builder.add_text_field("severity", STRING | STORED),
+        organization: builder.add_text_field("organization", stored_text.clone()),
+        severity: builder.add_text_field("severity", stored_text),
+        when: builder.add_text_field("when", STORED),
         occurred_at: builder.add_i64_field("occurred_at", NumericOptions::default() | FAST),
         reported_at: builder.add_i64_field("reported_at", NumericOptions::default() | STORED),
         facets: builder.add_facet_field("facets", FacetOptions::default()),
@@ -145,6 +148,9 @@ pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
     }
     for action in &report.actions {
         doc.add_text(fields.actions, plain_text(&action.text));
+        if let Some(owner) = &action.owner {
+            doc.add_text(fields.actions, owner);
+        }
     }
     for tag in &report.tags {
         doc.add_text(fields.tag, tag);
@@ -162,6 +168,7 @@ pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
         doc.add_text(fields.severity, severity.as_str());
         doc.add_facet(fields.facets, facet("severity", severity.as_str()));
     }
+    doc.add_text(fields.when, crate::read_model::card::when(report));
     // Only a reported time gives a year; an undated incident has none.
     if let Some(time) = report.first_dated() {
         doc.add_facet(fields.facets, facet("year", &time.local().year().to_string()));

@@ -12,6 +12,7 @@ use axum::Router;
 use super::page::{page_with_status, sentence, CachePolicy, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::domain::list_filter::query_encode;
+use crate::domain::{FactorCategory, Severity};
 use crate::error::AppError;
 use crate::search::{FacetKind, Order, SearchParams, SearchResults};
 
@@ -41,6 +42,8 @@ struct SearchPage {
     newest_first: bool,
     results: Option<Arc<SearchResults>>,
     groups: Vec<FacetGroup>,
+    /// The filters chosen, which the form keeps when the order changes.
+    kept: Vec<(&'static str, String)>,
     message: Option<String>,
     next_href: Option<String>,
     previous_href: Option<String>,
@@ -68,6 +71,17 @@ fn narrowing(params: &SearchParams) -> Vec<(&'static str, String)> {
         value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (name, v.to_string()))
     })
     .collect()
+}
+
+/// A facet value as people read it: a factor category's or a severity's
+/// label, else the value itself.
+fn facet_label(kind: FacetKind, value: &str) -> String {
+    match kind {
+        FacetKind::Category => FactorCategory::parse(value).map(FactorCategory::label),
+        FacetKind::Severity => Severity::parse(value).map(Severity::label),
+        _ => None,
+    }
+    .map_or_else(|| value.to_string(), str::to_string)
 }
 
 fn href(q: &str, pairs: &[(&str, String)], offset: usize) -> String {
@@ -118,16 +132,17 @@ async fn search(
                     .iter()
                     .take(12)
                     .map(|value| {
-                        let (param, label) = (kind.root(), value.value.clone());
-                        let selected = pairs.iter().any(|(name, v)| *name == param && v.eq_ignore_ascii_case(&label));
+                        let (param, chosen) = (kind.root(), value.value.clone());
+                        let selected = pairs.iter().any(|(name, v)| *name == param && v.eq_ignore_ascii_case(&chosen));
                         let toggled: Vec<(&str, String)> = if selected {
                             pairs.iter().filter(|(name, _)| *name != param).cloned().collect()
                         } else {
                             let mut with = pairs.clone();
                             with.retain(|(name, _)| *name != param);
-                            with.push((param, label.clone()));
+                            with.push((param, chosen.clone()));
                             with
                         };
+                        let label = facet_label(*kind, &chosen);
                         FacetLink { href: href(&params.q, &toggled, 0), count: value.count, label, selected }
                     })
                     .collect(),
@@ -146,6 +161,7 @@ async fn search(
         next_href: (offset + PER_PAGE < total).then(|| href(&params.q, &pairs, offset + PER_PAGE)),
         previous_href: (offset > 0).then(|| href(&params.q, &pairs, offset.saturating_sub(PER_PAGE))),
         first: offset + 1,
+        kept: pairs.iter().filter(|(name, _)| *name != "order").cloned().collect(),
         results,
         groups,
         message: message.as_deref().map(sentence),

@@ -22,6 +22,8 @@ on_both_backends!(
     results_can_be_ordered_by_date,
     similar_incidents_are_suggested,
     the_search_page_shows_results_facets_and_messages,
+    text_that_is_not_query_syntax_is_searched_as_typed,
+    severity_owners_and_dates_are_searchable_and_shown,
     two_servers_on_one_database_each_find_the_others_writes,
     a_missing_corrupt_or_outdated_index_is_rebuilt_from_the_database,
     a_stale_writer_lock_does_not_block_a_start_and_a_live_one_blocks_a_rebuild,
@@ -572,4 +574,48 @@ async fn an_indexer_takes_what_an_import_just_wrote_and_reads_back_what_changed_
         assert_eq!(answer(&took), answer(&read), "{q:?}");
     }
     store.close().await;
+}
+
+/// A time such as `07:49` or a lone bracket looks like query syntax but is
+/// not: it is searched as the words typed, and the reader is told so in
+/// words rather than with the parser's error.
+async fn text_that_is_not_query_syntax_is_searched_as_typed(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    app.wait_until_indexed().await;
+    let time = search(&app, "q=07%3A49").await;
+    let slugs: Vec<&str> = time["hits"].as_array().unwrap().iter().map(|hit| hit["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["dnsimple-alias-resolution-failures-2013-04-06"], "{time}");
+    let note = time["notes"][0].as_str().unwrap();
+    assert!(note.contains("“07:49” was searched as plain words"), "{note}");
+    assert!(!note.contains("Field does not exist"), "{note}");
+    let page = app.get("/search?q=07%3A49").await.text().await.unwrap();
+    assert!(page.contains("searched as plain words") && page.contains("dnsimple-alias-resolution-failures"));
+    let bracket = app.get("/search?q=%28").await;
+    assert_eq!(bracket.status(), 200);
+    let page = bracket.text().await.unwrap();
+    assert!(page.contains("No published report matches.") && page.contains("searched as plain words"));
+    assert!(!page.to_lowercase().contains("syntax error"), "no raw parser error");
+}
+
+/// Severity and action owners are searched like other words; each result
+/// says when the incident happened; facet values read as labels; and
+/// changing the order keeps the chosen filters.
+async fn severity_owners_and_dates_are_searchable_and_shown(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    let owned = json!({"title": "Gateway timeouts", "status": "published", "severity": "sev4",
+        "started_at": {"at": "2021-11-30T23:30:00-08:00", "zone": "America/Los_Angeles"},
+        "actions": [{"text": "Raise the limit", "owner": "Grace Hopper"}]});
+    app.create(owned).await;
+    app.wait_until_indexed().await;
+    assert_eq!(app.search_slugs("q=SEV4").await, ["gateway-timeouts"], "severity, in either case");
+    assert_eq!(app.search_slugs("q=hopper").await, ["gateway-timeouts"], "an action's owner");
+    let sev1 = app.search_slugs("q=sev1").await;
+    assert_eq!(sev1.len(), 3, "the three sev1 seeds: {sev1:?}");
+    let hit = &search(&app, "q=hopper").await["hits"][0];
+    assert_eq!(hit["when"], "30 Nov 2021", "the date in the report's own zone, not UTC's 1 Dec");
+    let page = app.get("/search?q=dns&tag=dns").await.text().await.unwrap();
+    assert!(page.contains(">Monitoring gap</a>"), "a factor category reads as its label");
+    assert!(!page.contains(">monitoring_gap</a>"));
+    assert!(page.contains("<input type=\"hidden\" name=\"tag\" value=\"dns\">"), "the order form keeps the filter");
+    assert!(page.contains("<span>20 May 2013</span>"), "each result says when");
 }
