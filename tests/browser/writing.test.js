@@ -71,7 +71,15 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   assert.equal(await page.getAttribute("#title", "aria-invalid"), "true");
   await assertAccessible(page, "form with a validation message");
 
+  // Enter in the title field does not save and leave: the writer stays,
+  // with everything typed, until they press a button.
   await page.fill("#title", "Cache config rollout returned errors");
+  await page.press("#title", "Enter");
+  await page.waitForTimeout(300);
+  assert.match(page.url(), /\/incidents\/new$/, "Enter must not save and leave the form");
+  assert.equal(await page.inputValue("#title"), "Cache config rollout returned errors");
+  assert.equal(await page.inputValue("#summary"), "Kept while the title is missing.");
+
   await page.fill("#summary", "A cache configuration change made the edge return **5xx** for 29 minutes.");
   await page.selectOption("#severity", "sev2");
   await page.fill("#services", "edge, cache");
