@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::page::{CachePolicy, WebError};
+use super::page::{page, CachePolicy, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::domain::reported_time::format_rfc3339;
 use crate::domain::IncidentMeta;
@@ -16,7 +16,7 @@ use crate::read_model::Card;
 const ENTRIES: u32 = 50;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/feed.atom", get(feed))
+    Router::new().route("/feed", get(about)).route("/feed.atom", get(feed))
 }
 
 pub struct Entry {
@@ -36,6 +36,26 @@ struct Feed {
     base: String,
     updated: String,
     entries: Vec<Entry>,
+}
+
+/// `/feed`: what the feed holds and how to follow it, for the menu's link;
+/// the feed itself is for feed readers.
+#[derive(askama::Template)]
+#[template(path = "feed.html")]
+struct AboutPage {
+    layout: Layout,
+    feed_url: String,
+    /// The newest entries, as the feed has them.
+    recent: Vec<Entry>,
+}
+
+impl WebPage for AboutPage {}
+
+async fn about(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let base = base_url(&headers);
+    let recent = state.store.recently_published(5).await?;
+    let recent = recent.into_iter().map(|(card, meta)| entry(&base, card, &meta)).collect();
+    page(&AboutPage { layout: Layout::new("Feed", "feed"), feed_url: format!("{base}/feed.atom"), recent })
 }
 
 /// The site's own address as the client reached it, for absolute links.

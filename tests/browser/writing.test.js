@@ -301,3 +301,32 @@ test("the report form fits a phone and passes axe in the dark scheme", async () 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("the history and report pages fit a phone, pass axe, and print without the site's controls", async () => {
+  const { context, page, errors } = await signIn("wren");
+  await page.setViewportSize({ width: 375, height: 800 });
+  const report = `${server.address}/incidents/honeycomb-api-outage-2019-07-09`;
+  for (const [path, label] of [[`${report}/history`, "history"], [report, "report"]]) {
+    for (const colorScheme of ["light", "dark"]) {
+      await page.emulateMedia({ colorScheme });
+      await page.goto(path);
+      const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `the ${label} page scrolls sideways by ${overflow}px on a phone`);
+      await assertAccessible(page, `${label} (${colorScheme}, phone)`);
+    }
+  }
+  // On paper: no search box or menu, and the source's address written out.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.emulateMedia({ media: "print", colorScheme: "light" });
+  await page.goto(report);
+  assert.equal(await page.locator("header.site .site-search").isVisible(), false, "the search box is not printed");
+  assert.equal(await page.locator("header.site nav").isVisible(), false, "nor the menu");
+  const source = await page.locator("a.source").evaluate((link) => getComputedStyle(link, "::after").content);
+  assert.match(source, /https:\/\//, "the source link prints its address");
+  await assertAccessible(page, "report (print)");
+  await page.emulateMedia({ media: "print" });
+  await page.goto(`${report}/history`);
+  assert.equal(await page.locator("header.site .site-search").isVisible(), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

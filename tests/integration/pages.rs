@@ -16,6 +16,7 @@ on_both_backends!(
     tags_and_services_have_index_pages_with_counts,
     open_and_overdue_actions_are_listed_across_incidents,
     the_atom_feed_lists_published_reports,
+    the_feed_menu_leads_to_a_page_that_explains_the_feed,
     unknown_pages_get_an_html_404,
     every_response_carries_the_security_headers,
     static_files_are_cached_and_compressed,
@@ -199,6 +200,20 @@ async fn the_atom_feed_lists_published_reports(backend: Backend) {
     assert!(xml.contains("<title type=\"text\">A &#38; B &#60;fails&#62;</title>"), "titles are escaped");
     assert!(xml.contains("/incidents/honeycomb-api-outage-2019-07-09\"/>"));
     assert!(!xml.contains("<b>"), "HTML content is escaped inside the XML");
+}
+
+/// The menu's "Feed" is a page for people: what the feed holds, its
+/// address to copy into a reader, and the newest entries; the XML is linked.
+async fn the_feed_menu_leads_to_a_page_that_explains_the_feed(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    let home = html(&app, "/").await;
+    assert!(home.contains("<a href=\"/feed\""), "the menu links the page, not the XML");
+    let page = html(&app, "/feed").await;
+    assert!(page.contains("<h1>Follow new reports</h1>"));
+    let address = format!("value=\"{}/feed.atom\"", app.url("").trim_end_matches('/'));
+    assert!(page.contains(&address), "the address to copy: {address}");
+    assert!(page.contains("href=\"/feed.atom\" type=\"application/atom+xml\""));
+    assert_eq!(page.matches("<li><a href=").count(), 5 + 6, "the five newest, beside the menu's six links");
 }
 
 async fn unknown_pages_get_an_html_404(backend: Backend) {
