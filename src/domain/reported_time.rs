@@ -42,14 +42,14 @@ impl Precision {
         Self::ALL.into_iter().find(|p| p.as_str() == text)
     }
 
-    /// The choice a writer reads in the form: "to the minute", "Unsure".
+    /// The choice a writer reads in the form: "Known to the minute".
     pub fn label(self) -> &'static str {
         match self {
-            Self::Minute => "to the minute",
-            Self::Hour => "to the hour",
-            Self::Day => "to the day",
-            Self::Month => "to the month",
-            Self::Unknown => "Unsure",
+            Self::Minute => "Known to the minute",
+            Self::Hour => "Known to the hour",
+            Self::Day => "Known to the day",
+            Self::Month => "Known to the month",
+            Self::Unknown => "Not known: not used for durations",
         }
     }
 

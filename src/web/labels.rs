@@ -59,7 +59,9 @@ pub fn detection_choices(selected: &str) -> Vec<Choice> {
 }
 
 pub fn precision_choices(selected: &str) -> Vec<Choice> {
-    vocabulary(&Precision::ALL, Precision::as_str, Precision::label, selected, Some("As written"))
+    // Left alone, the precision is read from how the time is written:
+    // `11:40` is to the minute, `2013-05-20` to the day.
+    vocabulary(&Precision::ALL, Precision::as_str, Precision::label, selected, Some("As the time is written"))
 }
 
 pub fn kind_choices(selected: &str) -> Vec<Choice> {

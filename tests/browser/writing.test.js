@@ -296,6 +296,22 @@ test("the report form fits a phone and passes axe in the dark scheme", async () 
   const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the form scrolls sideways by ${overflow}px on a phone`);
   await assertAccessible(page, "form (dark, phone)");
+  // A chosen value is shown whole, on a phone and on a wide screen.
+  for (const width of [375, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.selectOption("#detection", "customer_report");
+    const [shown, needed] = await page.evaluate(() => {
+      const select = document.querySelector("#detection");
+      const probe = document.createElement("span");
+      probe.style.font = getComputedStyle(select).font;
+      probe.textContent = "Customer report";
+      document.body.append(probe);
+      const needed = probe.offsetWidth;
+      probe.remove();
+      return [select.clientWidth, needed];
+    });
+    assert.ok(shown >= needed + 16, `"Customer report" is cut off at ${width}px: ${shown}px for ${needed}px of text`);
+  }
   await page.goto(`${server.address}/drafts`);
   await assertAccessible(page, "drafts (dark, phone)");
   assert.deepEqual(errors, []);

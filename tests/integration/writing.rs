@@ -182,6 +182,17 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
     let writer = Session::sign_in(&app, "wren", Role::Writer).await;
     let page = writer.page("/incidents/new").await;
     assert!(page.contains("## Trigger and root causes"), "the narrative starts from the SRE template");
+    // Examples sit beside the fields, not in them, where they would pass
+    // for something already typed; the precision choices say what they do.
+    for example in ["dns-outage-2013", "dns, api", "deploy, rollback", "22:50 UTC capacity", "2024-03-31"] {
+        let placeholder = page.split("placeholder=\"").skip(1).find(|rest| rest.starts_with(example));
+        assert!(placeholder.is_none(), "a placeholder looks like data: {example}");
+    }
+    assert!(
+        page.contains(">As the time is written</option>")
+            && page.contains(">Not known: not used for durations</option>")
+    );
+    assert!(page.contains(">Known to the minute</option>"));
     assert!(writer
         .page("/incidents/new?template=blank")
         .await
