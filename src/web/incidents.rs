@@ -115,10 +115,14 @@ pub struct FactorView {
     pub primary: bool,
 }
 
+/// A link between this report and another, shown once whichever way it
+/// was written.
 pub struct RelatedView {
     pub slug: String,
     pub title: Option<String>,
     pub kind_label: &'static str,
+    /// The other report links back to this one, as this kind.
+    pub back: Option<&'static str>,
 }
 
 #[derive(askama::Template)]
@@ -181,6 +185,7 @@ async fn show(
     let home = fields.home_zone();
     let related_slugs: Vec<String> = fields.related.iter().map(|link| link.slug.clone()).collect();
     let titles = state.store.published_titles(&related_slugs).await?;
+    let backlinks = state.store.backlinks(&fields.slug).await?;
     let today = time::OffsetDateTime::now_utc().date();
     let show_page = ShowPage {
         layout: Layout::new(fields.title.clone(), "incidents"),
@@ -225,14 +230,18 @@ async fn show(
                 title: titles.get(&link.slug).cloned(),
                 slug: link.slug.clone(),
                 kind_label: link.kind.label(),
+                back: backlinks.iter().find(|back| back.slug == link.slug).map(|back| back.kind.label()),
             })
             .collect(),
-        linked_from: state
-            .store
-            .backlinks(&fields.slug)
-            .await?
-            .into_iter()
-            .map(|link| RelatedView { slug: link.slug, title: Some(link.title), kind_label: link.kind.label() })
+        linked_from: backlinks
+            .iter()
+            .filter(|back| !related_slugs.contains(&back.slug))
+            .map(|link| RelatedView {
+                slug: link.slug.clone(),
+                title: Some(link.title.clone()),
+                kind_label: link.kind.label(),
+                back: None,
+            })
             .collect(),
         similar,
         saved_notice: (writer && saved.trim() == incident.meta.version.to_string()).then(|| {

@@ -14,6 +14,7 @@ on_both_backends!(
     drafts_are_not_shown_publicly,
     factor_category_pages_gather_the_incidents_with_that_factor,
     tags_and_services_have_index_pages_with_counts,
+    a_link_between_two_reports_is_shown_once_with_its_direction,
     open_and_overdue_actions_are_listed_across_incidents,
     the_atom_feed_lists_published_reports,
     the_feed_menu_leads_to_a_page_that_explains_the_feed,
@@ -145,6 +146,28 @@ async fn factor_category_pages_gather_the_incidents_with_that_factor(backend: Ba
     assert!(counts.windows(2).all(|pair| pair[0] >= pair[1]), "{counts:?}");
     assert!(counts[0] > 0);
     assert_eq!(app.get("/factors/not_a_category").await.status(), 404);
+}
+
+/// Two reports that link each other show the link once, saying it goes
+/// both ways; a report that only links here is listed as linking here.
+async fn a_link_between_two_reports_is_shown_once_with_its_direction(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create(json!({"title": "First outage", "status": "published",
+        "related": [{"slug": "second-outage", "kind": "related"}]}))
+    .await;
+    app.create(json!({"title": "Second outage", "status": "published",
+        "related": [{"slug": "first-outage", "kind": "recurrence_of"}]}))
+    .await;
+    app.create(json!({"title": "Third outage", "status": "published",
+        "related": [{"slug": "first-outage", "kind": "caused_by"}]}))
+    .await;
+    let page = html(&app, "/incidents/first-outage").await;
+    // The related section alone: similar reports are suggested further on.
+    let first = page.split("id=\"related-heading\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert_eq!(first.matches("href=\"/incidents/second-outage\"").count(), 1, "the mutual link once");
+    assert!(first.contains("Second outage</a> <span class=\"unknown\">(it links back: recurrence of)</span>"));
+    assert_eq!(first.matches("href=\"/incidents/third-outage\"").count(), 1);
+    assert!(first.contains("<span class=\"badge\">Linked from</span> <a href=\"/incidents/third-outage\">"));
 }
 
 /// `/tags` and `/services` list every label of a published report with
