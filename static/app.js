@@ -2,7 +2,9 @@
 // - Highlights the timeline row a reader jumped to from the overview strip.
 // - On the report form, adds, removes and reorders rows in place (without
 //   it, those buttons post the form back and the server does the same), and
-//   shows a live Markdown preview rendered by the server.
+//   shows a live Markdown preview rendered by the server, and offers the
+//   reports whose titles match as a related link is typed (without it, the
+//   link's Find button posts the form back and the server lists them).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -28,6 +30,49 @@ function markTarget() {
 function enhanceForm(form) {
   form.querySelectorAll("[data-rows]").forEach(enhanceRows);
   form.querySelectorAll("textarea[data-preview]").forEach(enhancePreview);
+  // Rows added later are reached through the form.
+  form.addEventListener("input", (event) => {
+    if (event.target.matches("[data-find-report]")) {
+      suggestReports(event.target);
+    }
+  });
+}
+
+// Fills a related link's list of choices with the published reports whose
+// words match what is typed: the choice's value is the report's address,
+// its label the title.
+const suggestions = new WeakMap();
+function suggestReports(input) {
+  clearTimeout(suggestions.get(input));
+  suggestions.set(
+    input,
+    setTimeout(async () => {
+      const words = input.value.trim();
+      const choices = document.getElementById(input.getAttribute("list"));
+      if (!choices || words.length < 2) {
+        return;
+      }
+      try {
+        const response = await fetch(`/api/v1/search?limit=6&q=${encodeURIComponent(words)}`, {
+          headers: { Accept: "application/json" },
+        });
+        if (!response.ok) {
+          return;
+        }
+        const results = await response.json();
+        choices.replaceChildren(
+          ...results.hits.map((hit) => {
+            const option = document.createElement("option");
+            option.value = hit.slug;
+            option.label = hit.title;
+            return option;
+          }),
+        );
+      } catch {
+        // Without suggestions the Find button still works.
+      }
+    }, 250),
+  );
 }
 
 // Rows: names look like `timeline[2].text`, ids like `timeline-2-text`, row
@@ -50,8 +95,8 @@ function enhanceRows(group) {
   const renumber = () => {
     const index = new RegExp(`^(${section})(\\[|-)(\\d+|__i__)(\\]|-)`);
     rows().forEach((row, i) => {
-      row.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach((el) => {
-        for (const attr of ["name", "id", "for", "aria-describedby"]) {
+      row.querySelectorAll("[name], [id], [for], [aria-describedby], [list]").forEach((el) => {
+        for (const attr of ["name", "id", "for", "aria-describedby", "list"]) {
           const value = el.getAttribute(attr);
           if (value) {
             el.setAttribute(attr, value.replace(index, `$1$2${i}$4`));
@@ -62,6 +107,14 @@ function enhanceRows(group) {
         button.value = button.value.replace(/:(\d+|__i__)$/, `:${i}`);
         const label = button.getAttribute("aria-label") || "";
         button.setAttribute("aria-label", label.replace(/\b(\d+|__n__)\b/, String(i + 1)));
+      });
+      // `find:related:2`, `choose:related:2:slug`
+      row.querySelectorAll("[data-renumber]").forEach((button) => {
+        button.value = button.value.replace(/^(\w+:\w+:)(\d+|__i__)/, `$1${i}`);
+        const label = button.getAttribute("aria-label");
+        if (label) {
+          button.setAttribute("aria-label", label.replace(/\b(\d+|__n__)\b/, String(i + 1)));
+        }
       });
       const number = row.querySelector("[data-number]");
       if (number) {

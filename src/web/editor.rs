@@ -27,6 +27,8 @@ use crate::domain::{Incident, IncidentFields, Status, ValidationErrors};
 use crate::error::AppError;
 use crate::format;
 use crate::markdown;
+use crate::search::query::plain_words;
+use crate::search::SearchRequest;
 use crate::store::{SessionRecord, StoreError};
 
 const NEW_REPORT: &str = "/incidents/new";
@@ -106,13 +108,17 @@ impl WebPage for EditPage {}
 /// What the page shows besides the form itself.
 #[derive(Default)]
 struct Extras {
+    /// Reports found for a related row's "Find": (row, what was looked
+    /// for, matches as slug and title).
+    found: Option<(usize, String, Vec<(String, String)>)>,
     errors: FormErrors,
     notice: Option<String>,
     previews: Option<Previews>,
     conflict: Option<Conflict>,
 }
 
-fn render(
+async fn render(
+    state: &AppState,
     current: &SessionRecord,
     editing: Option<&Incident>,
     form: ReportForm,
@@ -144,8 +150,19 @@ fn render(
     for (index, view) in actions.iter_mut().enumerate() {
         view.check = form.check(&format!("actions[{index}].completed_at")).cloned();
     }
-    let (related, related_blank) =
+    let (mut related, related_blank) =
         row_views(&form.related, "related", &["slug", "kind"], errors, RelatedRow::default());
+    // Each link names the report it leads to, when that report is published.
+    let slugs: Vec<String> = form.related.iter().map(|row| row.slug.trim().to_string()).collect();
+    let titles = state.store.published_titles(&slugs).await?;
+    for (view, slug) in related.iter_mut().zip(&slugs) {
+        view.linked_title = titles.get(slug).cloned();
+    }
+    if let Some((index, looked_for, matches)) = extras.found {
+        if let Some(view) = related.get_mut(index) {
+            view.found = Some((looked_for, matches));
+        }
+    }
     page_with_status(
         &EditPage {
             layout: Layout::new(title, "write"),
@@ -185,11 +202,12 @@ struct NewParams {
 }
 
 async fn new_form(
+    State(state): State<AppState>,
     WriterSession(current): WriterSession,
     Query(params): Query<NewParams>,
 ) -> Result<Response, WebError> {
     let form = ReportForm::from_template(params.template == "blank");
-    render(&current, None, form, Extras::default(), StatusCode::OK)
+    render(&state, &current, None, form, Extras::default(), StatusCode::OK).await
 }
 
 async fn edit_form(
@@ -199,14 +217,14 @@ async fn edit_form(
 ) -> Result<Response, WebError> {
     let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
     let form = ReportForm::from_fields(&incident.fields);
-    render(&current, Some(&incident), form, Extras::default(), StatusCode::OK)
+    render(&state, &current, Some(&incident), form, Extras::default(), StatusCode::OK).await
 }
 
 async fn new_posted(State(state): State<AppState>, posted: PostedReport) -> Result<Response, WebError> {
     let PostedReport { current, pairs, stale } = posted;
     if stale {
         let extras = Extras { notice: Some(STALE_FORM.into()), ..Extras::default() };
-        return render(&current, None, ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN);
+        return render(&state, &current, None, ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN).await;
     }
     handle(&state, &current, None, &pairs).await
 }
@@ -227,7 +245,8 @@ async fn edit_posted(
     match incident {
         Some(incident) if stale => {
             let extras = Extras { notice: Some(STALE_FORM.into()), ..Extras::default() };
-            render(&current, Some(&incident), ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN)
+            render(&state, &current, Some(&incident), ReportForm::from_pairs(&pairs), extras, StatusCode::FORBIDDEN)
+                .await
         }
         Some(incident) => handle(&state, &current, Some(&incident), &pairs).await,
         None if !posted_value(&pairs, "incident_id").is_empty() => {
@@ -236,7 +255,7 @@ async fn edit_posted(
             let notice = "This report was deleted while you were editing it. Nothing you typed is lost: \
                           saving now files it as a new report.";
             let extras = Extras { notice: Some(notice.into()), ..Extras::default() };
-            render(&current, None, ReportForm::from_pairs(&pairs), extras, StatusCode::CONFLICT)
+            render(&state, &current, None, ReportForm::from_pairs(&pairs), extras, StatusCode::CONFLICT).await
         }
         None => Err(missing("incident")),
     }
@@ -302,7 +321,17 @@ async fn handle(
     let op = posted_value(pairs, "op");
     if let Some(edit) = RowEdit::parse(op) {
         form.edit_rows(edit);
-        return render(current, editing, form, Extras::default(), StatusCode::OK);
+        return render(state, current, editing, form, Extras::default(), StatusCode::OK).await;
+    }
+    if let Some(index) = op.strip_prefix("find:related:").and_then(|index| index.parse::<usize>().ok()) {
+        let extras = find_related(state, &form, index).await?;
+        return render(state, current, editing, form, extras, StatusCode::OK).await;
+    }
+    if let Some((index, slug)) = op.strip_prefix("choose:related:").and_then(|rest| rest.split_once(':')) {
+        if let Some(row) = index.parse::<usize>().ok().and_then(|index| form.related.get_mut(index)) {
+            row.slug = slug.to_string();
+        }
+        return render(state, current, editing, form, Extras::default(), StatusCode::OK).await;
     }
     match op {
         "paste" => {
@@ -323,7 +352,7 @@ async fn handle(
                 }
                 Err(message) => extras.errors = FormErrors::new(ValidationErrors::single("paste", message)),
             }
-            render(current, editing, form, extras, StatusCode::OK)
+            render(state, current, editing, form, extras, StatusCode::OK).await
         }
         "preview" => {
             let texts = [form.summary.clone(), form.impact.clone(), form.body.clone()];
@@ -351,10 +380,38 @@ async fn handle(
                 }
                 Err(busy) => extras.notice = Some(format!("No preview this time ({busy}). Your text is kept below.")),
             }
-            render(current, editing, form, extras, StatusCode::OK)
+            render(state, current, editing, form, extras, StatusCode::OK).await
         }
         _ => save(state, current, editing, form, op).await,
     }
+}
+
+/// The published reports whose words match what a related row holds, best
+/// first, for the writer to choose one: a link is made by a report's title,
+/// not by remembering its address.
+async fn find_related(state: &AppState, form: &ReportForm, index: usize) -> Result<Extras, WebError> {
+    let Some(row) = form.related.get(index) else { return Ok(Extras::default()) };
+    let looked_for = row.slug.trim().to_string();
+    if looked_for.is_empty() {
+        let notice = format!("Type words from the other report's title in link {}, then press Find.", index + 1);
+        return Ok(Extras { notice: Some(notice), ..Extras::default() });
+    }
+    let request = SearchRequest { q: plain_words(&looked_for), limit: 6, ..SearchRequest::default() };
+    let own = form.slug.trim();
+    let matches = match state.search.answer(request).await {
+        Ok(results) => results
+            .hits
+            .iter()
+            .filter(|hit| hit.slug != own)
+            .take(5)
+            .map(|hit| (hit.slug.clone(), hit.title.clone()))
+            .collect(),
+        Err(error) => {
+            let notice = format!("Reports could not be searched just now ({error}). Your text is kept below.");
+            return Ok(Extras { notice: Some(notice), ..Extras::default() });
+        }
+    };
+    Ok(Extras { found: Some((index, looked_for, matches)), ..Extras::default() })
 }
 
 fn plural(count: usize) -> &'static str {
@@ -377,7 +434,7 @@ async fn save(
     if let Some(step) = step {
         if let Err(message) = step.check(status_now) {
             let extras = Extras { notice: Some(format!("Not saved: {message}.")), ..Extras::default() };
-            return render(current, editing, form, extras, StatusCode::CONFLICT);
+            return render(state, current, editing, form, extras, StatusCode::CONFLICT).await;
         }
     }
     if !form.paste.trim().is_empty() {
@@ -388,7 +445,7 @@ async fn save(
         ));
         let extras =
             Extras { errors, notice: Some("Not saved: the paste box is not empty.".into()), ..Extras::default() };
-        return render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY);
+        return render(state, current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let status = step.map_or(status_now, Step::to);
     form.drop_blank_rows();
@@ -405,7 +462,7 @@ async fn save(
         Ok(_) => {
             let notice = format!("Not saved yet.{assumptions} Check and save again.");
             let extras = Extras { notice: Some(notice), ..Extras::default() };
-            return render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY);
+            return render(state, current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(errors) => {
             let notice = format!(
@@ -415,7 +472,7 @@ async fn save(
                 if errors.count == 1 { "s" } else { "" }
             );
             let extras = Extras { errors, notice: Some(notice), ..Extras::default() };
-            return render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY);
+            return render(state, current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let actor = current.user.name.as_str();
@@ -440,7 +497,7 @@ async fn save(
                 format!("another report already uses `{slug}`: choose a different slug"),
             ));
             let extras = Extras { errors, notice: Some("Not saved: the slug is taken.".into()), ..Extras::default() };
-            render(current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY)
+            render(state, current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(StoreError::StaleVersion { .. }) | Err(StoreError::NotFound) if editing.is_some() => {
             conflict(state, current, editing, form, &fields).await
@@ -463,7 +520,7 @@ async fn conflict(
     let Some(latest) = state.store.get_incident(slug).await? else {
         let message = "This report was deleted while you were editing it. Your text is below: copy what you need.";
         let extras = Extras { notice: Some(message.into()), ..Extras::default() };
-        return render(current, editing, form, extras, StatusCode::CONFLICT);
+        return render(state, current, editing, form, extras, StatusCode::CONFLICT).await;
     };
     let mut theirs = latest.fields.to_input();
     let mut mine = yours.to_input();
@@ -479,7 +536,7 @@ async fn conflict(
     };
     form.version = Some(latest.meta.version);
     let extras = Extras { conflict: Some(conflict), ..Extras::default() };
-    render(current, Some(&latest), form, extras, StatusCode::CONFLICT)
+    render(state, current, Some(&latest), form, extras, StatusCode::CONFLICT).await
 }
 
 /// A row of a repeating section, as the template fills it in: its index
@@ -492,6 +549,10 @@ pub struct RowView<T> {
     pub errors: std::collections::HashMap<&'static str, String>,
     /// What was assumed about the row's completion time, if anything.
     pub check: Option<String>,
+    /// A related row: the title of the report it links to.
+    pub linked_title: Option<String>,
+    /// A related row: what "Find" looked for, and the reports it found.
+    pub found: Option<(String, Vec<(String, String)>)>,
 }
 
 impl<T> RowView<T> {
@@ -517,9 +578,18 @@ fn row_views<T: Clone>(
             row: row.clone(),
             errors: fields.iter().filter_map(|f| errors.row(section, index, f).map(|message| (*f, message))).collect(),
             check: None,
+            linked_title: None,
+            found: None,
         })
         .collect();
-    let template =
-        RowView { index: "__i__".into(), number: "__n__".into(), row: blank, errors: Default::default(), check: None };
+    let template = RowView {
+        index: "__i__".into(),
+        number: "__n__".into(),
+        row: blank,
+        errors: Default::default(),
+        check: None,
+        linked_title: None,
+        found: None,
+    };
     (views, template)
 }

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::labels::{self, Choice};
 use crate::domain::incident::{ActionInput, CompletionInput, FactorInput, RelatedInput, TimelineEventInput};
 use crate::domain::key_moment::each_moment;
+use crate::domain::reported_time::truncate_for_message;
+use crate::domain::slug::validate_slug;
 use crate::domain::timeline_paste;
 use crate::domain::written_time::{format_written, parse_written, TimeDefaults, Written};
 use crate::domain::zones;
@@ -726,11 +728,30 @@ impl ReportForm {
             Err(more) => {
                 // A time the form could not read is absent from the input,
                 // so the domain does not complain about it twice.
-                errors.0.extend(more.0);
+                errors.0.extend(more.0.into_iter().map(|mut error| {
+                    // A link holding words rather than an address was
+                    // meant to be looked up: say how.
+                    let words = related_row(&error.field)
+                        .and_then(|index| self.related.get(index))
+                        .map(|row| row.slug.trim())
+                        .filter(|text| !text.is_empty() && validate_slug(text).is_err());
+                    if let Some(text) = words {
+                        error.message = format!(
+                            "“{}” is not a report's address: press Find beside it and choose the report",
+                            truncate_for_message(text)
+                        );
+                    }
+                    error
+                }));
                 Err(FormErrors::new(errors))
             }
         }
     }
+}
+
+/// The row of a related link's slug field: `related[2].slug` → 2.
+fn related_row(field: &str) -> Option<usize> {
+    field.strip_prefix("related[")?.strip_suffix("].slug")?.parse().ok()
 }
 
 /// Validation messages keyed by the form field they belong beside.

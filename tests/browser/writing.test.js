@@ -346,3 +346,19 @@ test("the history and report pages fit a phone, pass axe, and print without the 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("typing in a related link offers the reports whose titles match", async () => {
+  const { context, page, errors } = await signIn("wren");
+  await page.goto(`${server.address}/incidents/new`);
+  await enhanced(page);
+  await button(page, "Add a link").click();
+  const field = page.locator("#related-0-slug");
+  await field.fill("stack overflow");
+  const option = page.locator('#related-0-choices option[value="bunnynet-dns-outage-binarypack-stack-overflow"]');
+  await option.waitFor({ state: "attached" });
+  assert.match(await option.getAttribute("label"), /BinaryPack|stack overflow/i);
+  assert.equal(await page.getAttribute("#related-0-slug", "list"), "related-0-choices");
+  await assertAccessible(page, "form with a related link");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -154,13 +154,13 @@ async fn a_link_between_two_reports_is_shown_once_with_its_direction(backend: Ba
     let app = TestApp::spawn(backend).await;
     app.create(json!({"title": "First outage", "status": "published",
         "related": [{"slug": "second-outage", "kind": "related"}]}))
-    .await;
+        .await;
     app.create(json!({"title": "Second outage", "status": "published",
         "related": [{"slug": "first-outage", "kind": "recurrence_of"}]}))
-    .await;
+        .await;
     app.create(json!({"title": "Third outage", "status": "published",
         "related": [{"slug": "first-outage", "kind": "caused_by"}]}))
-    .await;
+        .await;
     let page = html(&app, "/incidents/first-outage").await;
     // The related section alone: similar reports are suggested further on.
     let first = page.split("id=\"related-heading\"").nth(1).unwrap().split("</section>").next().unwrap();

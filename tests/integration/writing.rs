@@ -27,6 +27,7 @@ on_both_backends!(
     edits_restores_and_history_are_for_writers_only,
     a_writer_whose_session_ended_keeps_everything_typed,
     a_pasted_timeline_across_daylight_saving_is_read_flagged_and_sorted,
+    a_related_report_is_chosen_by_its_title_without_javascript,
 );
 
 /// A browser signed in as one user: its session cookie, no redirects
@@ -853,4 +854,49 @@ async fn a_pasted_timeline_across_daylight_saving_is_read_flagged_and_sorted(bac
     assert_eq!(incident["timeline"][2]["at"]["approximate"], true);
     let report = writer.page("/incidents/partial-dns-outage").await;
     assert!(report.contains("12:00 PST") && report.contains("13:00 PDT") && report.contains("20:00 UTC"));
+}
+
+/// A related link is made by a report's title: Find lists the published
+/// reports whose words match, a button chooses one, and the form then names
+/// the report it links to. Words left in the field are not saved as an
+/// address; the message says to press Find.
+async fn a_related_report_is_chosen_by_its_title_without_javascript(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    app.wait_until_indexed().await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new").await;
+    let fields = [
+        ("title", "Resolver crash on a malformed record"),
+        ("related[0].slug", "stack overflow"),
+        ("related[0].kind", "related"),
+    ];
+    let found = writer.submit("/incidents/new", &page, "find:related:0", &fields).await;
+    assert_eq!(found.status(), 200);
+    let found = found.text().await.unwrap();
+    let bunny = "bunnynet-dns-outage-binarypack-stack-overflow";
+    let choose = format!("value=\"choose:related:0:{bunny}\"");
+    assert!(found.contains("Reports matching “stack overflow”: choose one."), "the matches are listed");
+    assert!(found.contains(&choose), "each with a button that chooses it");
+
+    let chosen = writer.submit("/incidents/new", &found, &format!("choose:related:0:{bunny}"), &[]).await;
+    let chosen = chosen.text().await.unwrap();
+    assert!(chosen.contains(&format!("name=\"related[0].slug\" value=\"{bunny}\"")), "the address is filled in");
+    assert!(chosen.contains(&format!("Links to <a href=\"/incidents/{bunny}\">")), "and the report named");
+    assert!(chosen.contains("value=\"Resolver crash on a malformed record\""), "nothing typed is lost");
+
+    let nothing = writer.submit("/incidents/new", &page, "find:related:0", &[("related[0].slug", "zzzqqq")]).await;
+    assert!(nothing.text().await.unwrap().contains("No published report matches “zzzqqq”."));
+
+    let words = writer.submit("/incidents/new", &page, "save", &fields).await;
+    assert_eq!(words.status(), 422);
+    let words = words.text().await.unwrap();
+    let message = words
+        .split("id=\"related-0-slug-error\">")
+        .nth(1)
+        .unwrap_or_default()
+        .split("</p>")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("is not a report") && message.contains("press Find beside it"), "{message}");
 }
