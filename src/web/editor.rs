@@ -108,9 +108,8 @@ impl WebPage for EditPage {}
 /// What the page shows besides the form itself.
 #[derive(Default)]
 struct Extras {
-    /// Reports found for a related row's "Find": (row, what was looked
-    /// for, matches as slug and title).
-    found: Option<(usize, String, Vec<(String, String)>)>,
+    /// Reports found for a related row's "Find", and the row.
+    found: Option<(usize, Found)>,
     errors: FormErrors,
     notice: Option<String>,
     previews: Option<Previews>,
@@ -158,9 +157,9 @@ async fn render(
     for (view, slug) in related.iter_mut().zip(&slugs) {
         view.linked_title = titles.get(slug).cloned();
     }
-    if let Some((index, looked_for, matches)) = extras.found {
+    if let Some((index, found)) = extras.found {
         if let Some(view) = related.get_mut(index) {
-            view.found = Some((looked_for, matches));
+            view.found = Some(found);
         }
     }
     page_with_status(
@@ -411,7 +410,7 @@ async fn find_related(state: &AppState, form: &ReportForm, index: usize) -> Resu
             return Ok(Extras { notice: Some(notice), ..Extras::default() });
         }
     };
-    Ok(Extras { found: Some((index, looked_for, matches)), ..Extras::default() })
+    Ok(Extras { found: Some((index, Found { looked_for, matches })), ..Extras::default() })
 }
 
 fn plural(count: usize) -> &'static str {
@@ -552,7 +551,14 @@ pub struct RowView<T> {
     /// A related row: the title of the report it links to.
     pub linked_title: Option<String>,
     /// A related row: what "Find" looked for, and the reports it found.
-    pub found: Option<(String, Vec<(String, String)>)>,
+    pub found: Option<Found>,
+}
+
+/// What a related row's "Find" looked for, and the published reports it
+/// found, as address and title.
+pub struct Found {
+    pub looked_for: String,
+    pub matches: Vec<(String, String)>,
 }
 
 impl<T> RowView<T> {
