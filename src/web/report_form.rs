@@ -118,6 +118,15 @@ pub enum Section {
 }
 
 impl Section {
+    fn as_str(self) -> &'static str {
+        match self {
+            Section::Timeline => "timeline",
+            Section::Factors => "factors",
+            Section::Actions => "actions",
+            Section::Related => "related",
+        }
+    }
+
     fn parse(text: &str) -> Option<Section> {
         match text {
             "timeline" => Some(Section::Timeline),
@@ -749,6 +758,117 @@ impl ReportForm {
     }
 }
 
+/// The id of the form control for a field name: `title` → `title`,
+/// `timeline[2].at` → `timeline-2-at`, `actions[0].due_on` → `actions-0-due`.
+pub fn field_anchor(field: &str) -> String {
+    match row_name(field) {
+        Some((section, index, name)) => {
+            let short = match name {
+                "due_on" => "due",
+                "tracker_url" => "tracker",
+                "completed_at" => "completed",
+                other => other,
+            };
+            format!("{}-{index}-{short}", section.as_str())
+        }
+        None => field.to_string(),
+    }
+}
+
+/// Where a field sits on the form, top to bottom, so that the list of
+/// problems reads in the same order as the form.
+fn form_position(field: &str) -> (usize, usize, usize) {
+    const ORDER: [&str; 25] = [
+        "title",
+        "slug",
+        "summary",
+        "severity",
+        "detection",
+        "organization",
+        "services",
+        "tags",
+        "authors",
+        "source_url",
+        "zone",
+        "started_at",
+        "detected_at",
+        "mitigated_at",
+        "resolved_at",
+        "paste",
+        "timeline",
+        "impact",
+        "body",
+        "factors",
+        "actions",
+        "related",
+        "note",
+        "status",
+        "version",
+    ];
+    const ROW_FIELDS: [&str; 12] = [
+        "at",
+        "kind",
+        "category",
+        "primary",
+        "slug",
+        "text",
+        "owner",
+        "status",
+        "priority",
+        "due_on",
+        "tracker_url",
+        "completed_at",
+    ];
+    let rank = |name: &str| ORDER.iter().position(|known| *known == name).unwrap_or(ORDER.len());
+    match row_name(field) {
+        Some((section, index, name)) => (
+            rank(section.as_str()),
+            index + 1,
+            ROW_FIELDS.iter().position(|known| *known == name).unwrap_or(ROW_FIELDS.len()),
+        ),
+        None => (rank(field), 0, 0),
+    }
+}
+
+/// A field's name as the form labels it: "Timeline event 3: time".
+fn field_label(field: &str) -> String {
+    if let Some((section, index, name)) = row_name(field) {
+        let (row, part) = match (section, name) {
+            (Section::Timeline, "at") => ("Timeline event", "time"),
+            (Section::Timeline, other) => ("Timeline event", other),
+            (Section::Factors, other) => ("Contributing factor", other),
+            (Section::Actions, "due_on") => ("Action item", "due on"),
+            (Section::Actions, "tracker_url") => ("Action item", "tracker link"),
+            (Section::Actions, "completed_at") => ("Action item", "completed at"),
+            (Section::Actions, other) => ("Action item", other),
+            (Section::Related, "slug") => ("Link", "report"),
+            (Section::Related, other) => ("Link", other),
+        };
+        return format!("{row} {}: {part}", index + 1);
+    }
+    if let Some(moment) = KeyMoment::ALL.into_iter().find(|moment| moment.field() == field) {
+        return moment.label().to_string();
+    }
+    let label = match field {
+        "slug" => "Address",
+        "source_url" => "Link to an external write-up",
+        "zone" => "Report's time zone",
+        "body" => "Narrative",
+        "timeline" => "Timeline",
+        "factors" => "Contributing factors",
+        "actions" => "Action items",
+        "related" => "Related incidents",
+        "paste" => "Pasted lines",
+        other => return sentence_case(other),
+    };
+    label.to_string()
+}
+
+fn sentence_case(field: &str) -> String {
+    let mut chars = field.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// The row of a related link's slug field: `related[2].slug` → 2.
 fn related_row(field: &str) -> Option<usize> {
     field.strip_prefix("related[")?.strip_suffix("].slug")?.parse().ok()
@@ -758,12 +878,23 @@ fn related_row(field: &str) -> Option<usize> {
 #[derive(Debug, Clone, Default)]
 pub struct FormErrors {
     by_field: HashMap<String, Vec<String>>,
+    /// The fields with a message, in the order they were found.
+    order: Vec<String>,
     pub count: usize,
+}
+
+/// One line of the list of problems above the form: a link to the field,
+/// what the field is called, and its message.
+pub struct ErrorLink {
+    pub anchor: String,
+    pub label: String,
+    pub message: String,
 }
 
 impl FormErrors {
     pub fn new(errors: ValidationErrors) -> FormErrors {
         let mut by_field: HashMap<String, Vec<String>> = HashMap::new();
+        let mut order = Vec::new();
         let count = errors.0.len();
         for error in errors.0 {
             // `tags[2]` is typed in the one `tags` field.
@@ -771,9 +902,27 @@ impl FormErrors {
                 Some((list @ ("services" | "tags" | "authors"), _)) => list.to_string(),
                 _ => error.field,
             };
+            if !by_field.contains_key(&field) {
+                order.push(field.clone());
+            }
             by_field.entry(field).or_default().push(error.message);
         }
-        FormErrors { by_field, count }
+        FormErrors { by_field, order, count }
+    }
+
+    /// Every problem, in the form's order, as a link to its field: the list
+    /// a writer reads at the top of a long form that was not saved.
+    pub fn summary(&self) -> Vec<ErrorLink> {
+        let mut fields: Vec<&String> = self.order.iter().collect();
+        fields.sort_by_key(|field| form_position(field));
+        fields
+            .into_iter()
+            .map(|field| ErrorLink {
+                anchor: field_anchor(field),
+                label: field_label(field),
+                message: self.get(field).unwrap_or_default(),
+            })
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -362,3 +362,37 @@ test("typing in a related link offers the reports whose titles match", async () 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("without JavaScript a post-back returns to where the writer was, and problems link to their fields", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${server.address}/login?next=/incidents/new`);
+  await page.fill("#name", "wren");
+  await page.fill("#password", passwords.wren);
+  await page.click("form.login button[type=submit]");
+  await page.waitForURL(/\/incidents\/new$/);
+  const inView = async (selector) => {
+    const box = await page.locator(selector).boundingBox();
+    return box !== null && box.y >= 0 && box.y < 800;
+  };
+  // A row button far down the form posts the form back and lands there.
+  await button(page, "Add a link").click();
+  await page.waitForURL(/#related$/);
+  assert.ok(await inView("#related-0-slug"), "the new link's row is on screen");
+  // A save with problems lists them at the top, each a link to its field.
+  await page.fill("#title", "");
+  await page.fill("#related-0-slug", "words, not an address");
+  await button(page, "Save draft").click();
+  await page.locator(".error-summary").waitFor();
+  // (Read through the locator, which works with scripts off.)
+  const summary = page.locator(".error-summary a");
+  const links = [];
+  for (let i = 0; i < (await summary.count()); i++) {
+    links.push(await summary.nth(i).getAttribute("href"));
+  }
+  assert.deepEqual(links, ["#title", "#related-0-slug"]);
+  await page.locator(".error-summary a[href='#related-0-slug']").click();
+  await page.waitForURL(/#related-0-slug$/);
+  assert.ok(await inView("#related-0-slug"), "the link goes to the field");
+  await context.close();
+});

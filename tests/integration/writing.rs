@@ -342,6 +342,19 @@ async fn validation_messages_stand_beside_their_fields_and_keep_what_was_typed(b
     assert!(message("mitigated_at").unwrap().contains("2013-05-20 11:40 PDT"), "says what a time looks like");
     assert!(message("timeline-0-text").is_some());
     assert!(message("factors-0-category").unwrap().contains("choose a category"));
+    // Above the form, every problem is listed, in the form's order, as a
+    // link to its field.
+    let summary = page.split("<nav class=\"error-summary\"").nth(1).unwrap().split("</nav>").next().unwrap();
+    let anchors: Vec<&str> = summary.split("<a href=\"#").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+    assert_eq!(
+        anchors,
+        ["title", "tags", "detected_at", "mitigated_at", "timeline-0-text", "factors-0-category"],
+        "{summary}"
+    );
+    for anchor in &anchors {
+        assert!(page.contains(&format!(" id=\"{anchor}\"")), "the link to #{anchor} has its field");
+    }
+    assert!(summary.contains(">Timeline event 1: text</a>: "), "{summary}");
     // Each message sits right after its field, which points at it.
     let title_field = page.find("id=\"title\"").unwrap();
     assert!(page[title_field..].split("</p>").next().unwrap().contains("aria-describedby=\"title-error\""));
