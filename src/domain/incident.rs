@@ -32,6 +32,11 @@ pub const MAX_FACTORS: usize = 100;
 pub const MAX_ACTIONS: usize = 200;
 pub const MAX_RELATED: usize = 50;
 
+/// The sort key of a report of unknown date: below any real instant, so
+/// newest-first lists end with them (oldest-first lists read them last on
+/// purpose, see `store::Store::list_cards`).
+pub const UNDATED: i64 = -(1 << 62);
+
 /// What a client sends to create or replace an incident. Everything is
 /// optional or plain text here; `validate` turns it into `IncidentFields` or
 /// a list of messages, one per offending field.
@@ -305,14 +310,17 @@ impl IncidentFields {
         zones::home_zone_from_labels(times.map(|time| time.zone.as_str()))
     }
 
-    /// The instant lists sort by: the first key moment known, else the first
-    /// timed event.
+    /// When it happened, as lists show and sort it: the first time known
+    /// better than "unsure" (`first_dated`). `None` for a report of unknown
+    /// date, which is shown as such.
     pub fn occurred_at(&self) -> Option<i64> {
-        self.known_moments()
-            .map(|(_, time)| time)
-            .chain(self.timeline.iter().filter_map(|event| event.at.as_ref()))
-            .map(ReportedTime::unix_seconds)
-            .next()
+        self.first_dated().map(ReportedTime::unix_seconds)
+    }
+
+    /// What lists and the index sort by: `occurred_at`, or `UNDATED` for a
+    /// report of unknown date, which then comes after every dated one.
+    pub fn sort_key(&self) -> i64 {
+        self.occurred_at().unwrap_or(UNDATED)
     }
 
     /// The input that validates back to these fields: used by PATCH, export

@@ -9,7 +9,7 @@ use crate::{format, markdown};
 
 /// The shape of `Card`. A kept card of another shape is derived again, so
 /// changing what a card holds or how it is rendered means bumping this.
-pub const CARD_FORMAT: u32 = 1;
+pub const CARD_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Card {

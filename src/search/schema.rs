@@ -32,7 +32,7 @@ pub struct Fields {
     pub severity: Field,
     /// When it happened, as the card says it ("8 Mar 2013"), for results.
     pub when: Field,
-    /// For ordering by date: when it happened, or when it was filed.
+    /// For ordering by date: when it happened, undated reports last.
     pub occurred_at: Field,
     /// When it happened, for a report that says so.
     pub reported_at: Field,
@@ -174,6 +174,6 @@ pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
         doc.add_facet(fields.facets, facet("year", &time.local().year().to_string()));
         doc.add_i64(fields.reported_at, time.unix_seconds());
     }
-    doc.add_i64(fields.occurred_at, report.occurred_at().unwrap_or(incident.meta.created_at.unix_timestamp()));
+    doc.add_i64(fields.occurred_at, report.sort_key());
     doc
 }

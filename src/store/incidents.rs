@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::{
     audit, change_log, counts, is_unique_violation, revisions, workflow, Param, QueryBuilder, Store, StoreError,
 };
-use crate::domain::incident::parse_date;
+use crate::domain::incident::{parse_date, UNDATED};
 use crate::domain::reported_time::now_to_the_second;
 use crate::domain::{
     ActionItem, ActionStatus, Detection, EachMoment, EventKind, Factor, FactorCategory, Incident, IncidentFields,
@@ -325,7 +325,7 @@ impl Store {
             (None, Status::Published) => Some(now),
             (None, _) => None,
         };
-        let occurred_at = fields.occurred_at().unwrap_or(current.created_at);
+        let occurred_at = fields.sort_key();
         let mut query = QueryBuilder::new(&format!("UPDATE incidents SET ({}) = (", WRITTEN_COLUMNS.0));
         let params = written_params(
             fields,
@@ -454,11 +454,8 @@ impl Store {
         after: Option<PageCursor>,
         limit: u32,
     ) -> Result<IncidentPage, StoreError> {
-        let gather = self.gather_for(filter).await?;
-        let query = list_query(select_incidents(), filter, after, limit, gather.as_ref());
+        let (rows, next_cursor) = self.list_rows(select_incidents(), filter, after, limit).await?;
         let mut conn = self.read.acquire().await?;
-        let mut rows = query.build().fetch_all(&mut *conn).await?;
-        let next_cursor = cut_page(&mut rows, limit)?;
         Ok(IncidentPage { items: assemble(&mut conn, rows).await?, next_cursor })
     }
 
@@ -471,12 +468,43 @@ impl Store {
         after: Option<PageCursor>,
         limit: u32,
     ) -> Result<CardPage, StoreError> {
-        let gather = self.gather_for(filter).await?;
-        let query = list_query(SELECT_CARDS, filter, after, limit, gather.as_ref());
-        let mut rows = query.build().fetch_all(&self.read).await?;
-        let next_cursor = cut_page(&mut rows, limit)?;
+        let (rows, next_cursor) = self.list_rows(SELECT_CARDS, filter, after, limit).await?;
         let items = self.cards_of(&rows).await?.into_iter().map(|(card, _)| card).collect();
         Ok(CardPage { items, next_cursor })
+    }
+
+    /// One page of a list's rows, and where the next begins. Reports of
+    /// unknown date come after the dated ones in either order: newest first
+    /// their sort key (`UNDATED`) puts them last; oldest first, the dated
+    /// ones are read, then the undated ones, filed order.
+    async fn list_rows(
+        &self,
+        select: &str,
+        filter: &IncidentFilter,
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<(Vec<AnyRow>, Option<PageCursor>), StoreError> {
+        let gather = self.gather_for(filter).await?;
+        if !filter.oldest_first {
+            let query = list_query(select, filter, after, limit, gather.as_ref(), Dates::All);
+            let mut rows = query.build().fetch_all(&self.read).await?;
+            let next = cut_page(&mut rows, limit)?;
+            return Ok((rows, next));
+        }
+        let mut rows = Vec::new();
+        let mut undated_after = after;
+        if after.is_none_or(|cursor| cursor.occurred_at > UNDATED) {
+            let query = list_query(select, filter, after, limit, gather.as_ref(), Dates::Known);
+            rows = query.build().fetch_all(&self.read).await?;
+            undated_after = None;
+        }
+        if rows.len() <= limit as usize {
+            let left = limit - rows.len() as u32;
+            let query = list_query(select, filter, undated_after, left, gather.as_ref(), Dates::Unknown);
+            rows.extend(query.build().fetch_all(&self.read).await?);
+        }
+        let next = cut_page(&mut rows, limit)?;
+        Ok((rows, next))
     }
 
     /// How to find the reports with the filter's label, when few carry it;
@@ -578,12 +606,15 @@ impl Store {
             let mut rewritten = Vec::with_capacity(incidents.len());
             for (incident, derived) in incidents.iter().zip(&derived) {
                 // Only the version it was derived from: a newer write kept its own.
+                // The sort key too: it once fell back on the filing time.
                 let updated = sqlx::query(
-                    "UPDATE incidents SET card = $1, rendered = $2, rendered_format = $3 WHERE id = $4 AND version = $5",
+                    "UPDATE incidents SET card = $1, rendered = $2, rendered_format = $3, occurred_at = $4 \
+                     WHERE id = $5 AND version = $6",
                 )
                 .bind(&derived.card_json)
                 .bind(derived.report_kept.as_slice())
                 .bind(i64::from(REPORT_FORMAT))
+                .bind(incident.fields.sort_key())
                 .bind(incident.id)
                 .bind(incident.meta.version);
                 if updated.execute(&mut *tx).await?.rows_affected() == 1 {
@@ -669,12 +700,23 @@ const GATHER_FACTOR: i64 = 7;
 
 /// The query behind `Store::list_incidents` and `Store::list_cards`: one
 /// more row than `limit`, to tell whether another page follows.
+/// Which reports a list query reads by date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dates {
+    All,
+    /// Only reports whose date is known.
+    Known,
+    /// Only reports of unknown date.
+    Unknown,
+}
+
 pub(super) fn list_query(
     select: &str,
     filter: &IncidentFilter,
     after: Option<PageCursor>,
     limit: u32,
     gather: Option<&Gather>,
+    dates: Dates,
 ) -> QueryBuilder {
     let mut query = QueryBuilder::new(select);
     let (beyond, direction) = if filter.oldest_first { (">", "ASC") } else { ("<", "DESC") };
@@ -718,6 +760,15 @@ pub(super) fn list_query(
             .bind(Param::Text(service.clone()))
             .push(")");
     }
+    match dates {
+        Dates::All => {}
+        Dates::Known => {
+            query.push(" AND incidents.occurred_at > ").bind(Param::Int(UNDATED));
+        }
+        Dates::Unknown => {
+            query.push(" AND incidents.occurred_at = ").bind(Param::Int(UNDATED));
+        }
+    }
     if let Some((start, end)) = filter.year.and_then(year_bounds) {
         query.push(" AND incidents.occurred_at >= ").bind(Param::Int(start));
         query.push(" AND incidents.occurred_at < ").bind(Param::Int(end));
@@ -736,7 +787,10 @@ pub(super) fn list_query(
             " AND EXISTS (SELECT 1 FROM action_items a WHERE a.incident_id = incidents.id AND a.status IN ({open}))"
         ));
     }
-    if let Some(cursor) = after {
+    if let (Some(cursor), Dates::Unknown) = (after, dates) {
+        // Every undated report has the same key: the range is on the id.
+        query.push(&format!(" AND incidents.id {beyond} ")).bind(Param::Int(cursor.id));
+    } else if let Some(cursor) = after {
         // A row value, so both databases start the index range at the cursor.
         query
             .push(&format!(" AND (incidents.occurred_at, incidents.id) {beyond} ("))
@@ -792,7 +846,7 @@ async fn insert_many(
             QueryBuilder::for_connection(&format!("INSERT INTO incidents ({}) VALUES ", WRITTEN_COLUMNS.0), tx);
         for (index, (fields, derived, meta, _)) in chunk.iter().enumerate() {
             query.push(if index == 0 { "(" } else { ", (" });
-            let occurred_at = fields.occurred_at().unwrap_or(meta.created_at.unix_timestamp());
+            let occurred_at = fields.sort_key();
             let params = written_params(
                 fields,
                 derived,

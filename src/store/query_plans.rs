@@ -14,7 +14,7 @@ use sqlx::Row;
 use super::browse::{
     backlinks_query, completed_actions_query, factor_quotes_query, feed_query, open_actions_query, ActionCursor,
 };
-use super::incidents::{list_query, select_incidents, Gather, IncidentFilter, PageCursor, SELECT_CARDS};
+use super::incidents::{list_query, select_incidents, Dates, Gather, IncidentFilter, PageCursor, SELECT_CARDS};
 use super::{QueryBuilder, Store};
 use crate::domain::{FactorCategory, Severity, Status};
 
@@ -53,12 +53,22 @@ async fn every_listing_reads_through_an_index_in_its_order() {
     for (name, filter) in lists {
         // The pages read cards; an export and the index rebuild read reports whole.
         let select = if filter.status.is_some() { SELECT_CARDS } else { select_incidents() };
-        queries.push((format!("{name}, first page"), list_query(select, &filter, None, 20, None), false));
-        queries.push((format!("{name}, a later page"), list_query(select, &filter, cursor, 20, None), false));
-        if let Some(gather) = gather_of(&filter) {
-            let (first, later) = (format!("{name}, rare, first page"), format!("{name}, rare, a later gathered page"));
-            queries.push((first, list_query(select, &filter, None, 20, Some(&gather)), true));
-            queries.push((later, list_query(select, &filter, cursor, 20, Some(&gather)), true));
+        // Oldest first reads the dated reports, then the undated ones.
+        let parts: &[Dates] = if filter.oldest_first { &[Dates::Known, Dates::Unknown] } else { &[Dates::All] };
+        for &dates in parts {
+            let name = format!("{name} ({dates:?} dates)");
+            queries.push((format!("{name}, first page"), list_query(select, &filter, None, 20, None, dates), false));
+            queries.push((
+                format!("{name}, a later page"),
+                list_query(select, &filter, cursor, 20, None, dates),
+                false,
+            ));
+            if let Some(gather) = gather_of(&filter) {
+                let (first, later) =
+                    (format!("{name}, rare, first page"), format!("{name}, rare, a later gathered page"));
+                queries.push((first, list_query(select, &filter, None, 20, Some(&gather), dates), true));
+                queries.push((later, list_query(select, &filter, cursor, 20, Some(&gather), dates), true));
+            }
         }
     }
     let action = ActionCursor { open_due: "2024-01-31".into(), incident_id: 42, position: 1 };
@@ -163,7 +173,7 @@ async fn gathered_and_walked_pages_are_the_same() {
         for (way, gather) in [None, Some(&gather)].into_iter().enumerate() {
             let mut cursor = None;
             loop {
-                let query = list_query(SELECT_CARDS, filter, cursor, 4, gather);
+                let query = list_query(SELECT_CARDS, filter, cursor, 4, gather, Dates::All);
                 let rows = query.build().fetch_all(&store.read).await.expect("list");
                 let ids: Vec<i64> = rows.iter().take(4).map(|row| row.try_get("id").expect("id")).collect();
                 let more = rows.len() > 4;

@@ -8,9 +8,8 @@ use axum::Router;
 use super::page::{page, CachePolicy, Layout, WebError, WebPage};
 use super::views::ActionRow;
 use crate::app::AppState;
-use crate::domain::Status;
 use crate::read_model::Card;
-use crate::store::{IncidentFilter, LabelCount, Stats};
+use crate::store::{LabelCount, Stats};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -31,14 +30,15 @@ impl WebPage for HomePage {
 }
 
 async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
-    let published = IncidentFilter { status: Some(Status::Published), ..Default::default() };
-    let recent = state.store.list_cards(&published, None, 6).await?;
+    // What is new here: the reports published most recently, whenever
+    // their incidents happened.
+    let recent = state.store.recently_published(6).await?;
     let today = time::OffsetDateTime::now_utc().date();
     let counts = state.counts.get(&state, today).await?;
     let tags = counts.tags.iter().take(16).cloned().collect();
     page(&HomePage {
         layout: Layout::new("Hindsight", "home"),
-        recent: recent.items,
+        recent: recent.into_iter().map(|(card, _)| card).collect(),
         actions: state.store.open_actions(None, 6).await?.0.iter().map(|item| ActionRow::new(item, today)).collect(),
         stats: counts.stats.clone(),
         tags,

@@ -216,6 +216,9 @@ async fn pages_are_served_from_memory_until_a_write_on_any_server(backend: Backe
         request.send()
     };
     app_create(&first, "Kept page one").await;
+    // Once the index has followed, so that the page is not rendered again
+    // for that while the test looks.
+    first.wait_until_indexed().await;
 
     let page = get(&first, "/incidents", None).await.unwrap();
     assert_eq!(page.status(), 200);

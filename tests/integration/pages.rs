@@ -15,6 +15,7 @@ on_both_backends!(
     factor_category_pages_gather_the_incidents_with_that_factor,
     tags_and_services_have_index_pages_with_counts,
     a_link_between_two_reports_is_shown_once_with_its_direction,
+    lists_sort_by_the_date_shown_with_undated_reports_last,
     open_and_overdue_actions_are_listed_across_incidents,
     the_atom_feed_lists_published_reports,
     the_feed_menu_leads_to_a_page_that_explains_the_feed,
@@ -146,6 +147,64 @@ async fn factor_category_pages_gather_the_incidents_with_that_factor(backend: Ba
     assert!(counts.windows(2).all(|pair| pair[0] >= pair[1]), "{counts:?}");
     assert!(counts[0] > 0);
     assert_eq!(app.get("/factors/not_a_category").await.status(), 404);
+}
+
+/// Lists sort by when the incident happened, the date each card shows;
+/// reports of unknown date (no times, or only times marked unsure) come
+/// after the dated ones in either order. The home page's recent reports
+/// are the ones published last, whenever they happened.
+async fn lists_sort_by_the_date_shown_with_undated_reports_last(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    let at = |at: &str, precision: &str| json!({"at": at, "zone": "UTC", "precision": precision});
+    app.create(json!({"title": "Undated outage", "status": "published"})).await;
+    app.create(json!({"title": "Unsure outage", "status": "published",
+        "started_at": at("2030-01-01T00:00:00Z", "unknown")}))
+        .await;
+    app.create(json!({"title": "Ancient outage", "status": "published",
+        "started_at": at("2001-02-03T04:05:00Z", "minute")}))
+        .await;
+    let titles = |page: &str| -> Vec<String> {
+        page.split("<h3><a href=\"/incidents/")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    // Two seeds give times without a date (their sources do not say): they
+    // are undated too.
+    let undated = [
+        "unsure-outage",
+        "undated-outage",
+        "cloudflare-dns-database-deletion",
+        "bunnynet-dns-outage-binarypack-stack-overflow",
+    ];
+    let newest = titles(&html(&app, "/incidents").await);
+    assert_eq!(newest.len(), 11);
+    assert_eq!(&newest[7..], undated, "undated last, the last filed first: {newest:?}");
+    assert_eq!(newest[6], "ancient-outage", "the oldest dated report just before them");
+    let oldest = titles(&html(&app, "/incidents?order=oldest").await);
+    assert_eq!(oldest[0], "ancient-outage");
+    let mut filed_order = undated;
+    filed_order.reverse();
+    assert_eq!(&oldest[7..], filed_order, "undated last here too: {oldest:?}");
+    let page = html(&app, "/incidents").await;
+    let unsure = page.split("href=\"/incidents/unsure-outage\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(unsure.contains("date unknown"), "a date shown as unknown sorts as unknown: {unsure}");
+    // Pages of three, oldest first, cross from dated to undated reports
+    // without a repeat or a gap.
+    let mut walked = Vec::new();
+    let mut path = "/api/v1/incidents?order=oldest&limit=3".to_string();
+    loop {
+        let page = app.get_json(&path).await;
+        walked.extend(page["items"].as_array().unwrap().iter().map(|item| item["slug"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/incidents?order=oldest&limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, oldest, "the API pages through the same order");
+    let home = html(&app, "/").await;
+    let recent = home.split("id=\"recent-heading\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert_eq!(titles(recent)[0], "ancient-outage", "published last, so first among the recent reports");
 }
 
 /// Two reports that link each other show the link once, saying it goes
@@ -358,8 +417,10 @@ async fn what_pages_show_is_kept_on_write_and_derived_for_reports_written_before
 
     // A report written before cards and renderings were kept: derived on
     // read until the next start fills them in, once.
+    // (Its sort key from before too: once the filing time for an undated
+    // report; the fill sets the key lists now sort by.)
     for sql in [
-        "UPDATE incidents SET card = NULL, rendered = NULL, rendered_format = NULL WHERE id = $1",
+        "UPDATE incidents SET card = NULL, rendered = NULL, rendered_format = NULL, occurred_at = 12345 WHERE id = $1",
         "UPDATE action_items SET text_html = NULL WHERE incident_id = $1",
         "UPDATE contributing_factors SET text_html = NULL WHERE incident_id = $1",
     ] {
@@ -376,6 +437,8 @@ async fn what_pages_show_is_kept_on_write_and_derived_for_reports_written_before
     let page = app.get("/incidents?organization=DNSimple").await.text().await.unwrap();
     assert!(page.contains("<em>blocked</em>"), "the list shows the derived card");
     assert_eq!(app.store.fill_missing_derived().await.unwrap(), 1);
+    let key = sqlx::query_scalar::<_, i64>("SELECT occurred_at FROM incidents WHERE id = $1").bind(id);
+    assert_eq!(key.fetch_one(&mut raw).await.unwrap(), edited.fields.sort_key(), "the sort key is set again");
     assert_eq!(kept(&mut raw, "card", slug).await.as_deref().and_then(|k| Card::from_kept(Some(k))), Some(listed));
     assert_eq!(kept_rendering(&mut raw, slug).await, Some(rendering.clone()));
     let (open, _) = app.store.open_actions(None, 100).await.unwrap();

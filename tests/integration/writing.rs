@@ -454,10 +454,10 @@ async fn history_lists_revisions_diffs_any_two_and_restores_an_old_one(backend: 
         .split("<tr")
         .skip(2)
         .map(|row| {
-            row.split("<td>")
+            row.split("<td")
                 .skip(1)
                 .take(4)
-                .map(|cell| cell.split('<').next().unwrap().trim())
+                .map(|cell| cell.split_once('>').unwrap().1.split('<').next().unwrap().trim())
                 .collect::<Vec<_>>()
                 .join("|")
         })
