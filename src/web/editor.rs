@@ -15,7 +15,8 @@ use serde::Deserialize;
 use super::extract::{may_write, unreadable, WriterSession};
 use super::page::{missing, page_with_status, Layout, WebError, WebPage};
 use super::report_form::{
-    posted_value, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit, TimeField,
+    posted_value, template_leftovers, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit,
+    TimeField,
 };
 use crate::app::AppState;
 use crate::auth::session::{self, constant_time_eq, same_origin};
@@ -99,6 +100,8 @@ struct EditPage {
     errors: FormErrors,
     /// A message about the whole form, for example a refused step.
     notice: Option<String>,
+    /// Template text left in the narrative, before publishing.
+    template_left: Vec<String>,
     previews: Option<Previews>,
     conflict: Option<Conflict>,
 }
@@ -108,6 +111,9 @@ impl WebPage for EditPage {}
 /// What the page shows besides the form itself.
 #[derive(Default)]
 struct Extras {
+    /// Template text the narrative still holds, when publishing waits for
+    /// the writer to confirm.
+    template_left: Vec<String>,
     /// Reports found for a related row's "Find", and the row.
     found: Option<(usize, Found)>,
     errors: FormErrors,
@@ -187,6 +193,7 @@ async fn render(
             related_blank,
             errors: extras.errors,
             notice: extras.notice,
+            template_left: extras.template_left,
             previews: extras.previews,
             conflict: extras.conflict,
         },
@@ -429,6 +436,8 @@ async fn save(
     op: &str,
 ) -> Result<Response, WebError> {
     let status_now = editing.map_or(Status::Draft, |incident| incident.fields.status);
+    // `publish:anyway` is the publish button on the page that warned.
+    let (op, confirmed) = op.strip_suffix(":anyway").map_or((op, false), |op| (op, true));
     let step = Step::parse(op);
     if let Some(step) = step {
         if let Err(message) = step.check(status_now) {
@@ -445,6 +454,16 @@ async fn save(
         let extras =
             Extras { errors, notice: Some("Not saved: the paste box is not empty.".into()), ..Extras::default() };
         return render(state, current, editing, form, extras, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if step == Some(Step::Publish) && !confirmed {
+        let leftovers = template_leftovers(&form.body);
+        if !leftovers.is_empty() {
+            let notice = "Not published yet: the narrative still holds text from the template. Fill it in or \
+                          remove it, or publish it as it is."
+                .to_string();
+            let extras = Extras { notice: Some(notice), template_left: leftovers, ..Extras::default() };
+            return render(state, current, editing, form, extras, StatusCode::OK).await;
+        }
     }
     let status = step.map_or(status_now, Step::to);
     form.drop_blank_rows();

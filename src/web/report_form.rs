@@ -186,6 +186,37 @@ How we found out, and how we could have found out sooner.\n\n\
 ## Supporting information\n\n\
 Graphs, logs and links.\n";
 
+/// What of the template a narrative still holds: its prompts left as they
+/// were, and headings with nothing under them, each said for the writer
+/// ("the prompt under “Detection”", "“Where we got lucky” is empty").
+pub fn template_leftovers(body: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut heading = "";
+    for line in SRE_TEMPLATE.lines() {
+        if let Some(title) = line.strip_prefix('#') {
+            heading = title.trim_start_matches('#').trim();
+        } else if !line.trim().is_empty() && body.contains(line.trim()) {
+            found.push(format!("the template's prompt under “{heading}” is still there"));
+        }
+    }
+    let lines: Vec<&str> = body.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    let level = |line: &str| line.starts_with('#').then(|| line.chars().take_while(|c| *c == '#').count());
+    for (index, line) in lines.iter().enumerate() {
+        if let Some(depth) = level(line) {
+            let next = lines.get(index + 1).map(|next| level(next));
+            let empty = match next {
+                None => true,
+                Some(Some(next_depth)) => next_depth <= depth,
+                Some(None) => false,
+            };
+            if empty {
+                found.push(format!("“{}” has nothing under it", line.trim_start_matches('#').trim()));
+            }
+        }
+    }
+    found
+}
+
 fn list_text(values: &[String]) -> String {
     values.join(", ")
 }
@@ -1102,6 +1133,18 @@ mod tests {
         assert_eq!(form.timeline.len(), 1);
         assert!(RowEdit::parse("remove:timeline").is_none());
         assert!(RowEdit::parse("drop:tables:1").is_none());
+    }
+
+    #[test]
+    fn template_text_left_in_a_narrative_is_found() {
+        let untouched = template_leftovers(SRE_TEMPLATE);
+        assert!(untouched.iter().any(|left| left.contains("prompt under “Background”")), "{untouched:?}");
+        assert!(untouched.iter().any(|left| left == "“Where we got lucky” has nothing under it"), "{untouched:?}");
+        assert!(!untouched.iter().any(|left| left.contains("“Lessons learned”")), "a heading over subsections");
+        let written =
+            "## Background\n\nThe API serves every client.\n\n## Lessons learned\n\n### What went well\n\nPaging.\n";
+        assert_eq!(template_leftovers(written), Vec::<String>::new());
+        assert_eq!(template_leftovers("## Detection\n"), ["“Detection” has nothing under it"]);
     }
 
     #[test]

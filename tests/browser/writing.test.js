@@ -169,6 +169,12 @@ test("a writer files a report, publishes it, finds it, edits it and reads the di
   await page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);
   await page.getByRole("link", { name: "Edit" }).click();
   await button(page, "Save and publish").click();
+  // The narrative is still the template's: publishing asks first.
+  await page.locator(".template-left").waitFor();
+  assert.match(await page.locator(".template-left").innerText(), /prompt under “Background”/);
+  await assertAccessible(page, "the question before publishing template text");
+  await page.fill("#body", "## What happened\n\nA cache configuration change reached every edge node at once.");
+  await button(page, "Save and publish").click();
   await page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);
   assert.match(await page.locator(".writer-bar").innerText(), /published/);
 

@@ -168,8 +168,9 @@ async fn incident_json(app: &TestApp, slug: &str) -> Value {
 }
 
 /// Files a small draft through the form and returns its slug.
+/// Files a draft from the blank form (no template text in its narrative).
 async fn file_draft(writer: &Session<'_>, title: &str, summary: &str) -> String {
-    let page = writer.page("/incidents/new").await;
+    let page = writer.page("/incidents/new?template=blank").await;
     let saved = writer.submit("/incidents/new", &page, "save", &[("title", title), ("summary", summary)]).await;
     assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
     let location = location(&saved);
@@ -288,7 +289,17 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
     let drafts = reviewer.page("/drafts").await;
     assert!(drafts.split("Waiting for review").nth(1).unwrap().contains("API capacity collapse"));
     let page = reviewer.page("/incidents/api-capacity-collapse/edit").await;
-    assert_eq!(reviewer.submit("/incidents/api-capacity-collapse/edit", &page, "publish", &[]).await.status(), 303);
+    // The narrative is still the template: publishing asks first, and
+    // saves nothing until the reviewer says so.
+    let asked = reviewer.submit("/incidents/api-capacity-collapse/edit", &page, "publish", &[]).await;
+    assert_eq!(asked.status(), 200);
+    let asked = asked.text().await.unwrap();
+    assert!(asked.contains("Template text is still in the narrative"));
+    assert!(asked.contains("prompt under “Background” is still there"));
+    assert!(asked.contains("“Where we got lucky” has nothing under it"));
+    assert_eq!(incident_json(&app, "api-capacity-collapse").await["status"], "in_review", "not published yet");
+    let published = reviewer.submit("/incidents/api-capacity-collapse/edit", &asked, "publish:anyway", &[]).await;
+    assert_eq!(published.status(), 303);
 
     let stored = incident_json(&app, "api-capacity-collapse").await;
     assert_eq!(stored["status"], "published");
