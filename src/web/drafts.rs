@@ -1,10 +1,12 @@
 //! `/drafts`: where a writer starts: a new report from a template, their
 //! own drafts, and every report waiting for review.
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use serde::Deserialize;
 
 use super::extract::WriterSession;
 use super::page::{page, Layout, WebError, WebPage};
@@ -47,11 +49,24 @@ struct DraftsPage {
     user: String,
     mine: Vec<DraftRow>,
     in_review: Vec<DraftRow>,
+    /// The address of a report just deleted from here, to say so.
+    deleted: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DraftsParams {
+    #[serde(default)]
+    deleted: String,
 }
 
 impl WebPage for DraftsPage {}
 
-async fn drafts(State(state): State<AppState>, WriterSession(current): WriterSession) -> Result<Response, WebError> {
+async fn drafts(
+    State(state): State<AppState>,
+    WriterSession(current): WriterSession,
+    params: Result<Query<DraftsParams>, QueryRejection>,
+) -> Result<Response, WebError> {
+    let deleted = params.ok().map(|Query(params)| params.deleted).filter(|slug| !slug.trim().is_empty());
     let mine = IncidentFilter {
         status: Some(Status::Draft),
         created_by: Some(current.user.name.clone()),
@@ -65,5 +80,6 @@ async fn drafts(State(state): State<AppState>, WriterSession(current): WriterSes
         user: current.user.name.clone(),
         mine: mine.items.iter().map(DraftRow::new).collect(),
         in_review: in_review.items.iter().map(DraftRow::new).collect(),
+        deleted,
     })
 }

@@ -6,20 +6,21 @@
 //! stale version shows both versions side by side instead of overwriting.
 
 use axum::extract::{Form, FromRequest, Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::extract::{may_write, unreadable, WriterSession};
-use super::page::{missing, page_with_status, Layout, WebError, WebPage};
+use super::extract::{check_form, may_write, unreadable, WriterSession};
+use super::page::{missing, page, page_with_status, Layout, WebError, WebPage};
 use super::report_form::{
     posted_value, template_leftovers, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit,
     TimeField,
 };
 use crate::app::AppState;
 use crate::auth::session::{self, constant_time_eq, same_origin};
+use crate::domain::list_filter::query_encode;
 use crate::domain::revision_diff::side_by_side;
 use crate::domain::workflow::{status_words, Step};
 use crate::domain::zones;
@@ -41,7 +42,71 @@ const EDIT_REPORT: &str = "/incidents/{slug}/edit";
 pub const CHECKS_ITS_OWN_SESSION: [&str; 2] = [NEW_REPORT, EDIT_REPORT];
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(NEW_REPORT, get(new_form).post(new_posted)).route(EDIT_REPORT, get(edit_form).post(edit_posted))
+    Router::new()
+        .route(NEW_REPORT, get(new_form).post(new_posted))
+        .route(EDIT_REPORT, get(edit_form).post(edit_posted))
+        .route("/incidents/{slug}/delete", get(delete_form).post(delete_posted))
+}
+
+/// `/incidents/{slug}/delete`: what deleting this report means, and the
+/// button that does it, for the version the writer saw.
+#[derive(askama::Template)]
+#[template(path = "incidents/delete.html")]
+struct DeletePage {
+    layout: Layout,
+    slug: String,
+    title: String,
+    status_label: &'static str,
+    version: i64,
+    csrf: String,
+}
+
+impl WebPage for DeletePage {}
+
+async fn delete_form(
+    State(state): State<AppState>,
+    WriterSession(current): WriterSession,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    let incident = state.store.get_incident(&slug).await?.ok_or_else(|| missing("incident"))?;
+    page(&DeletePage {
+        layout: Layout::new(format!("Delete: {}", incident.fields.title), "write"),
+        status_label: status_words(incident.fields.status),
+        slug: incident.fields.slug,
+        title: incident.fields.title,
+        version: incident.meta.version,
+        csrf: current.csrf_token,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+}
+
+async fn delete_posted(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WriterSession(current): WriterSession,
+    Path(slug): Path<String>,
+    form: Result<Form<DeleteForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    let Form(form) = form.map_err(unreadable)?;
+    check_form(&headers, &current, &form.csrf)?;
+    let version: i64 =
+        form.version.trim().parse().map_err(|_| AppError::BadRequest("the form does not say which version".into()))?;
+    match state.store.delete_incident(&slug, Some(version), &current.user.name).await {
+        Ok(()) => Ok(Redirect::to(&format!("/drafts?deleted={}", query_encode(&slug))).into_response()),
+        Err(StoreError::StaleVersion { current }) => Err(AppError::Conflict(format!(
+            "the report changed after you opened this page (it is now at version {current}), so it was not \
+             deleted: read it again, then delete it if you still mean to"
+        ))
+        .into()),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The Markdown fields rendered as they will read.

@@ -328,7 +328,7 @@ test("the history and report pages fit a phone, pass axe, and print without the 
   const { context, page, errors } = await signIn("wren");
   await page.setViewportSize({ width: 375, height: 800 });
   const report = `${server.address}/incidents/honeycomb-api-outage-2019-07-09`;
-  for (const [path, label] of [[`${report}/history`, "history"], [report, "report"]]) {
+  for (const [path, label] of [[`${report}/history`, "history"], [report, "report"], [`${report}/delete`, "delete"]]) {
     for (const colorScheme of ["light", "dark"]) {
       await page.emulateMedia({ colorScheme });
       await page.goto(path);

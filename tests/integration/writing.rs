@@ -28,6 +28,7 @@ on_both_backends!(
     a_writer_whose_session_ended_keeps_everything_typed,
     a_pasted_timeline_across_daylight_saving_is_read_flagged_and_sorted,
     a_related_report_is_chosen_by_its_title_without_javascript,
+    a_writer_deletes_a_report_from_the_pages_after_confirming,
 );
 
 /// A browser signed in as one user: its session cookie, no redirects
@@ -923,4 +924,50 @@ async fn a_related_report_is_chosen_by_its_title_without_javascript(backend: Bac
         .unwrap_or_default()
         .to_string();
     assert!(message.contains("is not a report") && message.contains("press Find beside it"), "{message}");
+}
+
+/// Drafts need not pile up: a writer deletes a report from its page or the
+/// drafts list, after a page that says what deleting means. The delete
+/// names the version it saw; the report's revisions are kept.
+async fn a_writer_deletes_a_report_from_the_pages_after_confirming(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let slug = file_draft(&writer, "Abandoned draft", "Never finished.").await;
+    assert!(writer.page("/drafts").await.contains(&format!("href=\"/incidents/{slug}/delete\"")));
+    assert!(writer.page(&format!("/incidents/{slug}")).await.contains(&format!("href=\"/incidents/{slug}/delete\"")));
+    let confirm = writer.page(&format!("/incidents/{slug}/delete")).await;
+    assert!(confirm.contains("Delete this report?") && confirm.contains("its revisions are kept"));
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 1, "asking deletes nothing");
+
+    // A delete from a page opened before an edit is refused.
+    let page = writer.page(&format!("/incidents/{slug}/edit")).await;
+    assert_eq!(
+        writer.submit(&format!("/incidents/{slug}/edit"), &page, "save", &[("summary", "Edited.")]).await.status(),
+        303
+    );
+    let posted = |page: &str| {
+        let version = page.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        vec![("csrf".to_string(), csrf_in(page)), ("version".to_string(), version)]
+    };
+    let stale = writer.post(&format!("/incidents/{slug}/delete"), &posted(&confirm)).await;
+    assert_eq!(stale.status(), 409);
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 1);
+
+    let confirm = writer.page(&format!("/incidents/{slug}/delete")).await;
+    let deleted = writer.post(&format!("/incidents/{slug}/delete"), &posted(&confirm)).await;
+    assert_eq!(deleted.status(), 303);
+    assert_eq!(location(&deleted), format!("/drafts?deleted={slug}"));
+    assert!(writer.page(&location(&deleted)).await.contains(&format!("Deleted “{slug}”. Its revisions are kept.")));
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 0);
+    assert_eq!(writer.get(&format!("/incidents/{slug}")).await.status(), 404);
+
+    // Not for readers, nor without the form's token.
+    let other = file_draft(&writer, "Another draft", "Kept.").await;
+    let reader = Session::sign_in(&app, "rita", Role::Reader).await;
+    assert_eq!(reader.get(&format!("/incidents/{other}/delete")).await.status(), 403);
+    let forged = writer
+        .post(&format!("/incidents/{other}/delete"), &[("csrf".into(), "wrong".into()), ("version".into(), "1".into())])
+        .await;
+    assert_eq!(forged.status(), 403);
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 1);
 }
