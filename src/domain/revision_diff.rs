@@ -163,15 +163,63 @@ pub fn diff(before: &IncidentInput, after: &IncidentInput) -> Vec<FieldChange> {
         .collect()
 }
 
-/// The fields that differ, each with its whole text on both sides: for
-/// setting two versions side by side.
-pub fn side_by_side(left: &IncidentInput, right: &IncidentInput) -> Vec<(&'static str, String, String)> {
+/// A line of one side of a comparison, and whether the other side lacks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkedLine {
+    pub text: String,
+    pub differs: bool,
+}
+
+/// A field that differs between two versions, with its whole text on both
+/// sides, each line marked where the other side does not have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideBySide {
+    pub label: &'static str,
+    pub left: Vec<MarkedLine>,
+    pub right: Vec<MarkedLine>,
+}
+
+/// The fields that differ, for setting two versions side by side.
+pub fn side_by_side(left: &IncidentInput, right: &IncidentInput) -> Vec<SideBySide> {
     fields(left)
         .into_iter()
         .zip(fields(right))
         .filter(|((_, _, a), (_, _, b))| a != b)
-        .map(|((label, _, a), (_, _, b))| (label, a, b))
+        .map(|((label, _, a), (_, _, b))| {
+            let diff = TextDiff::configure().timeout(DIFF_TIMEOUT).diff_lines(a.as_str(), b.as_str());
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            for change in diff.iter_all_changes() {
+                let line = MarkedLine {
+                    text: change.value().trim_end_matches('\n').to_string(),
+                    differs: change.tag() != ChangeTag::Equal,
+                };
+                match change.tag() {
+                    ChangeTag::Delete => left.push(line),
+                    ChangeTag::Insert => right.push(line),
+                    ChangeTag::Equal => {
+                        left.push(line.clone());
+                        right.push(line);
+                    }
+                }
+            }
+            SideBySide { label, left, right }
+        })
         .collect()
+}
+
+/// Two texts of one field made one, keeping both: every line either has,
+/// in order, with the lines only `theirs` has before the lines only `mine`
+/// has where they differ. A writer merging by hand starts from this.
+pub fn keep_both(mine: &str, theirs: &str) -> String {
+    if mine == theirs {
+        return mine.to_string();
+    }
+    let with_newline =
+        |text: &str| if text.is_empty() || text.ends_with('\n') { text.to_string() } else { format!("{text}\n") };
+    let (mine, theirs) = (with_newline(mine), with_newline(theirs));
+    let diff = TextDiff::configure().timeout(DIFF_TIMEOUT).diff_lines(&theirs, &mine);
+    let merged: String = diff.iter_all_changes().map(|change| change.value()).collect();
+    merged.trim_end_matches('\n').to_string()
 }
 
 /// The most a field's diff may take before it settles for a coarser one.
@@ -207,6 +255,26 @@ fn line_diff(before: &str, after: &str) -> Vec<Vec<DiffLine>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keeping_both_texts_keeps_every_line_of_each_once() {
+        let theirs = "Intro.\nTheir detail.\nShared end.";
+        let mine = "Intro.\nMy detail.\nShared end.";
+        assert_eq!(keep_both(mine, theirs), "Intro.\nTheir detail.\nMy detail.\nShared end.");
+        assert_eq!(keep_both("Same.", "Same."), "Same.");
+        assert_eq!(keep_both("Mine only.", ""), "Mine only.");
+    }
+
+    #[test]
+    fn side_by_side_marks_the_lines_the_other_side_lacks() {
+        let left = IncidentInput { body: "a\nmine\nc".into(), ..IncidentInput::default() };
+        let right = IncidentInput { body: "a\ntheirs\nc".into(), ..IncidentInput::default() };
+        let fields = side_by_side(&left, &right);
+        assert_eq!(fields.len(), 1);
+        let marks = |lines: &[MarkedLine]| lines.iter().map(|l| (l.text.as_str(), l.differs)).collect::<Vec<_>>();
+        assert_eq!(marks(&fields[0].left), [("a", false), ("mine", true), ("c", false)]);
+        assert_eq!(marks(&fields[0].right), [("a", false), ("theirs", true), ("c", false)]);
+    }
     use crate::domain::incident::{FactorInput, TimelineEventInput};
 
     fn report() -> IncidentInput {

@@ -21,7 +21,7 @@ use super::report_form::{
 use crate::app::AppState;
 use crate::auth::session::{self, constant_time_eq, same_origin};
 use crate::domain::list_filter::query_encode;
-use crate::domain::revision_diff::side_by_side;
+use crate::domain::revision_diff::{keep_both, side_by_side, SideBySide};
 use crate::domain::workflow::{status_words, Step};
 use crate::domain::zones;
 use crate::domain::{ActionStatus, EachMoment};
@@ -123,7 +123,7 @@ pub struct Conflict {
     pub current_version: i64,
     pub updated_by: String,
     pub updated_at: String,
-    pub differences: Vec<(&'static str, String, String)>,
+    pub differences: Vec<SideBySide>,
 }
 
 /// A workflow button.
@@ -404,6 +404,9 @@ async fn handle(
         }
         return render(state, current, editing, form, Extras::default(), StatusCode::OK).await;
     }
+    if op == "merge" {
+        return merge(state, current, editing, form).await;
+    }
     match op {
         "paste" => {
             let mut extras = Extras::default();
@@ -483,6 +486,44 @@ async fn find_related(state: &AppState, form: &ReportForm, index: usize) -> Resu
         }
     };
     Ok(Extras { found: Some((index, Found { looked_for, matches })), ..Extras::default() })
+}
+
+/// "Keep both texts" on the conflict page: each Markdown field becomes the
+/// writer's lines and the current version's together, for the writer to
+/// read through and save. Nothing is saved here.
+async fn merge(
+    state: &AppState,
+    current: &SessionRecord,
+    editing: Option<&Incident>,
+    mut form: ReportForm,
+) -> Result<Response, WebError> {
+    let Some(latest) = editing else {
+        return render(state, current, editing, form, Extras::default(), StatusCode::OK).await;
+    };
+    let theirs = &latest.fields;
+    let mut merged = Vec::new();
+    for (label, mine, theirs) in [
+        ("summary", &mut form.summary, &theirs.summary),
+        ("impact", &mut form.impact, &theirs.impact),
+        ("narrative", &mut form.body, &theirs.body),
+    ] {
+        let both = keep_both(mine, theirs);
+        if both != *mine {
+            *mine = both;
+            merged.push(label);
+        }
+    }
+    let notice = if merged.is_empty() {
+        "Their summary, impact and narrative are already in your text: nothing to add.".to_string()
+    } else {
+        format!(
+            "Both texts are now in the {}: the lines only they wrote come before the lines only you wrote. Read \
+             them through, keep what is right, and save. Nothing is saved yet.",
+            merged.join(", ")
+        )
+    };
+    form.version = Some(latest.meta.version);
+    render(state, current, editing, form, Extras { notice: Some(notice), ..Extras::default() }, StatusCode::OK).await
 }
 
 fn plural(count: usize) -> &'static str {

@@ -264,7 +264,7 @@ test("a writer pastes a timeline across the change to daylight saving time and r
   await context.close();
 });
 
-test("two writers edit at once: the second sees both versions and merges by hand", async () => {
+test("two writers edit at once: the second sees both versions, keeps both texts and merges", async () => {
   const wren = await signIn("wren");
   const bob = await signIn("bob");
   const edit = "/incidents/cache-config-rollout-returned-errors/edit";
@@ -281,8 +281,13 @@ test("two writers edit at once: the second sees both versions and merges by hand
   assert.match(table, /Bob's summary\./);
   assert.match(table, /Wren's summary\./);
   assert.equal(await bob.page.inputValue("#summary"), "Bob's summary.", "the form keeps Bob's text");
+  assert.equal(await bob.page.locator("table.side-by-side mark.yours").first().textContent(), "only yours: Bob's summary.");
   await assertAccessible(bob.page, "conflict page");
 
+  // Keeping both texts is one button: both lines land in the form.
+  await button(bob.page, "Keep both texts").click();
+  await bob.page.locator("text=Both texts are now in the summary").waitFor();
+  assert.equal(await bob.page.inputValue("#summary"), "Wren's summary.\nBob's summary.");
   await bob.page.fill("#summary", "Wren's summary, with Bob's detail.");
   await button(bob.page, "Save changes").click();
   await bob.page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);

@@ -434,13 +434,28 @@ async fn a_stale_edit_shows_both_versions_and_overwrites_nothing(backend: Backen
     let table = page.split("class=\"side-by-side\"").nth(1).unwrap().split("</table>").next().unwrap();
     assert!(unescape(table).contains("Bob's account of the stall."), "the writer's text");
     assert!(unescape(table).contains("Ann's account of the stall."), "beside the current version");
+    assert!(
+        table.contains("<mark class=\"yours\"><span class=\"visually-hidden\">only yours: </span>Bob"),
+        "marked as his"
+    );
+    assert!(table.contains("<mark class=\"theirs\"><span class=\"visually-hidden\">only theirs: </span>Ann"));
     assert_eq!(incident_json(&app, &slug).await["summary"], "Ann's account of the stall.", "nothing overwritten");
     let fields = form_fields(&page);
     assert!(fields.contains(&("summary".into(), "Bob's account of the stall.".into())), "the form keeps Bob's text");
     assert!(fields.contains(&("version".into(), "2".into())), "and now edits the current version");
 
-    // Bob merges by hand and saves.
-    let merged = bob.submit(&path, &page, "save", &[("summary", "Ann's and Bob's account.")]).await;
+    // "Keep both texts" puts Ann's lines and Bob's together, saving nothing.
+    let both = bob.submit(&path, &page, "merge", &[]).await;
+    assert_eq!(both.status(), 200);
+    let both = both.text().await.unwrap();
+    let fields = form_fields(&both);
+    let summary = &fields.iter().find(|(name, _)| name == "summary").unwrap().1;
+    assert_eq!(summary, "Ann's account of the stall.\nBob's account of the stall.");
+    assert!(both.contains("Both texts are now in the summary"));
+    assert_eq!(incident_json(&app, &slug).await["version"], 2, "nothing saved yet");
+
+    // Bob reads it through, settles the text and saves.
+    let merged = bob.submit(&path, &both, "save", &[("summary", "Ann's and Bob's account.")]).await;
     assert_eq!(merged.status(), 303);
     let stored = incident_json(&app, &slug).await;
     assert_eq!((stored["summary"].as_str(), stored["version"].as_i64()), (Some("Ann's and Bob's account."), Some(3)));
