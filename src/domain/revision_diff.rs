@@ -271,7 +271,9 @@ mod tests {
         let right = IncidentInput { body: "a\ntheirs\nc".into(), ..IncidentInput::default() };
         let fields = side_by_side(&left, &right);
         assert_eq!(fields.len(), 1);
-        let marks = |lines: &[MarkedLine]| lines.iter().map(|l| (l.text.as_str(), l.differs)).collect::<Vec<_>>();
+        fn marks(lines: &[MarkedLine]) -> Vec<(&str, bool)> {
+            lines.iter().map(|line| (line.text.as_str(), line.differs)).collect()
+        }
         assert_eq!(marks(&fields[0].left), [("a", false), ("mine", true), ("c", false)]);
         assert_eq!(marks(&fields[0].right), [("a", false), ("theirs", true), ("c", false)]);
     }
