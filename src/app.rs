@@ -79,6 +79,8 @@ pub struct App {
     pub public_read: bool,
     /// A reverse proxy whose `X-Forwarded-For` is believed.
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// Who may publish a report.
+    pub publisher: crate::domain::workflow::Publisher,
 }
 
 impl App {
@@ -94,6 +96,7 @@ impl App {
             secure_cookies: false,
             public_read: true,
             trusted_proxy: None,
+            publisher: crate::domain::workflow::Publisher::Anyone,
         }
     }
 }

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::app::{self, App, AppState};
 use crate::auth;
 use crate::config::Config;
+use crate::domain::workflow::Publisher;
 use crate::domain::Role;
 use crate::import::{self, export};
 use crate::search::{self, SearchError, SearchIndex};
@@ -336,6 +337,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         public_read: config.public_read,
         trusted_proxy: config.trusted_proxy,
+        publisher: Publisher::parse(&config.publish_by).unwrap_or_default(),
         ..App::new(store.clone(), search_index)
     });
     let router = app::router(state);

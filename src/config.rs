@@ -37,6 +37,11 @@ pub struct Config {
     /// Mark session cookies Secure (set this when serving over https).
     #[arg(long, env = "HINDSIGHT_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
+
+    /// Who may publish a report: `anyone` (any writer) or `not-author` (a
+    /// writer other than the one who created it).
+    #[arg(long, env = "HINDSIGHT_PUBLISH_BY", global = true, default_value = "anyone", value_parser = ["anyone", "not-author"])]
+    pub publish_by: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -49,6 +54,7 @@ impl std::fmt::Debug for Config {
             .field("public_read", &self.public_read)
             .field("trusted_proxy", &self.trusted_proxy)
             .field("secure_cookies", &self.secure_cookies)
+            .field("publish_by", &self.publish_by)
             .finish()
     }
 }
@@ -89,6 +95,7 @@ mod tests {
             public_read: true,
             trusted_proxy: None,
             secure_cookies: false,
+            publish_by: "anyone".into(),
         };
         assert!(!format!("{config:?}").contains("hunter2"));
     }

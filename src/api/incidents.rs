@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Writer};
 use crate::domain::list_filter::ListQuery;
 use crate::domain::workflow;
-use crate::domain::{Incident, IncidentInput, Status};
+use crate::domain::{Incident, IncidentFields, IncidentInput, Status};
 use crate::error::AppError;
 use crate::page_cache::CachePolicy;
 use crate::store::PageCursor;
@@ -157,7 +157,7 @@ async fn replace(
     let fields = request.incident.validate().map_err(AppError::Validation)?;
     let current = state.store.get_incident(&slug).await?.ok_or_else(not_found)?;
     if current.meta.version == expected {
-        workflow::move_to(Some(current.fields.status), fields.status)?;
+        may_move(&state, &caller, &current, &fields)?;
     }
     let note = request.revision_note.as_deref();
     let incident = state.store.replace_incident(&slug, expected, &fields, caller.actor(), note).await?;
@@ -184,9 +184,19 @@ async fn patch(
     merge_patch(&mut merged, patch);
     let input: IncidentInput = from_value(merged)?;
     let fields = input.validate().map_err(AppError::Validation)?;
-    workflow::move_to(Some(current.fields.status), fields.status)?;
+    may_move(&state, &caller, &current, &fields)?;
     let incident = state.store.replace_incident(&slug, expected, &fields, caller.actor(), note.as_deref()).await?;
     Ok(with_etag(StatusCode::OK, &incident))
+}
+
+/// Whether the workflow lets this caller move `current` to the status the
+/// new fields carry: one step at most, and publishing by whom the server's
+/// setting allows.
+fn may_move(state: &AppState, caller: &Caller, current: &Incident, fields: &IncidentFields) -> Result<(), AppError> {
+    if workflow::move_to(Some(current.fields.status), fields.status)? == Some(workflow::Step::Publish) {
+        state.publisher.may_publish(&current.meta.created_by, caller.actor()).map_err(AppError::Forbidden)?;
+    }
+    Ok(())
 }
 
 /// RFC 7396: objects merge key by key, `null` removes, anything else replaces.

@@ -87,6 +87,39 @@ impl Step {
     }
 }
 
+/// Who may take the step that publishes a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Publisher {
+    /// Any writer, the author included.
+    #[default]
+    Anyone,
+    /// A writer other than the one who created the report: a second pair
+    /// of eyes before a report goes out.
+    NotTheAuthor,
+}
+
+impl Publisher {
+    pub fn parse(text: &str) -> Option<Publisher> {
+        match text {
+            "anyone" => Some(Publisher::Anyone),
+            "not-author" => Some(Publisher::NotTheAuthor),
+            _ => None,
+        }
+    }
+
+    /// Whether `actor` may publish a report that `author` created.
+    pub fn may_publish(self, author: &str, actor: &str) -> Result<(), String> {
+        match self {
+            Publisher::NotTheAuthor if author == actor => {
+                Err("here a report is published by someone other than its author: ask another writer to review and \
+                 publish it"
+                    .into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A status change the workflow has no step for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.message())]
@@ -153,6 +186,17 @@ mod tests {
         for step in Step::ALL {
             assert_eq!(Step::parse(step.as_str()), Some(step));
         }
+    }
+
+    #[test]
+    fn who_may_publish_is_a_setting() {
+        assert_eq!(Publisher::parse("not-author"), Some(Publisher::NotTheAuthor));
+        assert!(Publisher::Anyone.may_publish("ann", "ann").is_ok());
+        assert!(Publisher::NotTheAuthor
+            .may_publish("ann", "ann")
+            .unwrap_err()
+            .contains("someone other than its author"));
+        assert!(Publisher::NotTheAuthor.may_publish("ann", "bob").is_ok());
     }
 
     #[test]

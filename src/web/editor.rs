@@ -551,6 +551,12 @@ async fn save(
             return render(state, current, editing, form, extras, StatusCode::CONFLICT).await;
         }
     }
+    if let (Some(Step::Publish), Some(incident)) = (step, editing) {
+        if let Err(message) = state.publisher.may_publish(&incident.meta.created_by, &current.user.name) {
+            let extras = Extras { notice: Some(format!("Not saved: {message}.")), ..Extras::default() };
+            return render(state, current, editing, form, extras, StatusCode::FORBIDDEN).await;
+        }
+    }
     if !form.paste.trim().is_empty() {
         let errors = FormErrors::new(ValidationErrors::single(
             "paste",

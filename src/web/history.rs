@@ -5,7 +5,7 @@
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
@@ -13,7 +13,8 @@ use super::extract::{check_form, unreadable, WriterSession};
 use super::page::{missing, page, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::domain::revision_diff::{diff, Change, FieldChange};
-use crate::domain::{Incident, IncidentInput};
+use crate::domain::workflow::status_words;
+use crate::domain::{Incident, IncidentInput, Status};
 use crate::error::AppError;
 use crate::format;
 use crate::store::Revision;
@@ -22,7 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/incidents/{slug}/history", get(history))
         .route("/incidents/{slug}/diff", get(compare))
-        .route("/incidents/{slug}/history/{version}/restore", post(restore))
+        .route("/incidents/{slug}/history/{version}/restore", get(confirm_restore).post(restore))
 }
 
 /// The incident at `slug`, for a signed-in writer: the history holds
@@ -54,22 +55,29 @@ struct HistoryPage {
     layout: Layout,
     slug: String,
     title: String,
-    version: i64,
-    /// The session's CSRF token, for the restore buttons.
-    csrf: String,
     steps: Vec<StepView>,
     revisions: Vec<RevisionView>,
+    /// What a restore just did, right after it.
+    restored: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HistoryParams {
+    /// Set by a restore: the version it made.
+    #[serde(default)]
+    restored: String,
 }
 
 impl WebPage for HistoryPage {}
 
 async fn history(
     State(state): State<AppState>,
-    WriterSession(current): WriterSession,
+    WriterSession(_current): WriterSession,
     Path(slug): Path<String>,
+    params: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
     let incident = visible(&state, &slug).await?;
-    let csrf = current.csrf_token;
+    let restored_as = params.ok().and_then(|Query(params)| params.restored.trim().parse::<i64>().ok());
     let revisions = state.store.list_revisions(incident.id).await?;
     let steps = state.store.workflow_steps(incident.id).await?;
     let views = revisions
@@ -88,8 +96,10 @@ async fn history(
         layout: Layout::new(format!("History: {}", incident.fields.title), "incidents"),
         slug: incident.fields.slug.clone(),
         title: incident.fields.title.clone(),
-        version: incident.meta.version,
-        csrf,
+        restored: restored_as.filter(|version| *version == incident.meta.version).map(|version| {
+            let note = revisions.first().and_then(|revision| revision.note.clone()).unwrap_or_default();
+            format!("Saved as version {version} ({note}). The report is {}.", status_words(incident.fields.status))
+        }),
         steps: steps
             .into_iter()
             .map(|step| StepView {
@@ -196,9 +206,54 @@ struct RestoreForm {
     current: String,
 }
 
-/// Saves an old revision's content as a new revision. The report keeps its
-/// address and its place in the workflow: restoring old text does not
-/// publish or unpublish anything.
+/// `/incidents/{slug}/history/{version}/restore`, asked first: what
+/// restoring that version does, and the button that does it.
+#[derive(askama::Template)]
+#[template(path = "incidents/restore.html")]
+struct RestorePage {
+    layout: Layout,
+    slug: String,
+    title: String,
+    /// The version to restore, and who saved it when.
+    version: i64,
+    who: String,
+    when: String,
+    /// The version the writer sees as current.
+    current: i64,
+    /// The report is published, and goes back to review.
+    back_to_review: bool,
+    status_label: &'static str,
+    csrf: String,
+}
+
+impl WebPage for RestorePage {}
+
+async fn confirm_restore(
+    State(state): State<AppState>,
+    WriterSession(current): WriterSession,
+    Path((slug, version)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let incident = visible(&state, &slug).await?;
+    let (revision, _) = load_revision(&state, &incident, &version).await?;
+    page(&RestorePage {
+        layout: Layout::new(format!("Restore version {}: {}", revision.version, incident.fields.title), "incidents"),
+        version: revision.version,
+        who: revision.created_by.clone(),
+        when: format::date_time(revision.created_at),
+        current: incident.meta.version,
+        back_to_review: incident.fields.status == Status::Published,
+        status_label: status_words(incident.fields.status),
+        slug: incident.fields.slug,
+        title: incident.fields.title,
+        csrf: current.csrf_token,
+    })
+}
+
+/// Saves an old revision's content as a new revision, after the writer
+/// confirmed. The report keeps its address. Restored text onto a published
+/// report has not been reviewed in its place: the report goes back to
+/// review, and is published again by a reviewer. Elsewhere the report keeps
+/// its place in the workflow.
 async fn restore(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -213,16 +268,25 @@ async fn restore(
         form.current.trim().parse().map_err(|_| AppError::BadRequest("the form does not say which version".into()))?;
     let (revision, mut input) = load_revision(&state, &incident, &version).await?;
     input.slug = Some(incident.fields.slug.clone());
-    input.status = Some(incident.fields.status.as_str().to_string());
+    let status = match incident.fields.status {
+        Status::Published => Status::InReview,
+        other => other,
+    };
+    input.status = Some(status.as_str().to_string());
     let fields = input.validate().map_err(|errors| {
         AppError::Conflict(format!(
             "version {} no longer passes today's checks, so it cannot be restored as it is: {errors}",
             revision.version
         ))
     })?;
-    let note = format!("restored version {}", revision.version);
-    match state.store.replace_incident(&slug, expected, &fields, &current.user.name, Some(&note)).await {
-        Ok(_) => {}
+    let note = match status {
+        Status::InReview if incident.fields.status == Status::Published => {
+            format!("restored version {}; back to review", revision.version)
+        }
+        _ => format!("restored version {}", revision.version),
+    };
+    let saved = match state.store.replace_incident(&slug, expected, &fields, &current.user.name, Some(&note)).await {
+        Ok(saved) => saved,
         Err(crate::store::StoreError::StaleVersion { current }) => {
             return Err(AppError::Conflict(format!(
                 "the report changed after you opened its history (it is now at version {current}), so nothing was \
@@ -231,8 +295,8 @@ async fn restore(
             .into())
         }
         Err(error) => return Err(error.into()),
-    }
-    Ok(Redirect::to(&format!("/incidents/{slug}/history")).into_response())
+    };
+    Ok(Redirect::to(&format!("/incidents/{slug}/history?restored={}", saved.meta.version)).into_response())
 }
 
 impl DiffPage {

@@ -407,3 +407,27 @@ test("without JavaScript a post-back returns to where the writer was, and proble
   assert.ok(await inView("#related-0-slug"), "the link goes to the field");
   await context.close();
 });
+
+test("a writer restores an old version of a published report: it goes back to review, and is published again", async () => {
+  const { context, page, errors } = await signIn("wren");
+  const report = `${server.address}/incidents/cache-config-rollout-returned-errors`;
+  await page.goto(`${report}/history`);
+  await page.getByRole("link", { name: "Restore version 1" }).click();
+  await page.waitForURL(/\/history\/1\/restore$/);
+  assert.match(await page.locator("main").innerText(), /The report is published\./);
+  await assertAccessible(page, "restore confirmation");
+  await button(page, "Restore version 1 and send it to review").click();
+  await page.waitForURL(/\/history\?restored=\d+$/);
+  assert.match(await page.locator("[role=status]").first().innerText(), /back to review\)\. The report is in review\./);
+  await page.goto(report);
+  assert.match(await page.locator(".writer-bar").innerText(), /in review/);
+  await page.getByRole("link", { name: "Edit" }).click();
+  await button(page, "Save and publish").click();
+  // Version 1 is the template's narrative: publishing asks first.
+  await page.locator(".template-left").waitFor();
+  await button(page, "Publish with the template text").click();
+  await page.waitForURL(/cache-config-rollout-returned-errors\?saved=\d+$/);
+  assert.match(await page.locator(".writer-bar").innerText(), /published/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

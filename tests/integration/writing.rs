@@ -29,6 +29,8 @@ on_both_backends!(
     a_pasted_timeline_across_daylight_saving_is_read_flagged_and_sorted,
     a_related_report_is_chosen_by_its_title_without_javascript,
     a_writer_deletes_a_report_from_the_pages_after_confirming,
+    restoring_onto_a_published_report_sends_it_back_to_review,
+    publishing_can_be_left_to_someone_other_than_the_author,
 );
 
 /// A browser signed in as one user: its session cookie, no redirects
@@ -502,18 +504,24 @@ async fn history_lists_revisions_diffs_any_two_and_restores_an_old_one(backend: 
     assert!(any_two.contains("<ins>Line 2, rewritten.</ins>"));
     assert_eq!(writer.get(&format!("/incidents/{slug}/diff?from=1&to=99")).await.status(), 404);
 
-    // Restore version 2: a new version 4 with version 2's content.
-    let csrf = csrf_in(&history);
+    // Restore version 2, after a page that says what it does: a new
+    // version 4 with version 2's content.
+    assert!(history.contains(&format!("href=\"/incidents/{slug}/history/2/restore\"")));
+    let confirm = writer.page(&format!("/incidents/{slug}/history/2/restore")).await;
+    assert!(confirm.contains("Restore version 2?") && confirm.contains("The report stays a draft."));
+    assert_eq!(incident_json(&app, &slug).await["version"], 3, "asking restores nothing");
+    let csrf = csrf_in(&confirm);
     let pairs = [("csrf".to_string(), csrf.clone()), ("current".to_string(), "3".to_string())];
     let restored = writer.post(&format!("/incidents/{slug}/history/2/restore"), &pairs).await;
     assert_eq!(restored.status(), 303);
+    assert_eq!(location(&restored), format!("/incidents/{slug}/history?restored=4"));
     let stored = incident_json(&app, &slug).await;
     assert_eq!(stored["version"], 4);
     assert_eq!(stored["body"], body);
     assert!(stored["severity"].is_null());
     assert_eq!(stored["status"], "draft");
-    let history = writer.page(&format!("/incidents/{slug}/history")).await;
-    assert!(history.contains("restored version 2"));
+    let history = writer.page(&location(&restored)).await;
+    assert!(history.contains("Saved as version 4 (restored version 2). The report is a draft."), "says what happened");
     // A restore from a stale page changes nothing.
     let stale = writer.post(&format!("/incidents/{slug}/history/1/restore"), &pairs).await;
     assert_eq!(stale.status(), 409);
@@ -985,4 +993,65 @@ async fn a_writer_deletes_a_report_from_the_pages_after_confirming(backend: Back
         .await;
     assert_eq!(forged.status(), 403);
     assert_eq!(app.store.count_live_incidents().await.unwrap(), 1);
+}
+
+/// Restored text has not been reviewed in its place: a restore onto a
+/// published report takes it back to review, says so before and after, and
+/// a reviewer publishes it again.
+async fn restoring_onto_a_published_report_sends_it_back_to_review(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let slug = file_draft(&writer, "Published then restored", "First text.").await;
+    let path = format!("/incidents/{slug}/edit");
+    for (op, summary) in [("save", "Second text."), ("submit", "Second text."), ("publish", "Second text.")] {
+        let page = writer.page(&path).await;
+        assert_eq!(writer.submit(&path, &page, op, &[("summary", summary)]).await.status(), 303, "{op}");
+    }
+    let published = incident_json(&app, &slug).await;
+    assert_eq!((published["status"].as_str(), published["version"].as_i64()), (Some("published"), Some(4)));
+
+    let confirm = writer.page(&format!("/incidents/{slug}/history/1/restore")).await;
+    assert!(confirm.contains("The report is published.") && confirm.contains("goes back to review"));
+    let pairs = [("csrf".to_string(), csrf_in(&confirm)), ("current".to_string(), "4".to_string())];
+    let restored = writer.post(&format!("/incidents/{slug}/history/1/restore"), &pairs).await;
+    assert_eq!(restored.status(), 303);
+    let stored = incident_json(&app, &slug).await;
+    assert_eq!((stored["status"].as_str(), stored["summary"].as_str()), (Some("in_review"), Some("First text.")));
+    assert_eq!(app.anonymous().get(app.url(&format!("/incidents/{slug}"))).send().await.unwrap().status(), 404);
+    let history = writer.page(&location(&restored)).await;
+    assert!(history.contains("(restored version 1; back to review). The report is in review."), "says what happened");
+    let page = writer.page(&path).await;
+    assert_eq!(writer.submit(&path, &page, "publish", &[]).await.status(), 303, "a reviewer publishes it again");
+    assert_eq!(incident_json(&app, &slug).await["status"], "published");
+}
+
+/// With `--publish-by not-author`, the author of a report cannot publish
+/// it, by form or API; another writer can.
+async fn publishing_can_be_left_to_someone_other_than_the_author(backend: Backend) {
+    use hindsight::domain::workflow::Publisher;
+    let app =
+        TestApp::spawn_configured(backend, |app| hindsight::app::App { publisher: Publisher::NotTheAuthor, ..app })
+            .await;
+    let author = Session::sign_in(&app, "wren", Role::Writer).await;
+    let slug = file_draft(&author, "Needs a second pair of eyes", "Text.").await;
+    let path = format!("/incidents/{slug}/edit");
+    let page = author.page(&path).await;
+    assert_eq!(author.submit(&path, &page, "submit", &[]).await.status(), 303);
+    let page = author.page(&path).await;
+    let refused = author.submit(&path, &page, "publish", &[]).await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("published by someone other than its author"));
+    assert_eq!(incident_json(&app, &slug).await["status"], "in_review");
+
+    // The API follows the same setting: `tester` filed this one.
+    app.create(serde_json::json!({"title": "Filed by the tester", "status": "in_review"})).await;
+    let own = app
+        .patch_json("/api/v1/incidents/filed-by-the-tester", Some("\"1\""), &serde_json::json!({"status": "published"}))
+        .await;
+    assert_eq!(own.status(), 403);
+
+    let reviewer = Session::sign_in(&app, "rhea", Role::Writer).await;
+    let page = reviewer.page(&path).await;
+    assert_eq!(reviewer.submit(&path, &page, "publish", &[]).await.status(), 303);
+    assert_eq!(incident_json(&app, &slug).await["status"], "published");
 }
