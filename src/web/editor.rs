@@ -36,9 +36,9 @@ use crate::store::{SessionRecord, StoreError};
 const NEW_REPORT: &str = "/incidents/new";
 const EDIT_REPORT: &str = "/incidents/{slug}/edit";
 
-/// The routes whose posts check the session themselves (`admit`): when it
-/// has ended they hold on to the writer's text rather than drop it, so the
-/// sign-in gate in `app.rs` lets them through.
+/// The routes whose posts check the session themselves (`PostedReport`):
+/// when it has ended they hold on to the writer's text rather than drop it,
+/// so the sign-in gate in `app.rs` lets them through.
 pub const CHECKS_ITS_OWN_SESSION: [&str; 2] = [NEW_REPORT, EDIT_REPORT];
 
 pub fn router() -> Router<AppState> {
