@@ -959,7 +959,7 @@ async fn a_writer_deletes_a_report_from_the_pages_after_confirming(backend: Back
     assert!(writer.page("/drafts").await.contains(&format!("href=\"/incidents/{slug}/delete\"")));
     assert!(writer.page(&format!("/incidents/{slug}")).await.contains(&format!("href=\"/incidents/{slug}/delete\"")));
     let confirm = writer.page(&format!("/incidents/{slug}/delete")).await;
-    assert!(confirm.contains("Delete this report?") && confirm.contains("its revisions are kept"));
+    assert!(confirm.contains("Delete this report?") && confirm.contains("Its revisions are kept"));
     assert_eq!(app.store.count_live_incidents().await.unwrap(), 1, "asking deletes nothing");
 
     // A delete from a page opened before an edit is refused.
