@@ -42,14 +42,15 @@ impl Precision {
         Self::ALL.into_iter().find(|p| p.as_str() == text)
     }
 
-    /// The choice a writer reads in the form: "Known to the minute".
+    /// The choice a writer reads beside "Precision" in the form; the form's
+    /// hint says what each means.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Minute => "Known to the minute",
-            Self::Hour => "Known to the hour",
-            Self::Day => "Known to the day",
-            Self::Month => "Known to the month",
-            Self::Unknown => "Not known: not used for durations",
+            Self::Minute => "minute",
+            Self::Hour => "hour",
+            Self::Day => "day",
+            Self::Month => "month",
+            Self::Unknown => "unknown",
         }
     }
 

@@ -61,7 +61,7 @@ pub fn detection_choices(selected: &str) -> Vec<Choice> {
 pub fn precision_choices(selected: &str) -> Vec<Choice> {
     // Left alone, the precision is read from how the time is written:
     // `11:40` is to the minute, `2013-05-20` to the day.
-    vocabulary(&Precision::ALL, Precision::as_str, Precision::label, selected, Some("As the time is written"))
+    vocabulary(&Precision::ALL, Precision::as_str, Precision::label, selected, Some("from the text"))
 }
 
 pub fn kind_choices(selected: &str) -> Vec<Choice> {

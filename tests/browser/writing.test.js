@@ -311,17 +311,19 @@ test("the report form fits a phone and passes axe in the dark scheme", async () 
   for (const width of [375, 1280]) {
     await page.setViewportSize({ width, height: 800 });
     await page.selectOption("#detection", "customer_report");
-    const [shown, needed] = await page.evaluate(() => {
-      const select = document.querySelector("#detection");
-      const probe = document.createElement("span");
-      probe.style.font = getComputedStyle(select).font;
-      probe.textContent = "Customer report";
-      document.body.append(probe);
-      const needed = probe.offsetWidth;
-      probe.remove();
-      return [select.clientWidth, needed];
-    });
-    assert.ok(shown >= needed + 16, `"Customer report" is cut off at ${width}px: ${shown}px for ${needed}px of text`);
+    for (const [id, text] of [["#detection", "Customer report"], ["#started_at-precision", "from the text"]]) {
+      const [shown, needed] = await page.evaluate(([id, text]) => {
+        const select = document.querySelector(id);
+        const probe = document.createElement("span");
+        probe.style.font = getComputedStyle(select).font;
+        probe.textContent = text;
+        document.body.append(probe);
+        const needed = probe.offsetWidth;
+        probe.remove();
+        return [select.clientWidth, needed];
+      }, [id, text]);
+      assert.ok(shown >= needed + 16, `"${text}" is cut off at ${width}px: ${shown}px for ${needed}px of text`);
+    }
   }
   await page.goto(`${server.address}/drafts`);
   await assertAccessible(page, "drafts (dark, phone)");

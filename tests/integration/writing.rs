@@ -193,11 +193,8 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
         let placeholder = page.split("placeholder=\"").skip(1).find(|rest| rest.starts_with(example));
         assert!(placeholder.is_none(), "a placeholder looks like data: {example}");
     }
-    assert!(
-        page.contains(">As the time is written</option>")
-            && page.contains(">Not known: not used for durations</option>")
-    );
-    assert!(page.contains(">Known to the minute</option>"));
+    assert!(page.contains(">from the text</option>") && page.contains(">unknown</option>"));
+    assert!(page.contains("id=\"precision-hint\"") && page.contains("no duration is measured from it"));
     assert!(writer
         .page("/incidents/new?template=blank")
         .await
