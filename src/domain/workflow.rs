@@ -1,8 +1,11 @@
 //! The review workflow: a report is drafted, submitted for review, then
 //! published; a reviewer may send it back, and a published report may be
 //! taken back to draft. Each step is recorded with who took it and when.
-//! The steps below are the only ways a status changes: the form offers
+//! The steps below are the ways a status changes by hand: the form offers
 //! them as buttons, and the API checks a status it is sent with `move_to`.
+//! One more move is the history's: restoring an old revision onto a
+//! published report takes it back to review, as that text was not reviewed
+//! in its place (`web/history.rs`).
 
 use super::taxonomy::Status;
 

@@ -285,8 +285,8 @@ impl SearchIndex {
                 // search for the words as typed.
                 let words = plain_words(q);
                 notes.push(format!(
-                    "“{}” was searched as plain words: a colon, a bracket or a quote means search syntax, and this \
-                     was not (to search one field, write for example title:dns)",
+                    "“{}” was searched as plain words: part of it looked like search syntax (a colon, a bracket or \
+                     a quote) but was not",
                     truncate_for_message(q.trim())
                 ));
                 if words.is_empty() {

@@ -66,7 +66,13 @@ async fn drafts(
     WriterSession(current): WriterSession,
     params: Result<Query<DraftsParams>, QueryRejection>,
 ) -> Result<Response, WebError> {
-    let deleted = params.ok().map(|Query(params)| params.deleted).filter(|slug| !slug.trim().is_empty());
+    let mut deleted = params.ok().map(|Query(params)| params.deleted).filter(|slug| !slug.trim().is_empty());
+    // Said only of an address no live report holds.
+    if let Some(slug) = &deleted {
+        if state.store.get_incident(slug).await?.is_some() {
+            deleted = None;
+        }
+    }
     let mine = IncidentFilter {
         status: Some(Status::Draft),
         created_by: Some(current.user.name.clone()),

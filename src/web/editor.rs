@@ -119,7 +119,9 @@ pub struct Previews {
 /// A save that came too late: the version it started from, and what the
 /// current version holds where the writer's text differs.
 pub struct Conflict {
-    pub based_on: i64,
+    /// The version the writer started from; `None` once they kept both
+    /// texts and went on merging.
+    pub based_on: Option<i64>,
     pub current_version: i64,
     pub updated_by: String,
     pub updated_at: String,
@@ -466,7 +468,7 @@ async fn handle(
 async fn find_related(state: &AppState, form: &ReportForm, index: usize) -> Result<Extras, WebError> {
     let Some(row) = form.related.get(index) else { return Ok(Extras::default()) };
     let looked_for = row.slug.trim().to_string();
-    if looked_for.is_empty() {
+    if plain_words(&looked_for).is_empty() {
         let notice = format!("Type words from the other report's title in link {}, then press Find.", index + 1);
         return Ok(Extras { notice: Some(notice), ..Extras::default() });
     }
@@ -523,7 +525,21 @@ async fn merge(
         )
     };
     form.version = Some(latest.meta.version);
-    render(state, current, editing, form, Extras { notice: Some(notice), ..Extras::default() }, StatusCode::OK).await
+    // What still differs stays in view: the other fields are not merged,
+    // and a save must not undo their changes unseen.
+    let mut mine = form.to_input(latest.fields.status.as_str()).0;
+    let mut theirs_input = theirs.to_input();
+    mine.status = None;
+    theirs_input.status = None;
+    let conflict = Conflict {
+        based_on: None,
+        current_version: latest.meta.version,
+        updated_by: latest.meta.updated_by.clone(),
+        updated_at: format::date_time(latest.meta.updated_at),
+        differences: side_by_side(&mine, &theirs_input),
+    };
+    let extras = Extras { notice: Some(notice), conflict: Some(conflict), ..Extras::default() };
+    render(state, current, editing, form, extras, StatusCode::OK).await
 }
 
 fn plural(count: usize) -> &'static str {
@@ -658,7 +674,7 @@ async fn conflict(
     theirs.status = None;
     mine.status = None;
     let conflict = Conflict {
-        based_on: form.version.unwrap_or_default(),
+        based_on: form.version,
         current_version: latest.meta.version,
         updated_by: latest.meta.updated_by.clone(),
         updated_at: format::date_time(latest.meta.updated_at),

@@ -199,8 +199,23 @@ pub fn template_leftovers(body: &str) -> Vec<String> {
             found.push(format!("the template's prompt under “{heading}” is still there"));
         }
     }
-    let lines: Vec<&str> = body.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
-    let level = |line: &str| line.starts_with('#').then(|| line.chars().take_while(|c| *c == '#').count());
+    // Headings only: not `#` lines inside a fenced block, nor `#hashtags`.
+    let mut fenced = false;
+    let lines: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            if line.starts_with("```") || line.starts_with("~~~") {
+                fenced = !fenced;
+                return false;
+            }
+            !fenced && !line.is_empty()
+        })
+        .collect();
+    let level = |line: &str| {
+        let depth = line.chars().take_while(|c| *c == '#').count();
+        ((1..=6).contains(&depth) && line[depth..].starts_with(' ')).then_some(depth)
+    };
     for (index, line) in lines.iter().enumerate() {
         if let Some(depth) = level(line) {
             let next = lines.get(index + 1).map(|next| level(next));
@@ -1145,6 +1160,8 @@ mod tests {
             "## Background\n\nThe API serves every client.\n\n## Lessons learned\n\n### What went well\n\nPaging.\n";
         assert_eq!(template_leftovers(written), Vec::<String>::new());
         assert_eq!(template_leftovers("## Detection\n"), ["“Detection” has nothing under it"]);
+        let code = "## Detection\n\nSee the script:\n\n```sh\n# restart the resolver\n```\n\n#dns was busy.\n";
+        assert_eq!(template_leftovers(code), Vec::<String>::new(), "a comment in code and a hashtag are no headings");
     }
 
     #[test]

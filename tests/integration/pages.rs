@@ -189,19 +189,25 @@ async fn lists_sort_by_the_date_shown_with_undated_reports_last(backend: Backend
     let page = html(&app, "/incidents").await;
     let unsure = page.split("href=\"/incidents/unsure-outage\"").nth(1).unwrap().split("</p>").next().unwrap();
     assert!(unsure.contains("date unknown"), "a date shown as unknown sorts as unknown: {unsure}");
-    // Pages of three, oldest first, cross from dated to undated reports
-    // without a repeat or a gap.
-    let mut walked = Vec::new();
-    let mut path = "/api/v1/incidents?order=oldest&limit=3".to_string();
-    loop {
-        let page = app.get_json(&path).await;
-        walked.extend(page["items"].as_array().unwrap().iter().map(|item| item["slug"].as_str().unwrap().to_string()));
-        match page["next_cursor"].as_str() {
-            Some(cursor) => path = format!("/api/v1/incidents?order=oldest&limit=3&cursor={cursor}"),
-            None => break,
+    // Pages cross from dated to undated reports without a repeat or a gap,
+    // in either order, whether a page ends inside a part or exactly at the
+    // last dated report (7 of them).
+    for (order, limit, expected) in
+        [("oldest", 3, &oldest), ("oldest", 7, &oldest), ("newest", 3, &newest), ("newest", 7, &newest)]
+    {
+        let mut walked = Vec::new();
+        let mut path = format!("/api/v1/incidents?order={order}&limit={limit}");
+        loop {
+            let page = app.get_json(&path).await;
+            let items = page["items"].as_array().unwrap();
+            walked.extend(items.iter().map(|item| item["slug"].as_str().unwrap().to_string()));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/incidents?order={order}&limit={limit}&cursor={cursor}"),
+                None => break,
+            }
         }
+        assert_eq!(&walked, expected, "{order} first, {limit} a page");
     }
-    assert_eq!(walked, oldest, "the API pages through the same order");
     let home = html(&app, "/").await;
     let recent = home.split("id=\"recent-heading\"").nth(1).unwrap().split("</section>").next().unwrap();
     assert_eq!(titles(recent)[0], "ancient-outage", "published last, so first among the recent reports");

@@ -194,7 +194,7 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
         assert!(placeholder.is_none(), "a placeholder looks like data: {example}");
     }
     assert!(page.contains(">from the text</option>") && page.contains(">unknown</option>"));
-    assert!(page.contains("id=\"precision-hint\"") && page.contains("no duration is measured from it"));
+    assert!(page.contains("id=\"precision-hint\"") && page.contains("no date or duration is taken from it"));
     assert!(writer
         .page("/incidents/new?template=blank")
         .await
@@ -647,6 +647,9 @@ async fn a_report_renamed_or_deleted_during_an_edit_keeps_the_writers_text(backe
     let page = gone.text().await.unwrap();
     assert!(page.contains("deleted while you were editing"));
     assert!(form_fields(&page).contains(&("summary".into(), "My careful summary.".into())));
+    // Every button that posts the form back posts where the form does,
+    // whatever the page's own address: here, as a new report.
+    assert!(page.contains("formaction=\"/incidents/new#timeline\"") && !page.contains("formaction=\"#"));
     let saved = writer.submit("/incidents/new", &page, "save", &[]).await;
     assert_eq!(saved.status(), 303);
     assert_eq!(location(&saved), format!("/incidents/{slug}?saved=1"), "the writer's own slug");
@@ -980,6 +983,8 @@ async fn a_writer_deletes_a_report_from_the_pages_after_confirming(backend: Back
     assert!(writer.page(&location(&deleted)).await.contains(&format!("Deleted “{slug}”. Its revisions are kept.")));
     assert_eq!(app.store.count_live_incidents().await.unwrap(), 0);
     assert_eq!(writer.get(&format!("/incidents/{slug}")).await.status(), 404);
+    let live = file_draft(&writer, "Still here", "Alive.").await;
+    assert!(!writer.page(&format!("/drafts?deleted={live}")).await.contains("Deleted “"), "not said of a live report");
 
     // Not for readers, nor without the form's token.
     let other = file_draft(&writer, "Another draft", "Kept.").await;
@@ -989,7 +994,7 @@ async fn a_writer_deletes_a_report_from_the_pages_after_confirming(backend: Back
         .post(&format!("/incidents/{other}/delete"), &[("csrf".into(), "wrong".into()), ("version".into(), "1".into())])
         .await;
     assert_eq!(forged.status(), 403);
-    assert_eq!(app.store.count_live_incidents().await.unwrap(), 1);
+    assert_eq!(app.store.count_live_incidents().await.unwrap(), 2, "the two drafts filed since");
 }
 
 /// Restored text has not been reviewed in its place: a restore onto a
@@ -1017,8 +1022,9 @@ async fn restoring_onto_a_published_report_sends_it_back_to_review(backend: Back
     assert_eq!(app.anonymous().get(app.url(&format!("/incidents/{slug}"))).send().await.unwrap().status(), 404);
     let history = writer.page(&location(&restored)).await;
     assert!(history.contains("(restored version 1; back to review). The report is in review."), "says what happened");
-    let page = writer.page(&path).await;
-    assert_eq!(writer.submit(&path, &page, "publish", &[]).await.status(), 303, "a reviewer publishes it again");
+    let reviewer = Session::sign_in(&app, "rhea", Role::Writer).await;
+    let page = reviewer.page(&path).await;
+    assert_eq!(reviewer.submit(&path, &page, "publish", &[]).await.status(), 303, "a reviewer publishes it again");
     assert_eq!(incident_json(&app, &slug).await["status"], "published");
 }
 
@@ -1040,12 +1046,25 @@ async fn publishing_can_be_left_to_someone_other_than_the_author(backend: Backen
     assert!(refused.text().await.unwrap().contains("published by someone other than its author"));
     assert_eq!(incident_json(&app, &slug).await["status"], "in_review");
 
-    // The API follows the same setting: `tester` filed this one.
+    // The API follows the same setting: `tester` filed this one, and
+    // another writer's token publishes it.
     app.create(serde_json::json!({"title": "Filed by the tester", "status": "in_review"})).await;
-    let own = app
-        .patch_json("/api/v1/incidents/filed-by-the-tester", Some("\"1\""), &serde_json::json!({"status": "published"}))
-        .await;
+    let publish = serde_json::json!({"status": "published"});
+    let own = app.patch_json("/api/v1/incidents/filed-by-the-tester", Some("\"1\""), &publish).await;
     assert_eq!(own.status(), 403);
+    hindsight::auth::add_user(&app.store, "otto", Role::Writer, "test").await.unwrap();
+    let scope = hindsight::domain::Scope::Write;
+    let token = hindsight::auth::tokens::add_token(&app.store, "test", "otto", "otto's", scope, None).await.unwrap();
+    let other = app
+        .anonymous()
+        .patch(app.url("/api/v1/incidents/filed-by-the-tester"))
+        .bearer_auth(token)
+        .header("If-Match", "\"1\"")
+        .json(&publish)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200, "another writer publishes it");
 
     let reviewer = Session::sign_in(&app, "rhea", Role::Writer).await;
     let page = reviewer.page(&path).await;
