@@ -160,6 +160,8 @@ async fn run(size: usize, options: &Options) -> anyhow::Result<()> {
         ("`/`", format!("{base}/")),
         ("`/incidents`", format!("{base}/incidents")),
         ("`/incidents?tag=…`", format!("{base}/incidents?tag={tag}")),
+        ("`/incidents?order=oldest`", format!("{base}/incidents?order=oldest")),
+        ("`/tags`", format!("{base}/tags")),
         ("`/tags/{tag}`", format!("{base}/tags/{tag}")),
         ("`/actions`", format!("{base}/actions")),
         ("`/incidents/{slug}`", format!("{base}/incidents/{slug}")),

@@ -42,18 +42,6 @@ impl Precision {
         Self::ALL.into_iter().find(|p| p.as_str() == text)
     }
 
-    /// The choice a writer reads beside "Precision" in the form; the form's
-    /// hint says what each means.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Minute => "minute",
-            Self::Hour => "hour",
-            Self::Day => "day",
-            Self::Month => "month",
-            Self::Unknown => "unknown",
-        }
-    }
-
     /// The width of the window a time of this precision may fall in, in
     /// seconds; `None` when nothing is known.
     pub fn granularity_seconds(self) -> Option<i64> {

@@ -61,7 +61,8 @@ pub fn detection_choices(selected: &str) -> Vec<Choice> {
 pub fn precision_choices(selected: &str) -> Vec<Choice> {
     // Left alone, the precision is read from how the time is written:
     // `11:40` is to the minute, `2013-05-20` to the day.
-    vocabulary(&Precision::ALL, Precision::as_str, Precision::label, selected, Some("from the text"))
+    // A precision reads as its own name ("minute"); the form's hint says more.
+    vocabulary(&Precision::ALL, Precision::as_str, Precision::as_str, selected, Some("from the text"))
 }
 
 pub fn kind_choices(selected: &str) -> Vec<Choice> {
