@@ -140,6 +140,11 @@ function enhanceRows(group) {
     if (!button || !list.contains(button)) {
       return;
     }
+    // Action items name factors by their row, and the server moves those
+    // names with the rows: a factor's move or removal is posted.
+    if (section === "factors" && document.querySelector('input[name$="].addresses"]')) {
+      return;
+    }
     event.preventDefault();
     const row = button.closest("[data-row]");
     const op = button.dataset.rowOp;

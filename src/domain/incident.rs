@@ -9,6 +9,7 @@ use time::{Date, OffsetDateTime};
 
 use super::durations::{Durations, KeyMoments};
 use super::key_moment::{each_moment, EachMoment, KeyMoment};
+use super::learning::{each_learning, EachLearning, Learning};
 use super::reported_time::{
     format_rfc3339, now_to_the_second, truncate_for_message, Precision, ReportedTime, ReportedTimeInput,
 };
@@ -57,6 +58,17 @@ pub struct IncidentInput {
     #[serde(deserialize_with = "null_as_default")]
     #[serde(skip_serializing_if = "String::is_empty")]
     pub impact: String,
+    /// The lessons learned (`Learning`): what went well, what went wrong,
+    /// where we got lucky.
+    #[serde(deserialize_with = "null_as_default")]
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub went_well: String,
+    #[serde(deserialize_with = "null_as_default")]
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub went_wrong: String,
+    #[serde(deserialize_with = "null_as_default")]
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub got_lucky: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,6 +156,11 @@ pub struct ActionInput {
     pub tracker_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<CompletionInput>,
+    /// The contributing factors this action addresses, by their place in
+    /// the report's list (0 is the first).
+    #[serde(deserialize_with = "null_as_default")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<usize>,
 }
 
 /// When an action was done, as a client sends it: written like any other
@@ -184,6 +201,9 @@ pub struct IncidentFields {
     pub summary: String,
     pub body: String,
     pub impact: String,
+    pub went_well: String,
+    pub went_wrong: String,
+    pub got_lucky: String,
     pub status: Status,
     pub severity: Option<Severity>,
     pub organization: Option<String>,
@@ -207,6 +227,8 @@ pub struct IncidentFields {
 
 each_moment!(IncidentInput, Option<ReportedTimeInput>);
 each_moment!(IncidentFields, Option<ReportedTime>);
+each_learning!(IncidentInput);
+each_learning!(IncidentFields);
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineEvent {
@@ -232,6 +254,9 @@ pub struct ActionItem {
     pub due_on: Option<Date>,
     pub tracker_url: Option<String>,
     pub completed_at: Option<ReportedTime>,
+    /// The factors it addresses, by their place in the report's list: in
+    /// order, each once, each in range.
+    pub addresses: Vec<usize>,
 }
 
 impl ActionItem {
@@ -335,6 +360,9 @@ impl IncidentFields {
             summary: self.summary.clone(),
             body: self.body.clone(),
             impact: self.impact.clone(),
+            went_well: self.went_well.clone(),
+            went_wrong: self.went_wrong.clone(),
+            got_lucky: self.got_lucky.clone(),
             status: Some(self.status.as_str().into()),
             severity: self.severity.map(|s| s.as_str().into()),
             organization: self.organization.clone(),
@@ -377,6 +405,7 @@ impl IncidentFields {
                     due_on: action.due_on.map(format_date),
                     tracker_url: action.tracker_url.clone(),
                     completed_at: action.completed_at.as_ref().map(|at| CompletionInput::Reported(at.to_input())),
+                    addresses: action.addresses.clone(),
                 })
                 .collect(),
             related: self
@@ -412,6 +441,10 @@ impl IncidentInput {
         let body = markdown(&mut errors, "body", body);
         let impact = bounded_bytes(&mut errors, "impact", &self.impact, MAX_IMPACT_BYTES);
         let impact = markdown(&mut errors, "impact", impact);
+        let [went_well, went_wrong, got_lucky] = Learning::ALL.map(|learning| {
+            let text = bounded_bytes(&mut errors, learning.field(), self.learning(learning), MAX_IMPACT_BYTES);
+            markdown(&mut errors, learning.field(), text)
+        });
         let status = choice(&mut errors, "status", self.status.as_deref(), Status::parse, Status::choices)
             .unwrap_or(Status::Draft);
         let severity = choice(&mut errors, "severity", self.severity.as_deref(), Severity::parse, Severity::choices);
@@ -442,6 +475,9 @@ impl IncidentInput {
                 summary,
                 body,
                 impact,
+                went_well,
+                went_wrong,
+                got_lucky,
                 status,
                 severity,
                 organization,
@@ -565,7 +601,8 @@ impl IncidentInput {
                     reported_time(errors, &field("completed_at"), Some(time), home)
                 }
             };
-            actions.push(ActionItem { text, owner, status, priority, due_on, tracker_url, completed_at });
+            let addresses = addressed_factors(errors, &field("addresses"), &action.addresses, self.factors.len());
+            actions.push(ActionItem { text, owner, status, priority, due_on, tracker_url, completed_at, addresses });
         }
         actions
     }
@@ -593,6 +630,24 @@ impl IncidentInput {
         }
         links
     }
+}
+
+/// The factors an action addresses: places in the report's list of
+/// factors, kept in order and once each.
+fn addressed_factors(errors: &mut ValidationErrors, field: &str, places: &[usize], factors: usize) -> Vec<usize> {
+    if let Some(place) = places.iter().find(|place| **place >= factors) {
+        let message = match factors {
+            0 => "the report has no contributing factors to address".to_string(),
+            1 => format!("factor {place} does not exist: the report has one factor, number 0"),
+            n => format!("factor {place} does not exist: the report's factors are numbered 0 to {}", n - 1),
+        };
+        errors.add(field, message);
+        return Vec::new();
+    }
+    let mut places = places.to_vec();
+    places.sort_unstable();
+    places.dedup();
+    places
 }
 
 /// Markdown that nests deeper than the sanitiser can afford is refused on
@@ -992,6 +1047,43 @@ mod tests {
     }
 
     #[test]
+    fn an_action_addresses_factors_that_exist_each_once() {
+        let factor = |text: &str| FactorInput { category: Some("change".into()), text: text.into(), primary: false };
+        let action = |addresses: Vec<usize>| ActionInput { text: "Fix it".into(), addresses, ..Default::default() };
+        let mut input = IncidentInput {
+            title: "Deploy broke the API".into(),
+            factors: vec![factor("a deploy"), factor("no canary")],
+            actions: vec![action(vec![1, 0, 1])],
+            ..Default::default()
+        };
+        assert_eq!(input.validate().unwrap().actions[0].addresses, [0, 1], "in order, once each");
+        input.actions = vec![action(vec![2])];
+        let errors = input.validate().unwrap_err();
+        assert_eq!(errors.0[0].field, "actions[0].addresses");
+        assert_eq!(errors.0[0].message, "factor 2 does not exist: the report's factors are numbered 0 to 1");
+        input.factors.clear();
+        input.actions = vec![action(vec![0])];
+        assert_eq!(input.validate().unwrap_err().0[0].message, "the report has no contributing factors to address");
+        let json: IncidentInput =
+            serde_json::from_str(r#"{"title": "t", "actions": [{"text": "x", "addresses": null}]}"#).unwrap();
+        assert!(json.actions[0].addresses.is_empty(), "null is none");
+    }
+
+    #[test]
+    fn learnings_are_bounded_markdown_fields() {
+        let mut input = IncidentInput { title: "Deploy broke the API".into(), ..Default::default() };
+        input.went_well = "  The *canary* paged within a minute.  ".into();
+        input.got_lucky = "x".repeat(MAX_IMPACT_BYTES + 1);
+        let errors = input.validate().unwrap_err();
+        assert_eq!(errors.0.len(), 1);
+        assert_eq!(errors.0[0].field, "got_lucky");
+        input.got_lucky = "It happened at a quiet hour.".into();
+        let fields = input.validate().unwrap();
+        assert_eq!(fields.went_well, "The *canary* paged within a minute.");
+        assert_eq!(fields.to_input().went_well, fields.went_well, "carried through export and revisions");
+    }
+
+    #[test]
     fn an_action_is_open_until_done_or_dropped_and_overdue_only_while_open() {
         let today = Date::from_calendar_date(2020, time::Month::March, 1).unwrap();
         let due = Date::from_calendar_date(2020, time::Month::February, 1).ok();
@@ -1003,6 +1095,7 @@ mod tests {
             due_on: due,
             tracker_url: None,
             completed_at: None,
+            addresses: Vec::new(),
         };
         for (status, open) in [
             (ActionStatus::Open, true),

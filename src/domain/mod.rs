@@ -5,6 +5,7 @@
 pub mod durations;
 pub mod incident;
 pub mod key_moment;
+pub mod learning;
 pub mod list_filter;
 pub mod reported_time;
 pub mod revision_diff;
@@ -22,6 +23,7 @@ pub use incident::{
     ActionItem, Factor, Incident, IncidentFields, IncidentInput, IncidentMeta, RelatedLink, TimelineEvent,
 };
 pub use key_moment::{EachMoment, KeyMoment};
+pub use learning::{EachLearning, Learning};
 pub use reported_time::{Precision, ReportedTime, ReportedTimeInput};
 pub use taxonomy::{
     ActionStatus, Detection, EventKind, FactorCategory, Priority, RelationKind, Role, Scope, Severity, Status,

@@ -7,6 +7,7 @@ use similar::{ChangeTag, TextDiff};
 
 use super::incident::{CompletionInput, IncidentInput};
 use super::key_moment::EachMoment;
+use super::learning::Learning;
 use super::reported_time::{ReportedTime, ReportedTimeInput};
 use super::written_time::format_written;
 
@@ -87,6 +88,9 @@ fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
         ("Summary", Shape::Lines, input.summary.clone()),
         ("Impact", Shape::Lines, input.impact.clone()),
         ("Narrative", Shape::Lines, input.body.clone()),
+        (Learning::WentWell.label(), Shape::Lines, input.went_well.clone()),
+        (Learning::WentWrong.label(), Shape::Lines, input.went_wrong.clone()),
+        (Learning::GotLucky.label(), Shape::Lines, input.got_lucky.clone()),
         (
             "Timeline",
             Shape::Lines,
@@ -117,6 +121,10 @@ fn fields(input: &IncidentInput) -> Vec<(&'static str, Shape, String)> {
                     Some(CompletionInput::Written(text)) => details.push(format!("done {text}")),
                     Some(CompletionInput::Reported(time)) => details.push(format!("done {}", written(time))),
                     None => {}
+                }
+                if !action.addresses.is_empty() {
+                    let numbers: Vec<String> = action.addresses.iter().map(|place| (place + 1).to_string()).collect();
+                    details.push(format!("addresses factor {}", numbers.join(", ")));
                 }
                 format!("{} [{}]", one_line(&action.text), details.join(", "))
             })),

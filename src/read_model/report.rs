@@ -5,13 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::timeline::{self, TimelineView};
-use crate::domain::IncidentFields;
+use crate::domain::{EachLearning, IncidentFields, Learning};
 use crate::markdown;
 
 /// The shape of `RenderedReport` and how it is rendered. A kept rendering
 /// of another format is derived again, so changing what it holds, the
 /// sanitiser's rules or the timeline's layout means bumping this.
-pub const REPORT_FORMAT: u32 = 2;
+pub const REPORT_FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenderedReport {
@@ -20,6 +20,8 @@ pub struct RenderedReport {
     pub summary_html: String,
     pub body_html: String,
     pub impact_html: String,
+    /// The lessons learned, in the order of `Learning::ALL`.
+    pub learnings_html: [String; 3],
     /// One line of HTML for each contributing factor, in their order.
     pub factors_html: Vec<String>,
     /// One line of HTML for each action item, in their order.
@@ -34,6 +36,7 @@ impl RenderedReport {
             summary_html: markdown::render(&fields.summary),
             body_html: markdown::render(&fields.body),
             impact_html: markdown::render(&fields.impact),
+            learnings_html: Learning::ALL.map(|learning| markdown::render(fields.learning(learning))),
             factors_html: fields.factors.iter().map(|f| markdown::render_inline(&f.text)).collect(),
             actions_html: fields.actions.iter().map(|a| markdown::render_inline(&a.text)).collect(),
             timeline: timeline::build(fields),

@@ -9,7 +9,7 @@ use tantivy::schema::{
 use tantivy::TantivyDocument;
 
 use super::tokenizer::ANALYZER;
-use crate::domain::Incident;
+use crate::domain::{EachLearning, Incident};
 use crate::markdown::plain_text;
 
 pub const SCHEMA_VERSION: u32 = 3;
@@ -139,6 +139,9 @@ pub fn document(fields: &Fields, incident: &Incident) -> TantivyDocument {
     doc.add_text(fields.summary, plain_text(&report.summary));
     doc.add_text(fields.body, plain_text(&report.body));
     doc.add_text(fields.body, plain_text(&report.impact));
+    for (_, text) in report.learnings() {
+        doc.add_text(fields.body, plain_text(text));
+    }
     for event in &report.timeline {
         doc.add_text(fields.timeline, plain_text(&event.text));
     }

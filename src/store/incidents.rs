@@ -112,12 +112,15 @@ macro_rules! column {
 /// or reads incidents. A field stored in a column of its own is added here
 /// (and in a migration); the key moments, what is derived on write and the
 /// bookkeeping follow.
-const FIELD_COLUMNS: [FieldColumn; 11] = [
+const FIELD_COLUMNS: [FieldColumn; 14] = [
     column!(slug: text),
     column!(title: text),
     column!(summary: text),
     column!(body: text),
     column!(impact: text),
+    column!(went_well: text),
+    column!(went_wrong: text),
+    column!(got_lucky: text),
     column!(status: Status),
     column!(severity: optional Severity),
     column!(organization: optional text),
@@ -146,6 +149,9 @@ fn every_field_is_stored(fields: IncidentFields) {
         summary: _,
         body: _,
         impact: _,
+        went_well: _,
+        went_wrong: _,
+        got_lucky: _,
         status: _,
         severity: _,
         organization: _,
@@ -1068,6 +1074,7 @@ async fn insert_parts_many(tx: &mut Transaction<'static, Any>, incidents: &[Part
                 Param::OptText(action.due_on.map(crate::domain::incident::format_date)),
                 optional(action.tracker_url.as_deref()),
                 Param::OptText(open_due(part.fields, action)),
+                Param::OptText(addresses_text(&action.addresses)),
             ];
             row.extend(time_params(action.completed_at.as_ref()));
             row
@@ -1077,7 +1084,7 @@ async fn insert_parts_many(tx: &mut Transaction<'static, Any>, incidents: &[Part
         tx,
         "action_items",
         &format!(
-            "incident_id, position, text, text_html, owner, status, priority, due_on, tracker_url, open_due, {}",
+            "incident_id, position, text, text_html, owner, status, priority, due_on, tracker_url, open_due, addresses, {}",
             time_columns("completed")
         ),
         actions,
@@ -1099,6 +1106,20 @@ async fn insert_parts_many(tx: &mut Transaction<'static, Any>, incidents: &[Part
 fn open_due(fields: &IncidentFields, action: &ActionItem) -> Option<String> {
     (action.is_open() && fields.status == Status::Published)
         .then(|| action.due_on.map_or_else(|| "9999-12-31".to_string(), crate::domain::incident::format_date))
+}
+
+/// The factors an action addresses as stored: "0 2", or NULL for none.
+fn addresses_text(addresses: &[usize]) -> Option<String> {
+    let places: Vec<String> = addresses.iter().map(usize::to_string).collect();
+    (!places.is_empty()).then(|| places.join(" "))
+}
+
+/// The factors an action addresses, read back from `addresses_text`.
+pub(super) fn addresses_from_text(text: Option<&str>) -> Result<Vec<usize>, StoreError> {
+    text.unwrap_or_default()
+        .split_whitespace()
+        .map(|place| place.parse().map_err(|_| StoreError::Corrupt(format!("addresses `{place}` is not a position"))))
+        .collect()
 }
 
 /// Both backends accept at least this many bound parameters per statement.
@@ -1264,6 +1285,7 @@ pub(super) fn action_from_row(row: &AnyRow) -> Result<ActionItem, StoreError> {
                 })
                 .transpose()?,
         },
+        addresses: addresses_from_text(row.try_get::<Option<String>, _>("addresses")?.as_deref())?,
     })
 }
 

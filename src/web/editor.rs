@@ -24,7 +24,7 @@ use crate::domain::list_filter::query_encode;
 use crate::domain::revision_diff::{keep_both, side_by_side, SideBySide};
 use crate::domain::workflow::{status_words, Step};
 use crate::domain::zones;
-use crate::domain::{ActionStatus, EachMoment};
+use crate::domain::{ActionStatus, EachLearning, EachMoment, FactorCategory, Learning};
 use crate::domain::{Incident, IncidentFields, Status, ValidationErrors};
 use crate::error::AppError;
 use crate::format;
@@ -114,6 +114,8 @@ pub struct Previews {
     pub summary: String,
     pub impact: String,
     pub body: String,
+    /// The lessons learned, in the order of `Learning::ALL`.
+    pub learnings: [String; 3],
 }
 
 /// A save that came too late: the version it started from, and what the
@@ -126,6 +128,15 @@ pub struct Conflict {
     pub updated_by: String,
     pub updated_at: String,
     pub differences: Vec<SideBySide>,
+}
+
+/// A lesson-learned field as the form shows it.
+pub struct LearningView {
+    pub field: &'static str,
+    pub label: &'static str,
+    pub prompt: &'static str,
+    pub text: String,
+    pub preview: Option<String>,
 }
 
 /// A workflow button.
@@ -150,6 +161,7 @@ struct EditPage {
     form: ReportForm,
     /// The four key moments: field name, label, value.
     moments: Vec<(&'static str, &'static str, TimeField)>,
+    learnings: Vec<LearningView>,
     timeline: Vec<RowView<EventRow>>,
     timeline_blank: RowView<EventRow>,
     factors: Vec<RowView<FactorRow>>,
@@ -217,11 +229,13 @@ async fn render(
     let (factors, factors_blank) =
         row_views(&form.factors, "factors", &["category", "text"], errors, FactorRow::default());
     let blank_action = ActionRow { status: ActionStatus::Open.as_str().into(), ..Default::default() };
-    let action_fields = ["text", "owner", "status", "priority", "due_on", "tracker_url", "completed_at"];
-    let (mut actions, actions_blank) = row_views(&form.actions, "actions", &action_fields, errors, blank_action);
+    let action_fields = ["text", "owner", "status", "priority", "due_on", "tracker_url", "completed_at", "addresses"];
+    let (mut actions, mut actions_blank) = row_views(&form.actions, "actions", &action_fields, errors, blank_action);
     for (index, view) in actions.iter_mut().enumerate() {
         view.check = form.check(&format!("actions[{index}].completed_at")).cloned();
+        view.factor_choices = FactorChoice::all(&form.factors, &view.row.addresses);
     }
+    actions_blank.factor_choices = FactorChoice::all(&form.factors, &[]);
     let (mut related, related_blank) =
         row_views(&form.related, "related", &["slug", "kind"], errors, RelatedRow::default());
     // Each link names the report it leads to, when that report is published.
@@ -249,6 +263,17 @@ async fn render(
             zone_placeholder: format!("{} (from the times; choose another)", form.home_zone()),
             out_of_order: form.timeline_out_of_order(),
             moments: form.moments().map(|(moment, field)| (moment.field(), moment.label(), field.clone())).collect(),
+            learnings: form
+                .learnings()
+                .zip(0..)
+                .map(|((learning, text), place)| LearningView {
+                    field: learning.field(),
+                    label: learning.label(),
+                    prompt: learning.prompt(),
+                    text: text.clone(),
+                    preview: extras.previews.as_ref().map(|previews| previews.learnings[place].clone()),
+                })
+                .collect(),
             form,
             timeline,
             timeline_blank,
@@ -431,10 +456,12 @@ async fn handle(
             render(state, current, editing, form, extras, StatusCode::OK).await
         }
         "preview" => {
-            let texts = [form.summary.clone(), form.impact.clone(), form.body.clone()];
+            let [went_well, went_wrong, got_lucky] = Learning::ALL.map(|learning| form.learning(learning).clone());
+            let texts =
+                [form.summary.clone(), form.impact.clone(), form.body.clone(), went_well, went_wrong, got_lucky];
             let mut extras = Extras::default();
             match state.heavy_work.run(move || texts.map(|text| markdown::preview(&text))).await {
-                Ok([summary, impact, body]) => {
+                Ok([summary, impact, body, went_well, went_wrong, got_lucky]) => {
                     // A field nested too deeply is not previewed; its
                     // message stands beside it, as a save would put it.
                     let mut errors = ValidationErrors::default();
@@ -448,6 +475,11 @@ async fn handle(
                         summary: shown("summary", summary),
                         impact: shown("impact", impact),
                         body: shown("body", body),
+                        learnings: [
+                            shown(Learning::WentWell.field(), went_well),
+                            shown(Learning::WentWrong.field(), went_wrong),
+                            shown(Learning::GotLucky.field(), got_lucky),
+                        ],
                     };
                     if !errors.is_empty() {
                         extras.errors = FormErrors::new(errors);
@@ -508,6 +540,9 @@ async fn merge(
         ("summary", &mut form.summary, &theirs.summary),
         ("impact", &mut form.impact, &theirs.impact),
         ("narrative", &mut form.body, &theirs.body),
+        ("what went well", &mut form.went_well, &theirs.went_well),
+        ("what went wrong", &mut form.went_wrong, &theirs.went_wrong),
+        ("where we got lucky", &mut form.got_lucky, &theirs.got_lucky),
     ] {
         let both = keep_both(mine, theirs);
         if both != *mine {
@@ -516,7 +551,7 @@ async fn merge(
         }
     }
     let notice = if merged.is_empty() {
-        "Their summary, impact and narrative are already in your text: nothing to add.".to_string()
+        "Their summary, impact, narrative and lessons are already in your text: nothing to add.".to_string()
     } else {
         format!(
             "Both texts are now in the {}: the lines only they wrote come before the lines only you wrote. Read \
@@ -699,7 +734,44 @@ pub struct RowView<T> {
     pub linked_title: Option<String>,
     /// A related row: what "Find" looked for, and the reports it found.
     pub found: Option<Found>,
+    /// An action row: the report's factors, to tick those it addresses.
+    pub factor_choices: Vec<FactorChoice>,
 }
+
+/// A contributing factor an action item may address: its place (the value
+/// posted), how the writer recognises it, and whether the action names it.
+pub struct FactorChoice {
+    pub place: usize,
+    pub label: String,
+    pub checked: bool,
+}
+
+impl FactorChoice {
+    /// "2 · Software defect: the data was already corrupt when …"
+    fn all(factors: &[FactorRow], addressed: &[usize]) -> Vec<FactorChoice> {
+        factors
+            .iter()
+            .enumerate()
+            .map(|(place, row)| {
+                let category = FactorCategory::parse(row.category.trim()).map_or("No category yet", |c| c.label());
+                let text = row.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let text = match text.char_indices().nth(FACTOR_LABEL_CHARS) {
+                    Some((cut, _)) => format!("{} …", &text[..cut]),
+                    None if text.is_empty() => "no text yet".to_string(),
+                    None => text,
+                };
+                FactorChoice {
+                    place,
+                    label: format!("{} · {category}: {text}", place + 1),
+                    checked: addressed.contains(&place),
+                }
+            })
+            .collect()
+    }
+}
+
+/// How much of a factor's text names it beside an action item's tick box.
+const FACTOR_LABEL_CHARS: usize = 70;
 
 /// What a related row's "Find" looked for, and the published reports it
 /// found, as address and title.
@@ -733,6 +805,7 @@ fn row_views<T: Clone>(
             check: None,
             linked_title: None,
             found: None,
+            factor_choices: Vec::new(),
         })
         .collect();
     let template = RowView {
@@ -743,6 +816,7 @@ fn row_views<T: Clone>(
         check: None,
         linked_title: None,
         found: None,
+        factor_choices: Vec::new(),
     };
     (views, template)
 }

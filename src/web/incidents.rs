@@ -14,7 +14,7 @@ use super::views::{ActionView, CARDS_PER_PAGE};
 use crate::app::AppState;
 use crate::domain::list_filter::ListQuery;
 use crate::domain::workflow::status_words;
-use crate::domain::{Incident, Status};
+use crate::domain::{Incident, Learning, Status};
 use crate::format;
 use crate::read_model::timeline;
 use crate::read_model::Card;
@@ -138,6 +138,8 @@ struct ShowPage {
     legend: Vec<(String, &'static str, String)>,
     factors: Vec<FactorView>,
     actions: Vec<ActionView>,
+    /// The lessons learned that were written: heading and rendered text.
+    learnings: Vec<(&'static str, String)>,
     related: Vec<RelatedView>,
     linked_from: Vec<RelatedView>,
     similar: Vec<SearchHit>,
@@ -222,6 +224,12 @@ async fn show(
             .iter()
             .zip(&rendered.actions_html)
             .map(|(action, text_html)| ActionView::new(action, text_html.clone(), today, &home))
+            .collect(),
+        learnings: Learning::ALL
+            .into_iter()
+            .zip(&rendered.learnings_html)
+            .filter(|(_, html)| !html.is_empty())
+            .map(|(learning, html)| (learning.label(), html.clone()))
             .collect(),
         related: fields
             .related

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::labels::{self, Choice};
 use crate::domain::incident::{ActionInput, CompletionInput, FactorInput, RelatedInput, TimelineEventInput};
 use crate::domain::key_moment::each_moment;
+use crate::domain::learning::{each_learning, Learning};
 use crate::domain::reported_time::truncate_for_message;
 use crate::domain::slug::validate_slug;
 use crate::domain::timeline_paste;
@@ -61,6 +62,8 @@ pub struct ActionRow {
     pub due_on: String,
     pub tracker_url: String,
     pub completed_at: String,
+    /// The contributing factors it addresses, by their row (0 is the first).
+    pub addresses: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,6 +79,9 @@ pub struct ReportForm {
     pub summary: String,
     pub body: String,
     pub impact: String,
+    pub went_well: String,
+    pub went_wrong: String,
+    pub got_lucky: String,
     pub severity: String,
     pub organization: String,
     pub services: String,
@@ -170,7 +176,8 @@ impl RowEdit {
 }
 
 /// The Google SRE-style sections a new report's narrative starts with. The
-/// summary, impact, timeline, factors and actions have fields of their own.
+/// summary, impact, timeline, lessons learned, factors and actions have
+/// fields of their own.
 pub const SRE_TEMPLATE: &str = "## Background\n\n\
 What the affected system does and what a reader needs to know to follow the rest.\n\n\
 ## Trigger and root causes\n\n\
@@ -179,16 +186,12 @@ What set the incident off, and the conditions that let it do harm.\n\n\
 What stopped the harm, and what brought everything back.\n\n\
 ## Detection\n\n\
 How we found out, and how we could have found out sooner.\n\n\
-## Lessons learned\n\n\
-### What went well\n\n\
-### What went wrong\n\n\
-### Where we got lucky\n\n\
 ## Supporting information\n\n\
 Graphs, logs and links.\n";
 
 /// What of the template a narrative still holds: its prompts left as they
 /// were, and headings with nothing under them, each said for the writer
-/// ("the prompt under “Detection”", "“Where we got lucky” is empty").
+/// ("the prompt under “Detection”", "“Detection” has nothing under it").
 pub fn template_leftovers(body: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut heading = "";
@@ -347,6 +350,9 @@ impl ReportForm {
             summary: fields.summary.clone(),
             body: fields.body.clone(),
             impact: fields.impact.clone(),
+            went_well: fields.went_well.clone(),
+            went_wrong: fields.went_wrong.clone(),
+            got_lucky: fields.got_lucky.clone(),
             severity: fields.severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
             organization: fields.organization.clone().unwrap_or_default(),
             services: list_text(&fields.services),
@@ -394,6 +400,7 @@ impl ReportForm {
                         .as_ref()
                         .map(|at| format_written(at, Some(zone)))
                         .unwrap_or_default(),
+                    addresses: action.addresses.clone(),
                 })
                 .collect(),
             related: fields
@@ -451,6 +458,7 @@ impl ReportForm {
                             "due_on" => row.due_on = value,
                             "tracker_url" => row.tracker_url = value,
                             "completed_at" => row.completed_at = value,
+                            "addresses" => row.addresses.extend(value.trim().parse::<usize>().ok()),
                             _ => {}
                         }
                     }
@@ -484,6 +492,9 @@ impl ReportForm {
                 "summary" => &mut form.summary,
                 "body" => &mut form.body,
                 "impact" => &mut form.impact,
+                "went_well" => &mut form.went_well,
+                "went_wrong" => &mut form.went_wrong,
+                "got_lucky" => &mut form.got_lucky,
                 "severity" => &mut form.severity,
                 "organization" => &mut form.organization,
                 "services" => &mut form.services,
@@ -531,7 +542,21 @@ impl ReportForm {
         };
         match section {
             Section::Timeline => apply(&mut self.timeline, edit, EventRow::default),
-            Section::Factors => apply(&mut self.factors, edit, FactorRow::default),
+            Section::Factors => {
+                // Action items name factors by their row: follow the rows.
+                let mut places: Vec<Option<usize>> = (0..self.factors.len()).map(Some).collect();
+                apply(&mut places, edit, || None);
+                apply(&mut self.factors, edit, FactorRow::default);
+                for action in &mut self.actions {
+                    let addressed = std::mem::take(&mut action.addresses);
+                    action.addresses = places
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, old)| old.is_some_and(|old| addressed.contains(&old)))
+                        .map(|(new, _)| new)
+                        .collect();
+                }
+            }
             Section::Actions => apply(&mut self.actions, edit, || ActionRow {
                 status: ActionStatus::Open.as_str().into(),
                 ..Default::default()
@@ -732,6 +757,9 @@ impl ReportForm {
             summary: self.summary.clone(),
             body: self.body.clone(),
             impact: self.impact.clone(),
+            went_well: self.went_well.clone(),
+            went_wrong: self.went_wrong.clone(),
+            got_lucky: self.got_lucky.clone(),
             status: Some(status.to_string()),
             severity: opt(&self.severity),
             organization: opt(&self.organization),
@@ -762,6 +790,7 @@ impl ReportForm {
                     due_on: opt(&row.due_on),
                     tracker_url: opt(&row.tracker_url),
                     completed_at: completed.next().flatten(),
+                    addresses: row.addresses.clone(),
                 })
                 .collect(),
             related: self
@@ -824,7 +853,7 @@ pub fn field_anchor(field: &str) -> String {
 /// Where a field sits on the form, top to bottom, so that the list of
 /// problems reads in the same order as the form.
 fn form_position(field: &str) -> (usize, usize, usize) {
-    const ORDER: [&str; 25] = [
+    const ORDER: [&str; 28] = [
         "title",
         "slug",
         "summary",
@@ -844,6 +873,9 @@ fn form_position(field: &str) -> (usize, usize, usize) {
         "timeline",
         "impact",
         "body",
+        "went_well",
+        "went_wrong",
+        "got_lucky",
         "factors",
         "actions",
         "related",
@@ -851,7 +883,7 @@ fn form_position(field: &str) -> (usize, usize, usize) {
         "status",
         "version",
     ];
-    const ROW_FIELDS: [&str; 12] = [
+    const ROW_FIELDS: [&str; 13] = [
         "at",
         "kind",
         "category",
@@ -864,6 +896,7 @@ fn form_position(field: &str) -> (usize, usize, usize) {
         "due_on",
         "tracker_url",
         "completed_at",
+        "addresses",
     ];
     let rank = |name: &str| ORDER.iter().position(|known| *known == name).unwrap_or(ORDER.len());
     match row_name(field) {
@@ -886,6 +919,7 @@ fn field_label(field: &str) -> String {
             (Section::Actions, "due_on") => ("Action item", "due on"),
             (Section::Actions, "tracker_url") => ("Action item", "tracker link"),
             (Section::Actions, "completed_at") => ("Action item", "completed at"),
+            (Section::Actions, "addresses") => ("Action item", "factors addressed"),
             (Section::Actions, other) => ("Action item", other),
             (Section::Related, "slug") => ("Link", "report"),
             (Section::Related, other) => ("Link", other),
@@ -894,6 +928,9 @@ fn field_label(field: &str) -> String {
     }
     if let Some(moment) = KeyMoment::ALL.into_iter().find(|moment| moment.field() == field) {
         return moment.label().to_string();
+    }
+    if let Some(learning) = Learning::ALL.into_iter().find(|learning| learning.field() == field) {
+        return learning.label().to_string();
     }
     let label = match field {
         "slug" => "Address",
@@ -987,6 +1024,7 @@ impl FormErrors {
 }
 
 each_moment!(ReportForm, TimeField);
+each_learning!(ReportForm);
 
 /// The choices each drop-down of the form offers, with the row's own value
 /// selected: the templates ask the row, and the lists live in `labels`.
@@ -1151,13 +1189,34 @@ mod tests {
     }
 
     #[test]
+    fn the_factors_an_action_addresses_follow_their_rows() {
+        let factor = |text: &str| FactorRow { category: "change".into(), text: text.into(), primary: false };
+        let mut form = ReportForm {
+            factors: vec![factor("a"), factor("b"), factor("c")],
+            actions: vec![ActionRow { text: "fix".into(), addresses: vec![0, 2], ..Default::default() }],
+            ..Default::default()
+        };
+        form.edit_rows(RowEdit::Up(Section::Factors, 2));
+        assert_eq!(form.actions[0].addresses, [0, 1], "c moved to the middle");
+        form.edit_rows(RowEdit::Remove(Section::Factors, 0));
+        assert_eq!(form.actions[0].addresses, [0], "a is gone, c is first");
+        form.edit_rows(RowEdit::Add(Section::Factors));
+        assert_eq!(form.actions[0].addresses, [0], "a new factor is not addressed");
+        assert_eq!(form.to_input("draft").0.actions[0].addresses, [0]);
+    }
+
+    #[test]
     fn template_text_left_in_a_narrative_is_found() {
         let untouched = template_leftovers(SRE_TEMPLATE);
         assert!(untouched.iter().any(|left| left.contains("prompt under “Background”")), "{untouched:?}");
-        assert!(untouched.iter().any(|left| left == "“Where we got lucky” has nothing under it"), "{untouched:?}");
-        assert!(!untouched.iter().any(|left| left.contains("“Lessons learned”")), "a heading over subsections");
+        assert!(untouched.iter().any(|left| left.contains("prompt under “Supporting information”")), "{untouched:?}");
+        assert!(!untouched.iter().any(|left| left.contains("Lessons")), "lessons learned have fields of their own");
         let written =
             "## Background\n\nThe API serves every client.\n\n## Lessons learned\n\n### What went well\n\nPaging.\n";
+        assert_eq!(template_leftovers(written), Vec::<String>::new(), "a heading over subsections is not empty");
+        let written = "## Background\n\nThe API serves every client.\n\n## Detection\n";
+        assert_eq!(template_leftovers(written), ["“Detection” has nothing under it"]);
+        let written = "## Background\n\nThe API serves every client.\n";
         assert_eq!(template_leftovers(written), Vec::<String>::new());
         assert_eq!(template_leftovers("## Detection\n"), ["“Detection” has nothing under it"]);
         let code = "## Detection\n\nSee the script:\n\n```sh\n# restart the resolver\n```\n\n#dns was busy.\n";

@@ -23,6 +23,9 @@ pub struct ActionView {
     pub tracker_url: Option<String>,
     /// When it was done, in the report's home zone.
     pub completed: Option<String>,
+    /// The contributing factors it addresses, numbered from 1 as the report
+    /// page lists them.
+    pub addresses: Vec<usize>,
 }
 
 impl ActionView {
@@ -39,6 +42,7 @@ impl ActionView {
             overdue: action.is_overdue(today),
             tracker_url: action.tracker_url.clone(),
             completed: action.completed_at.as_ref().map(|at| format::reported(at, home)),
+            addresses: action.addresses.iter().map(|place| place + 1).collect(),
         }
     }
 }

@@ -334,6 +334,9 @@ pub fn full_incident(title: &str) -> Value {
         "summary": "Writes **stalled** for 25 minutes.",
         "body": "## What happened\n\nThe primary failed over.",
         "impact": "Checkout was unavailable.",
+        "went_well": "The failover alert paged at once.",
+        "went_wrong": "Nobody owned disk headroom.",
+        "got_lucky": "It happened at a quiet hour.",
         "status": "published",
         "severity": "sev2",
         "organization": "Example Corp",
@@ -357,8 +360,8 @@ pub fn full_incident(title: &str) -> Value {
         ],
         "actions": [
             {"text": "Alert at 80% disk.", "owner": "ops", "status": "open", "priority": "high", "due_on": "2013-06-01",
-             "tracker_url": "https://tracker.example.com/1"},
-            {"text": "Resize disks.", "status": "done", "completed_at": "2013-05-21T10:00:00Z"}
+             "tracker_url": "https://tracker.example.com/1", "addresses": [1]},
+            {"text": "Resize disks.", "status": "done", "completed_at": "2013-05-21T10:00:00Z", "addresses": [0]}
         ],
         "related": [{"slug": "some-earlier-incident", "kind": "recurrence_of"}]
     })

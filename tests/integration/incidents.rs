@@ -68,6 +68,9 @@ async fn a_created_incident_reads_back_field_by_field(backend: Backend) {
         "summary",
         "body",
         "impact",
+        "went_well",
+        "went_wrong",
+        "got_lucky",
         "status",
         "severity",
         "organization",
@@ -95,7 +98,8 @@ async fn a_created_incident_reads_back_field_by_field(backend: Backend) {
     assert_eq!(
         got["actions"][0],
         json!({"text": "Alert at 80% disk.", "owner": "ops", "status": "open", "priority": "high",
-               "due_on": "2013-06-01", "tracker_url": "https://tracker.example.com/1", "completed_at": null})
+               "due_on": "2013-06-01", "tracker_url": "https://tracker.example.com/1", "completed_at": null,
+               "addresses": [1]})
     );
     assert_eq!(
         got["actions"][1]["completed_at"],

@@ -31,6 +31,7 @@ on_both_backends!(
     a_writer_deletes_a_report_from_the_pages_after_confirming,
     restoring_onto_a_published_report_sends_it_back_to_review,
     publishing_can_be_left_to_someone_other_than_the_author,
+    lessons_and_the_factors_each_action_addresses_are_written_on_the_form,
 );
 
 /// A browser signed in as one user: its session cookie, no redirects
@@ -170,7 +171,6 @@ async fn incident_json(app: &TestApp, slug: &str) -> Value {
     app.get_json(&format!("/api/v1/incidents/{slug}")).await
 }
 
-/// Files a small draft through the form and returns its slug.
 /// Files a draft from the blank form (no template text in its narrative).
 async fn file_draft(writer: &Session<'_>, title: &str, summary: &str) -> String {
     let page = writer.page("/incidents/new?template=blank").await;
@@ -296,7 +296,7 @@ async fn a_writer_files_a_complete_report_and_takes_it_through_review(backend: B
     let asked = asked.text().await.unwrap();
     assert!(asked.contains("Template text is still in the narrative"));
     assert!(asked.contains("prompt under “Background” is still there"));
-    assert!(asked.contains("“Where we got lucky” has nothing under it"));
+    assert!(asked.contains("prompt under “Detection” is still there"));
     assert_eq!(incident_json(&app, "api-capacity-collapse").await["status"], "in_review", "not published yet");
     let published = reviewer.submit("/incidents/api-capacity-collapse/edit", &asked, "publish:anyway", &[]).await;
     assert_eq!(published.status(), 303);
@@ -1070,4 +1070,65 @@ async fn publishing_can_be_left_to_someone_other_than_the_author(backend: Backen
     let page = reviewer.page(&path).await;
     assert_eq!(reviewer.submit(&path, &page, "publish", &[]).await.status(), 303);
     assert_eq!(incident_json(&app, &slug).await["status"], "published");
+}
+
+async fn lessons_and_the_factors_each_action_addresses_are_written_on_the_form(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writer = Session::sign_in(&app, "wren", Role::Writer).await;
+    let page = writer.page("/incidents/new").await;
+    assert!(!page.contains("### What went well"), "lessons have fields of their own, not template headings");
+    assert!(page.contains("<label for=\"went_well\">What went well"));
+    // A factor typed is offered to the action items once the form is posted.
+    let factor = [("factors[0].category", "change"), ("factors[0].text", "A deploy went out without a canary.")];
+    let page = writer.submit("/incidents/new", &page, "add:factors", &factor).await.text().await.unwrap();
+    assert!(page.contains("name=\"actions[0].addresses\" value=\"0\">"), "offered, not ticked");
+    assert!(page.contains("1 · Change or deploy: A deploy went out without a canary."));
+    let typed = [
+        ("title", "Deploy without a canary"),
+        ("factors[1].category", "configuration"),
+        ("factors[1].text", "A flag was left on."),
+        ("actions[0].text", "Turn the flag off by default."),
+        ("actions[0].addresses", "1"),
+        ("went_well", "The *canary* alert in the other region paged."),
+        ("got_lucky", "It was a quiet hour."),
+    ];
+    let previewed = writer.submit("/incidents/new", &page, "preview", &typed).await.text().await.unwrap();
+    assert!(previewed.contains("aria-label=\"What went well preview\">"));
+    assert!(previewed.contains("The <em>canary</em> alert"));
+    assert!(previewed.contains("name=\"actions[0].addresses\" value=\"1\" checked>"), "the tick is kept");
+    let saved = writer.submit("/incidents/new", &previewed, "save", &[]).await;
+    assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+    let stored = incident_json(&app, "deploy-without-a-canary").await;
+    assert_eq!(stored["actions"][0]["addresses"], serde_json::json!([1]));
+    assert_eq!(stored["went_well"], "The *canary* alert in the other region paged.");
+    assert_eq!(stored["got_lucky"], "It was a quiet hour.");
+    assert!(stored.get("went_wrong").is_none_or(|text| text == ""), "left empty");
+
+    // Removing the first factor moves the action's tick with its factor.
+    let path = "/incidents/deploy-without-a-canary/edit";
+    let page = writer.page(path).await;
+    let page = writer.submit(path, &page, "remove:factors:0", &[]).await.text().await.unwrap();
+    assert!(page.contains("name=\"actions[0].addresses\" value=\"0\" checked> 1 · Configuration: A flag"));
+    assert_eq!(writer.submit(path, &page, "save", &[]).await.status(), 303);
+    let stored = incident_json(&app, "deploy-without-a-canary").await;
+    assert_eq!(stored["actions"][0]["addresses"], serde_json::json!([0]));
+
+    // A factor that is not there is refused beside the action.
+    let page = writer.page(path).await;
+    let refused = writer.submit(path, &page, "save", &[("actions[0].addresses", "5")]).await;
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("id=\"actions-0-addresses-error\">factor 5 does not exist"), "{refused}");
+
+    let report = writer.page("/incidents/deploy-without-a-canary").await;
+    assert!(report.contains("<h2 id=\"learnings-heading\">Lessons learned</h2>"));
+    assert!(report.contains("<h3>What went well</h3>") && !report.contains("<h3>What went wrong</h3>"));
+    assert!(report.contains("<li id=\"factor-1\">"));
+    assert!(report.contains("addresses <a href=\"#factor-1\">factor 1</a>"));
+    // Lessons are searched like any other text of a report.
+    app.create(
+        serde_json::json!({"title": "Quiet outage", "status": "published", "got_lucky": "Nobody was deploying."}),
+    )
+    .await;
+    app.wait_until_found("nobody deploying", "quiet-outage").await;
 }
