@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::limiter::SignInLimiter;
 use crate::error::AppError;
 use crate::heavy_work::HeavyWork;
+use crate::insights::Insights;
 use crate::page_cache::{self, PageCache};
 use crate::search::SearchIndex;
 use crate::store::Store;
@@ -67,6 +68,9 @@ pub struct App {
     pub pages: PageCache,
     /// The counts pages show, for the current state of the data.
     pub counts: CountsMemo,
+    /// The facts of every published report, for `/insights` and "has this
+    /// happened before?".
+    pub insights: Insights,
     pub sign_in_limiter: SignInLimiter,
     /// Argon2 checks of sign-in passwords, a few at a time.
     pub password_checks: HeavyWork,
@@ -86,10 +90,11 @@ pub struct App {
 impl App {
     pub fn new(store: Store, search: Arc<SearchIndex>) -> App {
         App {
-            store,
             search,
             pages: PageCache::new(PAGE_CACHE_BYTES),
             counts: CountsMemo::default(),
+            insights: Insights::new(store.clone()),
+            store,
             sign_in_limiter: SignInLimiter::default(),
             password_checks: HeavyWork::new("password checks"),
             heavy_work: HeavyWork::new("previews and comparisons"),

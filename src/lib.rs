@@ -12,6 +12,7 @@ pub mod error;
 pub mod format;
 pub mod heavy_work;
 pub mod import;
+pub mod insights;
 pub mod json_depth;
 pub mod markdown;
 pub mod page_cache;

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod incidents;
 pub mod preview;
 pub mod search;
+pub mod stats;
 pub mod timeline;
 
 use axum::Router;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(preview::router())
         .merge(search::router())
+        .merge(stats::router())
         .merge(timeline::router())
         .fallback(|| async { AppError::not_found("API endpoint") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })

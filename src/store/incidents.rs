@@ -181,7 +181,7 @@ const DERIVED_COLUMNS: [&str; 4] = ["occurred_at", "card", "rendered", "rendered
 const META_COLUMNS: [&str; 6] = ["version", "created_at", "created_by", "updated_at", "updated_by", "published_at"];
 
 /// The five columns of the time named `prefix`, comma-separated.
-fn time_columns(prefix: &str) -> String {
+pub(super) fn time_columns(prefix: &str) -> String {
     TIME_COLUMNS.map(|column| format!("{prefix}_{column}")).join(", ")
 }
 
@@ -1294,7 +1294,7 @@ fn instant(unix_seconds: i64) -> Result<OffsetDateTime, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("{unix_seconds} is not a valid instant")))
 }
 
-fn time_from_row(row: &AnyRow, prefix: &str) -> Result<Option<ReportedTime>, StoreError> {
+pub(super) fn time_from_row(row: &AnyRow, prefix: &str) -> Result<Option<ReportedTime>, StoreError> {
     let at: Option<i64> = row.try_get(format!("{prefix}_at").as_str())?;
     let Some(at) = at else { return Ok(None) };
     let offset: i64 = row.try_get(format!("{prefix}_offset").as_str())?;
@@ -1311,7 +1311,11 @@ pub(super) fn vocabulary<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Optio
     parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} `{text}` is not a known value")))
 }
 
-fn optional_vocabulary<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, StoreError> {
+pub(super) fn optional_vocabulary<T>(
+    row: &AnyRow,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, StoreError> {
     let text: Option<String> = row.try_get(column)?;
     text.map(|text| parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} `{text}` is not a known value"))))
         .transpose()

@@ -9,6 +9,7 @@ mod browse;
 mod change_log;
 mod counts;
 mod incidents;
+mod insights;
 #[cfg(test)]
 mod query_plans;
 mod revisions;

@@ -74,6 +74,11 @@ pub fn category_choices(selected: &str) -> Vec<Choice> {
     vocabulary(FactorCategory::ALL, FactorCategory::as_str, FactorCategory::label, selected, Some("Choose a category"))
 }
 
+/// The category filter of a page (its template offers "Any" first).
+pub fn category_filter(selected: &str) -> Vec<Choice> {
+    vocabulary(FactorCategory::ALL, FactorCategory::as_str, FactorCategory::label, selected, None)
+}
+
 pub fn action_status_choices(selected: &str) -> Vec<Choice> {
     let selected = if selected.trim().is_empty() { ActionStatus::Open.as_str() } else { selected };
     vocabulary(ActionStatus::ALL, ActionStatus::as_str, ActionStatus::label, selected, None)

@@ -33,6 +33,7 @@ pub mod feed;
 pub mod history;
 pub mod home;
 pub mod incidents;
+pub mod insights;
 pub mod search;
 pub mod settings;
 
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(drafts::router())
         .merge(browse::router())
         .merge(actions::router())
+        .merge(insights::router())
         .merge(feed::router())
         .merge(search::router())
         .merge(settings::router())

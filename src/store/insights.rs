@@ -1,0 +1,162 @@
+//! The facts the insights count (`crate::insights::IncidentFacts`), read
+//! for every published report or for the few a change touched: a handful
+//! of narrow queries per chunk of reports, never their texts.
+
+use std::collections::HashMap;
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::incidents::{addresses_from_text, optional_vocabulary, time_columns, time_from_row, vocabulary};
+use super::{QueryBuilder, Store, StoreError};
+use crate::domain::durations::{Durations, KeyMoments};
+use crate::domain::incident::{parse_date, UNDATED};
+use crate::domain::{zones, ActionStatus, FactorCategory, KeyMoment, Priority, RelationKind, Severity};
+use crate::insights::facts::{to_date, ActionFacts, IncidentFacts};
+
+/// Reports read at once.
+const CHUNK: usize = 500;
+
+const PUBLISHED: &str = "deleted_at IS NULL AND status = 'published'";
+
+impl Store {
+    /// Every published report's facts, in id order, a chunk at a time, with
+    /// `progress(done)` after each chunk.
+    pub async fn all_incident_facts(&self, mut progress: impl FnMut(usize)) -> Result<Vec<IncidentFacts>, StoreError> {
+        let mut all = Vec::new();
+        let mut after = i64::MIN;
+        loop {
+            let mut query = QueryBuilder::new(&format!("{} AND id > ", select_incidents()));
+            query.bind(super::Param::Int(after));
+            query.push(&format!(" ORDER BY id LIMIT {CHUNK}"));
+            let rows = query.build().fetch_all(&self.read).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get("id")?;
+            let read = rows.len();
+            all.extend(self.facts_of(rows).await?);
+            progress(all.len());
+            if read < CHUNK {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// The facts of those of `ids` that are published and live; the others
+    /// are left out.
+    pub async fn incident_facts(&self, ids: &[i64]) -> Result<Vec<IncidentFacts>, StoreError> {
+        let mut facts = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let mut query = QueryBuilder::new(&format!("{} AND id IN ", select_incidents()));
+            query.bind_list(chunk);
+            let rows = query.build().fetch_all(&self.read).await?;
+            facts.extend(self.facts_of(rows).await?);
+        }
+        Ok(facts)
+    }
+
+    /// The facts of the incident rows, their parts read a table at a time.
+    async fn facts_of(&self, rows: Vec<AnyRow>) -> Result<Vec<IncidentFacts>, StoreError> {
+        let mut facts = Vec::with_capacity(rows.len());
+        let mut place = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let fact = facts_from_row(row)?;
+            place.insert(fact.id, facts.len());
+            facts.push(fact);
+        }
+        if facts.is_empty() {
+            return Ok(facts);
+        }
+        let ids: Vec<i64> = facts.iter().map(|fact| fact.id).collect();
+        for (table, columns) in [
+            ("incident_services", "incident_id, name"),
+            ("incident_tags", "incident_id, name"),
+            ("contributing_factors", "incident_id, category"),
+            ("action_items", "incident_id, owner, status, priority, due_on, addresses, completed_at, completed_offset, completed_zone, completed_precision, completed_approximate"),
+            ("related_incidents", "incident_id, related_slug, kind"),
+        ] {
+            let mut query = QueryBuilder::new(&format!("SELECT {columns} FROM {table} WHERE incident_id IN "));
+            query.bind_list(&ids);
+            query.push(" ORDER BY incident_id, position");
+            for row in query.build().fetch_all(&self.read).await? {
+                let id: i64 = row.try_get("incident_id")?;
+                let Some(fact) = place.get(&id).and_then(|at| facts.get_mut(*at)) else { continue };
+                match table {
+                    "incident_services" => fact.services.push(row.try_get("name")?),
+                    "incident_tags" => fact.tags.push(row.try_get("name")?),
+                    "contributing_factors" => fact.factors.push(vocabulary(&row, "category", FactorCategory::parse)?),
+                    "action_items" => fact.actions.push(action_facts(&row)?),
+                    _ => {
+                        if vocabulary(&row, "kind", RelationKind::parse)? == RelationKind::RecurrenceOf {
+                            fact.recurrence_of.push(row.try_get("related_slug")?);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(facts)
+    }
+}
+
+fn select_incidents() -> String {
+    let moments: Vec<String> = KeyMoment::ALL.iter().map(|moment| time_columns(moment.name())).collect();
+    format!(
+        "SELECT id, slug, title, severity, organization, zone, occurred_at, {} FROM incidents WHERE {PUBLISHED}",
+        moments.join(", ")
+    )
+}
+
+fn facts_from_row(row: &AnyRow) -> Result<IncidentFacts, StoreError> {
+    let [started, detected, mitigated, resolved] = [
+        time_from_row(row, KeyMoment::Started.name())?,
+        time_from_row(row, KeyMoment::Detected.name())?,
+        time_from_row(row, KeyMoment::Mitigated.name())?,
+        time_from_row(row, KeyMoment::Resolved.name())?,
+    ];
+    let durations = Durations::derive(KeyMoments {
+        started: started.as_ref(),
+        detected: detected.as_ref(),
+        mitigated: mitigated.as_ref(),
+        resolved: resolved.as_ref(),
+    });
+    let occurred_at: i64 = row.try_get("occurred_at")?;
+    let zone = zones::home_zone(row.try_get::<Option<String>, _>("zone")?.as_deref().unwrap_or("UTC"));
+    let date = (occurred_at != UNDATED)
+        .then(|| jiff::Timestamp::from_second(occurred_at).ok())
+        .flatten()
+        .and_then(|at| to_date(at.to_zoned(zone).date()));
+    Ok(IncidentFacts {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        title: row.try_get("title")?,
+        severity: optional_vocabulary(row, "severity", Severity::parse)?,
+        organization: row.try_get("organization")?,
+        services: Vec::new(),
+        tags: Vec::new(),
+        factors: Vec::new(),
+        actions: Vec::new(),
+        recurrence_of: Vec::new(),
+        date,
+        durations: IncidentFacts::measured(&durations),
+    })
+}
+
+fn action_facts(row: &AnyRow) -> Result<ActionFacts, StoreError> {
+    let due_on: Option<String> = row.try_get("due_on")?;
+    // Stored before completion times kept their zone: a UTC instant.
+    let completed_on = match time_from_row(row, "completed") {
+        Ok(Some(time)) => to_date(time.local().date()),
+        _ => row
+            .try_get::<Option<i64>, _>("completed_at")?
+            .and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok())
+            .map(|at| at.date()),
+    };
+    Ok(ActionFacts {
+        status: vocabulary(row, "status", ActionStatus::parse)?,
+        priority: optional_vocabulary(row, "priority", Priority::parse)?,
+        owner: row.try_get("owner")?,
+        due_on: due_on.as_deref().and_then(parse_date),
+        completed_on,
+        addresses: addresses_from_text(row.try_get::<Option<String>, _>("addresses")?.as_deref())?,
+    })
+}
