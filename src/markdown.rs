@@ -143,7 +143,11 @@ pub fn plain_text(markdown: &str) -> String {
             Event::SoftBreak | Event::HardBreak => text.push(' '),
             Event::End(
                 TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableCell,
-            ) => text.push_str(". "),
+            ) => {
+                // A block ends a sentence, unless its own words already did.
+                let ended = text.trim_end().ends_with(['.', '!', '?', ':', ';']) || text.trim().is_empty();
+                text.push_str(if ended { " " } else { ". " });
+            }
             _ => {}
         }
     }

@@ -4,7 +4,9 @@
 //   it, those buttons post the form back and the server does the same), and
 //   shows a live Markdown preview rendered by the server, and offers the
 //   reports whose titles match as a related link is typed (without it, the
-//   link's Find button posts the form back and the server lists them).
+//   link's Find button posts the form back and the server lists them), and
+//   keeps the side panel of earlier and similar incidents in step with what
+//   is typed (without it, the panel's button posts the form back).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -36,6 +38,53 @@ function enhanceForm(form) {
       suggestReports(event.target);
     }
   });
+  const panel = document.getElementById("happened-before");
+  if (panel) {
+    const refresh = () => refreshPanel(form, panel);
+    form.addEventListener("input", (event) => {
+      if (PANEL_FIELDS.test(event.target.name || "")) {
+        clearTimeout(panelTimer);
+        panelTimer = setTimeout(refresh, 900);
+      }
+    });
+    form.addEventListener("change", (event) => {
+      if (PANEL_FIELDS.test(event.target.name || "")) {
+        clearTimeout(panelTimer);
+        panelTimer = setTimeout(refresh, 200);
+      }
+    });
+  }
+}
+
+// The fields the side panel is looked up from.
+const PANEL_FIELDS =
+  /^(title|summary|services|tags|zone|(started|detected|mitigated|resolved)_at|factors\[\d+\]\.(category|text)|related\[\d+\]\.(kind|slug))$/;
+let panelTimer = null;
+let panelTicket = 0;
+
+// Asks the server for the panel as the form reads now; an answer that
+// arrives after a newer question is dropped.
+async function refreshPanel(form, panel) {
+  const ticket = ++panelTicket;
+  try {
+    const response = await fetch("/incidents/happened-before", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+    });
+    if (!response.ok || ticket !== panelTicket) {
+      return;
+    }
+    const html = await response.text();
+    const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-before-panel]");
+    const current = panel.querySelector("[data-before-panel]");
+    if (fresh && current && fresh.textContent !== current.textContent) {
+      current.replaceWith(document.importNode(fresh, true));
+    }
+  } catch (error) {
+    // The panel keeps what it showed; its button still works.
+  }
 }
 
 // Fills a related link's list of choices with the published reports whose

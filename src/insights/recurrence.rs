@@ -150,12 +150,18 @@ impl Lookups {
     /// The earlier incidents for `report`, newest first.
     pub fn earlier_for(&self, report: &IncidentFacts) -> Vec<Earlier<'_>> {
         let mut found: HashMap<i64, Earlier<'_>> = HashMap::new();
-        if let Some(at) = order(report) {
+        // A report of no known date yet (one being written, say) is held
+        // against every dated incident like it.
+        let at = order(report);
+        {
             for category in report.categories() {
                 for service in &report.services {
                     let Some(group) = self.by_pair.get(&(service.clone(), category)) else { continue };
-                    let before = group.members.partition_point(|member| order(member).is_some_and(|o| o < at));
-                    for other in &group.members[..before] {
+                    let before = match at {
+                        Some(at) => group.members.partition_point(|member| order(member).is_some_and(|o| o < at)),
+                        None => group.members.len(),
+                    };
+                    for other in group.members[..before].iter().filter(|other| other.id != report.id) {
                         let entry = found.entry(other.id).or_insert_with(|| Earlier {
                             facts: other,
                             shared: Vec::new(),

@@ -17,7 +17,7 @@ use super::memo::Memo;
 use super::schema::{facet, FacetKind};
 use super::{SearchError, SearchIndex};
 use crate::domain::reported_time::truncate_for_message;
-use crate::domain::{Incident, Status};
+use crate::domain::{Incident, IncidentFields, Status};
 use crate::markdown::plain_text;
 
 /// Longer queries are refused before parsing.
@@ -384,6 +384,20 @@ impl SearchIndex {
             .map_err(|error| SearchError::Other(error.into()))?
     }
 
+    /// Published incidents most like a report being written, off the async
+    /// workers (see `similar_to_unsaved`).
+    pub async fn similar_to_draft(
+        self: &Arc<Self>,
+        id: i64,
+        fields: IncidentFields,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let search = Arc::clone(self);
+        tokio::task::spawn_blocking(move || search.similar_to_unsaved(id, &fields, limit))
+            .await
+            .map_err(|error| SearchError::Other(error.into()))?
+    }
+
     /// Published incidents most like `incident` in title, summary, timeline
     /// and factors, best first, excluding itself.
     /// None while the index is being built: a report reads fine without
@@ -401,14 +415,27 @@ impl SearchIndex {
         if let Some(hits) = self.memo.similar.get(state, &key) {
             return Ok(hits);
         }
-        let hits = self.find_similar(incident, limit)?;
+        let hits = self.find_similar(incident.id, &incident.fields, limit)?;
         self.memo.similar.put(state, key, hits.clone());
         Ok(hits)
     }
 
-    fn find_similar(&self, incident: &Incident, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+    /// Published incidents most like a report still being written: worked
+    /// out afresh each time, as its text changes with every keystroke.
+    pub fn similar_to_unsaved(
+        &self,
+        id: i64,
+        report: &IncidentFields,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        if !self.is_ready() {
+            return Ok(Vec::new());
+        }
+        self.find_similar(id, report, limit)
+    }
+
+    fn find_similar(&self, id: i64, report: &IncidentFields, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
         let f = &self.fields;
-        let report = &incident.fields;
         let text = |values: Vec<&str>| values.into_iter().map(|v| OwnedValue::Str(plain_text(v))).collect::<Vec<_>>();
         let like = MoreLikeThisQuery::builder()
             .with_min_doc_frequency(1)
@@ -422,7 +449,7 @@ impl SearchIndex {
                 (f.timeline, text(report.timeline.iter().map(|e| e.text.as_str()).collect())),
                 (f.factors, text(report.factors.iter().map(|x| x.text.as_str()).collect())),
             ]);
-        let itself = Term::from_field_u64(f.id, incident.id.unsigned_abs());
+        let itself = Term::from_field_u64(f.id, id.unsigned_abs());
         let query = BooleanQuery::new(vec![
             (Occur::Should, Box::new(like) as Box<dyn Query>),
             (Occur::Must, self.published()),

@@ -8,7 +8,7 @@
 use axum::extract::{Form, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
@@ -18,6 +18,7 @@ use super::report_form::{
     posted_value, template_leftovers, ActionRow, EventRow, FactorRow, FormErrors, RelatedRow, ReportForm, RowEdit,
     TimeField,
 };
+use super::views::HappenedBefore;
 use crate::app::AppState;
 use crate::auth::session::{self, constant_time_eq, same_origin};
 use crate::domain::list_filter::query_encode;
@@ -28,9 +29,10 @@ use crate::domain::{ActionStatus, EachLearning, EachMoment, FactorCategory, Lear
 use crate::domain::{Incident, IncidentFields, Status, ValidationErrors};
 use crate::error::AppError;
 use crate::format;
+use crate::insights::IncidentFacts;
 use crate::markdown;
 use crate::search::query::plain_words;
-use crate::search::SearchRequest;
+use crate::search::{SearchHit, SearchRequest};
 use crate::store::{SessionRecord, StoreError};
 
 const NEW_REPORT: &str = "/incidents/new";
@@ -46,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route(NEW_REPORT, get(new_form).post(new_posted))
         .route(EDIT_REPORT, get(edit_form).post(edit_posted))
         .route("/incidents/{slug}/delete", get(delete_form).post(delete_posted))
+        .route("/incidents/happened-before", post(happened_before))
 }
 
 /// `/incidents/{slug}/delete`: what deleting this report means, and the
@@ -183,9 +186,76 @@ struct EditPage {
     template_left: Vec<String>,
     previews: Option<Previews>,
     conflict: Option<Conflict>,
+    /// "Has this happened before?" and similar incidents, rendered.
+    panel: String,
 }
 
 impl WebPage for EditPage {}
+
+/// The side panel of the editor: earlier incidents with the same kind of
+/// factor on the same services, and similar ones, for what the form says
+/// so far. Refreshed by its button without JavaScript, and as the writer
+/// types with it (`POST /incidents/happened-before`).
+#[derive(askama::Template)]
+#[template(path = "incidents/before_panel.html")]
+struct BeforePanel {
+    before: Option<HappenedBefore>,
+    similar: Vec<SearchHit>,
+    /// Where the form posts, for the refresh button to come back to the
+    /// panel; `None` in the panel the script fetches.
+    action: Option<String>,
+}
+
+impl WebPage for BeforePanel {}
+
+/// Incidents like this one shown beside the form.
+const SIMILAR_BESIDE_FORM: usize = 5;
+
+impl BeforePanel {
+    async fn of(
+        state: &AppState,
+        form: &ReportForm,
+        id: Option<i64>,
+        action: Option<String>,
+    ) -> Result<BeforePanel, WebError> {
+        let Some(sketch) = form.sketch() else {
+            return Ok(BeforePanel { before: None, similar: Vec::new(), action });
+        };
+        let id = id.unwrap_or(0);
+        let facts = IncidentFacts::of(id, &sketch);
+        let today = time::OffsetDateTime::now_utc().date();
+        let before = if facts.services.is_empty() || facts.factors.is_empty() {
+            if facts.recurrence_of.is_empty() {
+                None
+            } else {
+                Some(HappenedBefore::find(&state.insights, &state.store, &facts, today).await?)
+            }
+        } else {
+            Some(HappenedBefore::find(&state.insights, &state.store, &facts, today).await?)
+        };
+        let similar = match state.search.similar_to_draft(id, sketch, SIMILAR_BESIDE_FORM).await {
+            Ok(hits) => hits,
+            Err(error) => {
+                tracing::warn!(%error, "incidents similar to a report being written could not be found");
+                Vec::new()
+            }
+        };
+        Ok(BeforePanel { before, similar, action })
+    }
+}
+
+/// `POST /incidents/happened-before`: the side panel for the form as
+/// posted, for the editor's script to put in place as the writer types.
+/// It reads and writes nothing of the writer's.
+async fn happened_before(
+    State(state): State<AppState>,
+    WriterSession(_current): WriterSession,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let form = ReportForm::from_pairs(&pairs);
+    let id = pairs.iter().find(|(name, _)| name == "incident_id").and_then(|(_, id)| id.parse().ok());
+    page(&BeforePanel::of(&state, &form, id, None).await?)
+}
 
 /// What the page shows besides the form itself.
 #[derive(Default)]
@@ -249,8 +319,11 @@ async fn render(
             view.found = Some(found);
         }
     }
+    let panel = BeforePanel::of(state, &form, editing.map(|incident| incident.id), Some(action.clone())).await?;
+    let panel = askama::Template::render(&panel).map_err(|error| AppError::Internal(error.into()))?;
     page_with_status(
         &EditPage {
+            panel,
             layout: Layout::new(title, "write"),
             csrf: current.csrf_token.clone(),
             action,
@@ -455,6 +528,8 @@ async fn handle(
             }
             render(state, current, editing, form, extras, StatusCode::OK).await
         }
+        // The side panel, for what the form says now.
+        "recall" => render(state, current, editing, form, Extras::default(), StatusCode::OK).await,
         "preview" => {
             let [went_well, went_wrong, got_lucky] = Learning::ALL.map(|learning| form.learning(learning).clone());
             let texts =

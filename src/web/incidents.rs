@@ -10,12 +10,13 @@ use serde::Deserialize;
 use super::extract::ReadingWriter;
 use super::labels::{self, Choice};
 use super::page::{missing, page, CachePolicy, Layout, WebError, WebPage};
-use super::views::{ActionView, CARDS_PER_PAGE};
+use super::views::{ActionView, HappenedBefore, CARDS_PER_PAGE};
 use crate::app::AppState;
 use crate::domain::list_filter::ListQuery;
 use crate::domain::workflow::status_words;
 use crate::domain::{Incident, Learning, Status};
 use crate::format;
+use crate::insights::IncidentFacts;
 use crate::read_model::timeline;
 use crate::read_model::Card;
 use crate::read_model::RenderedReport;
@@ -143,6 +144,9 @@ struct ShowPage {
     related: Vec<RelatedView>,
     linked_from: Vec<RelatedView>,
     similar: Vec<SearchHit>,
+    /// Earlier incidents like this one, when it has services and factors
+    /// or names a recurrence.
+    happened_before: Option<HappenedBefore>,
     /// The reader may edit: show the status and the writing links.
     writer: bool,
     /// "Saved as version 3.", right after the form saved this version.
@@ -189,6 +193,12 @@ async fn show(
     let titles = state.store.published_titles(&related_slugs).await?;
     let backlinks = state.store.backlinks(&fields.slug).await?;
     let today = time::OffsetDateTime::now_utc().date();
+    let facts = IncidentFacts::of(incident.id, fields);
+    let happened_before = if (facts.services.is_empty() || facts.factors.is_empty()) && facts.recurrence_of.is_empty() {
+        None
+    } else {
+        Some(HappenedBefore::find(&state.insights, &state.store, &facts, today).await?)
+    };
     let show_page = ShowPage {
         layout: Layout::new(fields.title.clone(), "incidents"),
         severity: fields.severity.map(|severity| severity.as_str()),
@@ -252,6 +262,7 @@ async fn show(
             })
             .collect(),
         similar,
+        happened_before,
         saved_notice: (writer && saved.trim() == incident.meta.version.to_string()).then(|| {
             format!(
                 "Saved as version {} by {}; the report is {}.",

@@ -18,8 +18,8 @@ use crate::domain::timeline_paste;
 use crate::domain::written_time::{format_written, parse_written, TimeDefaults, Written};
 use crate::domain::zones;
 use crate::domain::{
-    ActionStatus, Detection, EachMoment, IncidentFields, IncidentInput, KeyMoment, Precision, ReportedTime,
-    ValidationErrors,
+    ActionStatus, Detection, EachMoment, FactorCategory, IncidentFields, IncidentInput, KeyMoment, Precision,
+    RelationKind, ReportedTime, Status, ValidationErrors,
 };
 
 /// At most this many rows of one kind are read from a post; validation
@@ -800,6 +800,53 @@ impl ReportForm {
                 .collect(),
         };
         (input, errors)
+    }
+
+    /// What the form says so far of where, when and why the incident
+    /// happened, read leniently: enough to look for earlier and similar
+    /// incidents while the report is written. What does not read yet is
+    /// left out; `None` when nothing does.
+    pub fn sketch(&self) -> Option<IncidentFields> {
+        let (input, _) = self.to_input(Status::Draft.as_str());
+        let mut sketch = IncidentInput {
+            slug: Some("report-being-written".into()),
+            title: Some(input.title.trim()).filter(|title| !title.is_empty()).unwrap_or("Report being written").into(),
+            summary: input.summary.clone(),
+            services: input.services.clone(),
+            tags: input.tags.clone(),
+            zone: input.zone.clone(),
+            started_at: input.started_at.clone(),
+            detected_at: input.detected_at.clone(),
+            mitigated_at: input.mitigated_at.clone(),
+            resolved_at: input.resolved_at.clone(),
+            factors: input
+                .factors
+                .iter()
+                .filter(|factor| factor.category.as_deref().and_then(FactorCategory::parse).is_some())
+                .map(|factor| FactorInput {
+                    text: Some(factor.text.trim()).filter(|text| !text.is_empty()).unwrap_or("(no text yet)").into(),
+                    ..factor.clone()
+                })
+                .collect(),
+            related: input
+                .related
+                .iter()
+                .filter(|link| link.kind.as_deref() == Some(RelationKind::RecurrenceOf.as_str()))
+                .filter(|link| validate_slug(&link.slug).is_ok())
+                .cloned()
+                .collect(),
+            ..IncidentInput::default()
+        };
+        if let Ok(fields) = sketch.validate() {
+            return Some(fields);
+        }
+        // Times or a summary that do not read yet: look without them.
+        for moment in KeyMoment::ALL {
+            *sketch.moment_mut(moment) = None;
+        }
+        sketch.summary.clear();
+        sketch.title = "Report being written".into();
+        sketch.validate().ok()
     }
 
     /// Validates the form as the API would, with the form's own time errors

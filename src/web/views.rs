@@ -1,11 +1,13 @@
 //! View models that several pages show: an action item (the report page,
-//! `/actions` and the home page), and how many cards a page of a list holds.
+//! `/actions` and the home page), how many cards a page of a list holds,
+//! and "Has this happened before?" (the report page and the editor).
 
 use jiff::tz::TimeZone;
 
-use crate::domain::{zones, ActionItem};
+use crate::domain::{zones, ActionItem, ActionStatus, Incident};
 use crate::format;
-use crate::store::OpenAction;
+use crate::insights::{Earlier, IncidentFacts, Insights};
+use crate::store::{OpenAction, Store, StoreError};
 
 /// Cards a page of a list shows: the incident list, tag, service and
 /// factor pages.
@@ -62,5 +64,146 @@ impl ActionRow {
             incident_slug: open.incident_slug.clone(),
             incident_title: open.incident_title.clone(),
         }
+    }
+}
+
+/// Earlier incidents shown at most in "Has this happened before?".
+const EARLIER_SHOWN: usize = 8;
+
+/// "Has this happened before?" for a report: earlier published incidents
+/// on one of its services with a factor of the same category, or named as
+/// the incident it is a recurrence of, with their action items.
+pub struct HappenedBefore {
+    pub items: Vec<PastIncident>,
+    /// Earlier incidents found beyond those shown.
+    pub more: usize,
+    /// Of those shown, how many had their fix done before this one.
+    pub did_not_hold: usize,
+}
+
+pub struct PastIncident {
+    pub slug: String,
+    pub title: String,
+    /// The day it happened.
+    pub day: String,
+    /// Why it is listed: "Configuration on dns", "named as recurrence".
+    pub reasons: Vec<String>,
+    pub actions: Vec<PastAction>,
+    /// None of its action items names a factor it shares with this one.
+    pub none_addressed: bool,
+    /// The fix was done before this incident, and it happened anyway.
+    pub did_not_hold: Option<String>,
+}
+
+pub struct PastAction {
+    pub text: String,
+    /// "done 2019-08-02", "open, overdue 41 days", "won't do".
+    pub state: String,
+    /// `done`, `open`, `overdue`, `wont_do`: for the badge's look.
+    pub class: &'static str,
+}
+
+impl PastAction {
+    fn new(action: &ActionItem, today: time::Date) -> PastAction {
+        let (state, class) = match action.status {
+            ActionStatus::Done => (
+                match action.completed_at.as_ref() {
+                    Some(at) => format!("done {}", at.local().date()),
+                    None => "done (when is not recorded)".to_string(),
+                },
+                "done",
+            ),
+            ActionStatus::WontDo => ("won't do".to_string(), "wont_do"),
+            _ => match action.due_on {
+                Some(due) if due < today => (
+                    format!("{}, overdue {} days", action.status.label().to_lowercase(), (today - due).whole_days()),
+                    "overdue",
+                ),
+                Some(due) => (
+                    format!(
+                        "{}, due {}",
+                        action.status.label().to_lowercase(),
+                        crate::domain::incident::format_date(due)
+                    ),
+                    "open",
+                ),
+                None => (action.status.label().to_lowercase(), "open"),
+            },
+        };
+        PastAction { text: crate::markdown::plain_text(&action.text).trim().to_string(), state, class }
+    }
+}
+
+impl HappenedBefore {
+    /// The panel for `report`, among the published reports `insights` holds.
+    pub async fn find(
+        insights: &Insights,
+        store: &Store,
+        report: &IncidentFacts,
+        today: time::Date,
+    ) -> Result<HappenedBefore, StoreError> {
+        let base = insights.current().await?;
+        let earlier = base.lookups().earlier_for(report);
+        let shown: Vec<&Earlier<'_>> = earlier.iter().take(EARLIER_SHOWN).collect();
+        let ids: Vec<i64> = shown.iter().map(|earlier| earlier.facts.id).collect();
+        let full: std::collections::HashMap<i64, Incident> =
+            store.get_incidents_by_ids(&ids).await?.into_iter().map(|incident| (incident.id, incident)).collect();
+        let mut items = Vec::with_capacity(shown.len());
+        for earlier in &shown {
+            let Some(incident) = full.get(&earlier.facts.id) else { continue };
+            let fields = &incident.fields;
+            let services: Vec<&String> =
+                fields.services.iter().filter(|service| report.services.contains(service)).collect();
+            let on = if services.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", services.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+            };
+            let mut reasons: Vec<String> =
+                earlier.shared.iter().map(|(category, _)| format!("{}{on}", category.label())).collect();
+            if earlier.named {
+                reasons.push("this report names it as a recurrence".to_string());
+            }
+            // The actions for the shared factors; for a named recurrence
+            // without one, all of them.
+            let categories: Vec<_> = earlier.shared.iter().map(|(category, _)| *category).collect();
+            let for_shared: Vec<&ActionItem> = fields
+                .actions
+                .iter()
+                .filter(|action| {
+                    action
+                        .addresses
+                        .iter()
+                        .any(|place| fields.factors.get(*place).is_some_and(|f| categories.contains(&f.category)))
+                })
+                .collect();
+            let none_addressed = for_shared.is_empty();
+            let listed: Vec<&ActionItem> = if none_addressed { fields.actions.iter().collect() } else { for_shared };
+            let did_not_hold = earlier.did_not_hold().map(|category| match category {
+                Some(category) => format!(
+                    "Its action items for {} were done before this incident happened: the fix did not hold.",
+                    category.label().to_lowercase()
+                ),
+                None => "Its action items were done before this incident happened: the fix did not hold.".to_string(),
+            });
+            items.push(PastIncident {
+                slug: fields.slug.clone(),
+                title: fields.title.clone(),
+                day: earlier
+                    .facts
+                    .date
+                    .map(crate::domain::incident::format_date)
+                    .unwrap_or_else(|| "date unknown".into()),
+                reasons,
+                actions: listed.into_iter().map(|action| PastAction::new(action, today)).collect(),
+                none_addressed,
+                did_not_hold,
+            });
+        }
+        Ok(HappenedBefore {
+            did_not_hold: items.iter().filter(|item| item.did_not_hold.is_some()).count(),
+            more: earlier.len().saturating_sub(items.len()),
+            items,
+        })
     }
 }
