@@ -154,6 +154,15 @@ pub fn plain_text(markdown: &str) -> String {
     text
 }
 
+/// A short Markdown text (an action item, a title) as one line of plain
+/// words, with no full stop added where its writer put none.
+pub fn plain_line(markdown: &str) -> String {
+    let text = plain_text(markdown);
+    let text = text.trim();
+    let added = text.ends_with('.') && !markdown.trim_end().ends_with('.');
+    text.strip_suffix('.').filter(|_| added).unwrap_or(text).to_string()
+}
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder

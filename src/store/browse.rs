@@ -16,7 +16,8 @@ use crate::read_model::{item_html, Card};
 
 const PUBLISHED: &str = "incidents.deleted_at IS NULL AND incidents.status = 'published'";
 const ACTION_INCIDENT: &str =
-    "incidents.slug AS incident_slug, incidents.title AS incident_title, incidents.severity, incidents.zone AS incident_zone";
+    "incidents.slug AS incident_slug, incidents.title AS incident_title, incidents.severity, \
+     incidents.zone AS incident_zone, incidents.updated_at AS incident_updated_at";
 
 fn action_with_incident(row: &sqlx::any::AnyRow) -> Result<OpenAction, StoreError> {
     let severity: Option<String> = row.try_get("severity")?;
@@ -26,6 +27,9 @@ fn action_with_incident(row: &sqlx::any::AnyRow) -> Result<OpenAction, StoreErro
         severity: severity.as_deref().and_then(Severity::parse),
         incident_zone: row.try_get("incident_zone")?,
         text_html: row.try_get("text_html")?,
+        incident_updated_at: row.try_get("incident_updated_at")?,
+        incident_id: row.try_get("incident_id")?,
+        position: row.try_get("position")?,
         action: action_from_row(row)?,
     })
 }
@@ -43,6 +47,11 @@ pub struct OpenAction {
     /// The action's text rendered when it was written; `None` for one
     /// written before that, until the fill at start reaches it.
     pub text_html: Option<String>,
+    /// When its report last changed (unix seconds).
+    pub incident_updated_at: i64,
+    pub incident_id: i64,
+    /// Its place among its report's action items.
+    pub position: i64,
 }
 
 impl OpenAction {
@@ -110,12 +119,14 @@ impl Store {
     /// at a time: the earliest due date first (so overdue ones lead),
     /// undated ones last, then the newest report first. Read in the order
     /// of an index, so a page costs the same whatever the base holds.
+    /// With `owner`, only that owner's.
     pub async fn open_actions(
         &self,
         after: Option<&ActionCursor>,
+        owner: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<OpenAction>, Option<ActionCursor>), StoreError> {
-        let query = open_actions_query(after, limit);
+        let query = open_actions_query(after, owner, limit);
         let mut rows = query.build().fetch_all(&self.read).await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
@@ -131,9 +142,13 @@ impl Store {
     }
 
     /// Action items of published incidents that were done at a known time,
-    /// the most recently completed first.
-    pub async fn recently_completed_actions(&self, limit: u32) -> Result<Vec<OpenAction>, StoreError> {
-        let rows = completed_actions_query(limit).build().fetch_all(&self.read).await?;
+    /// the most recently completed first; with `owner`, only that owner's.
+    pub async fn recently_completed_actions(
+        &self,
+        owner: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<OpenAction>, StoreError> {
+        let rows = completed_actions_query(owner, limit).build().fetch_all(&self.read).await?;
         rows.iter().map(action_with_incident).collect()
     }
 
@@ -234,10 +249,13 @@ impl Store {
 
 /// The query behind `Store::open_actions`: one more row than `limit`, to
 /// tell whether another page follows.
-pub(super) fn open_actions_query(after: Option<&ActionCursor>, limit: u32) -> QueryBuilder {
+pub(super) fn open_actions_query(after: Option<&ActionCursor>, owner: Option<&str>, limit: u32) -> QueryBuilder {
     let mut query = QueryBuilder::new(&format!(
         "SELECT a.*, {ACTION_INCIDENT} FROM action_items a JOIN incidents ON incidents.id = a.incident_id WHERE "
     ));
+    if let Some(owner) = owner {
+        query.push("a.owner = ").bind(Param::Text(owner.to_string())).push(" AND ");
+    }
     match after {
         None => query.push("a.open_due IS NOT NULL"),
         // The index range starts at the cursor's due date; the rest (mixed
@@ -269,13 +287,16 @@ pub(super) fn factor_quotes_query(slugs: &[String], category: FactorCategory) ->
     query
 }
 
-pub(super) fn completed_actions_query(limit: u32) -> QueryBuilder {
+pub(super) fn completed_actions_query(owner: Option<&str>, limit: u32) -> QueryBuilder {
     let mut query = QueryBuilder::new(&format!(
         "SELECT a.*, {ACTION_INCIDENT} \
          FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
-         WHERE a.completed_at IS NOT NULL AND {PUBLISHED} \
-         ORDER BY a.completed_at DESC, a.incident_id DESC, a.position LIMIT "
+         WHERE a.completed_at IS NOT NULL AND {PUBLISHED} "
     ));
+    if let Some(owner) = owner {
+        query.push("AND a.owner = ").bind(Param::Text(owner.to_string())).push(" ");
+    }
+    query.push("ORDER BY a.completed_at DESC, a.incident_id DESC, a.position LIMIT ");
     query.bind(Param::Int(i64::from(limit)));
     query
 }

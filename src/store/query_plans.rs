@@ -72,9 +72,16 @@ async fn every_listing_reads_through_an_index_in_its_order() {
         }
     }
     let action = ActionCursor { open_due: "2024-01-31".into(), incident_id: 42, position: 1 };
-    queries.push(("open actions, first page".into(), open_actions_query(None, 50), false));
-    queries.push(("open actions, a later page".into(), open_actions_query(Some(&action), 50), false));
-    queries.push(("recently completed actions".into(), completed_actions_query(10), false));
+    queries.push(("open actions, first page".into(), open_actions_query(None, None, 50), false));
+    queries.push(("open actions, a later page".into(), open_actions_query(Some(&action), None, 50), false));
+    queries.push(("recently completed actions".into(), completed_actions_query(None, 10), false));
+    queries.push(("one owner's open actions, first page".into(), open_actions_query(None, Some("ops"), 50), false));
+    queries.push((
+        "one owner's open actions, a later page".into(),
+        open_actions_query(Some(&action), Some("ops"), 50),
+        false,
+    ));
+    queries.push(("one owner's completed actions".into(), completed_actions_query(Some("ops"), 10), false));
     queries.push(("the feed".into(), feed_query(50), false));
     // The links that name one report, sorted by date.
     queries.push(("backlinks".into(), backlinks_query("some-report"), true));

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::page::{page, CachePolicy, Layout, WebError, WebPage};
+use super::page::{base_url, page, CachePolicy, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::domain::reported_time::format_rfc3339;
 use crate::domain::IncidentMeta;
@@ -56,17 +56,6 @@ async fn about(State(state): State<AppState>, headers: HeaderMap) -> Result<Resp
     let recent = state.store.recently_published(5).await?;
     let recent = recent.into_iter().map(|(card, meta)| entry(&base, card, &meta)).collect();
     page(&AboutPage { layout: Layout::new("Feed", "feed"), feed_url: format!("{base}/feed.atom"), recent })
-}
-
-/// The site's own address as the client reached it, for absolute links.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
-        .unwrap_or("127.0.0.1:3000");
-    let https = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) == Some("https");
-    format!("{}://{host}", if https { "https" } else { "http" })
 }
 
 fn entry(base: &str, card: Card, meta: &IncidentMeta) -> Entry {

@@ -39,7 +39,14 @@ async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     page(&HomePage {
         layout: Layout::new("Hindsight", "home"),
         recent: recent.into_iter().map(|(card, _)| card).collect(),
-        actions: state.store.open_actions(None, 6).await?.0.iter().map(|item| ActionRow::new(item, today)).collect(),
+        actions: state
+            .store
+            .open_actions(None, None, 6)
+            .await?
+            .0
+            .iter()
+            .map(|item| ActionRow::new(item, today))
+            .collect(),
         stats: counts.stats.clone(),
         tags,
     })

@@ -47,6 +47,18 @@ impl Layout {
     }
 }
 
+/// The site's own address as the client reached it, for the absolute links
+/// of feeds and calendars.
+pub fn base_url(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .unwrap_or("127.0.0.1:3000");
+    let https = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) == Some("https");
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
 /// A page: its template, and how its responses may be kept. A page type
 /// says it once, beside its struct:
 ///

@@ -130,7 +130,7 @@ impl PastAction {
                 None => (action.status.label().to_lowercase(), "open"),
             },
         };
-        PastAction { text: crate::markdown::plain_text(&action.text).trim().to_string(), state, class }
+        PastAction { text: crate::markdown::plain_line(&action.text), state, class }
     }
 }
 

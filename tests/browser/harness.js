@@ -50,6 +50,10 @@ export async function startServer() {
       }
       return match[1];
     },
+    /// Issues an API token through the CLI, as an admin would.
+    addToken(user, scope) {
+      return execFileSync(binary, ["token", "add", "--scope", scope, user], { env, encoding: "utf8" }).trim();
+    },
     async stop() {
       child.kill("SIGTERM");
       await new Promise((done) => (child.exitCode !== null ? done() : child.on("exit", done)));

@@ -196,7 +196,7 @@ async fn open_actions_go_page_by_page_overdue_first_and_leave_with_their_report(
     let draft = json!({"status": "draft"});
     assert_eq!(app.patch_json("/api/v1/incidents/actions-00", Some("\"1\""), &draft).await.status(), 200);
     assert_eq!(app.delete("/api/v1/incidents/actions-01", Some("\"1\"")).await.status(), 204);
-    let (remaining, _) = app.store.open_actions(None, 100).await.unwrap();
+    let (remaining, _) = app.store.open_actions(None, None, 100).await.unwrap();
     assert_eq!(remaining.len(), 54);
     assert!(remaining.iter().all(|item| !item.incident_slug.ends_with("-00") && !item.incident_slug.ends_with("-01")));
     let today = time::Date::from_calendar_date(2020, time::Month::January, 1).unwrap();

@@ -436,7 +436,7 @@ async fn what_pages_show_is_kept_on_write_and_derived_for_reports_written_before
     assert_eq!(kept(&mut raw, "card", slug).await, None);
     assert_eq!(card_of(&app.store.list_cards(&published, None, 100).await.unwrap().items), listed);
     assert_eq!(app.store.rendered_report(&edited).await.unwrap(), rendering);
-    let (open, _) = app.store.open_actions(None, 100).await.unwrap();
+    let (open, _) = app.store.open_actions(None, None, 100).await.unwrap();
     let first = open.iter().find(|open| open.incident_slug == slug && open.action.text.starts_with("Add alerts"));
     let first = first.expect("the first action is open");
     assert_eq!((first.text_html.as_deref(), first.rendered_text()), (None, rendering.actions_html[0].clone()));
@@ -447,7 +447,7 @@ async fn what_pages_show_is_kept_on_write_and_derived_for_reports_written_before
     assert_eq!(key.fetch_one(&mut raw).await.unwrap(), edited.fields.sort_key(), "the sort key is set again");
     assert_eq!(kept(&mut raw, "card", slug).await.as_deref().and_then(|k| Card::from_kept(Some(k))), Some(listed));
     assert_eq!(kept_rendering(&mut raw, slug).await, Some(rendering.clone()));
-    let (open, _) = app.store.open_actions(None, 100).await.unwrap();
+    let (open, _) = app.store.open_actions(None, None, 100).await.unwrap();
     let first = open.iter().find(|open| open.incident_slug == slug && open.action.text.starts_with("Add alerts"));
     assert_eq!(first.and_then(|open| open.text_html.clone()), Some(rendering.actions_html[0].clone()));
     let kept_factor = "SELECT text_html FROM contributing_factors WHERE incident_id = $1 AND category = 'hardware'";
