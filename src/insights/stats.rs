@@ -612,3 +612,41 @@ fn follow_through(selected: &[&IncidentFacts], today: Date) -> FollowThrough {
         days_to_complete_by_owner: by_owner,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(list: &[i64]) -> Vec<(i64, bool)> {
+        list.iter().map(|value| (*value, false)).collect()
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank_and_need_ten_values() {
+        assert_eq!(nearest_rank(&values(&[1, 2, 3, 4]), 50), Some(2));
+        assert_eq!(nearest_rank(&values(&[7]), 90), Some(7));
+        assert_eq!(nearest_rank(&[], 50), None);
+        let ten = Distribution::of(12, (1..=10).map(|v| (v * 60, v == 3)).collect());
+        assert_eq!((ten.median, ten.p90, ten.max), (Some(300), Some(540), Some(600)));
+        assert_eq!((ten.known, ten.unknown, ten.approximate), (10, 2, 1));
+        let nine = Distribution::of(9, values(&[5; 9]));
+        assert!(nine.too_few() && nine.median.is_none() && nine.max == Some(5));
+    }
+
+    #[test]
+    fn the_rank_test_tells_a_shift_from_chance() {
+        let before: Vec<i64> = (1..=12).map(|v| v * 60).collect();
+        let same: Vec<i64> = (1..=12).map(|v| v * 60 + 1).collect();
+        let longer: Vec<i64> = (1..=12).map(|v| v * 600).collect();
+        assert!(mann_whitney_p(&before, &same) > 0.5);
+        assert!(mann_whitney_p(&before, &longer) < 0.01);
+        // All tied: nothing to tell apart.
+        assert_eq!(mann_whitney_p(&[5; 10], &[5; 10]), 1.0);
+        // Two samples with no overlap, as a table gives: z = 3.87 for 10
+        // against 10, a two-sided p of about 0.0001.
+        let low: Vec<i64> = (1..=10).collect();
+        let high: Vec<i64> = (11..=20).collect();
+        let p = mann_whitney_p(&low, &high);
+        assert!((0.00005..0.0002).contains(&p), "{p}");
+    }
+}

@@ -10,6 +10,7 @@ mod counts;
 mod hostile_input;
 mod import_export;
 mod incidents;
+mod insights;
 mod markdown_sanitiser;
 mod pages;
 mod search;
