@@ -41,7 +41,7 @@ fn at(date: &str, minutes: i64, approximate: bool) -> Value {
 fn by_hand(values: &[i64], percent: usize) -> i64 {
     let mut sorted = values.to_vec();
     sorted.sort();
-    let rank = (percent * sorted.len() + 99) / 100;
+    let rank = (percent * sorted.len()).div_ceil(100);
     sorted[rank.max(1) - 1]
 }
 
