@@ -167,6 +167,10 @@ async fn run(size: usize, options: &Options) -> anyhow::Result<()> {
         ("`/incidents/{slug}`", format!("{base}/incidents/{slug}")),
         ("`/api/v1/incidents/{slug}`", format!("{base}/api/v1/incidents/{slug}")),
         ("`/feed.atom`", format!("{base}/feed.atom")),
+        ("`/insights`", format!("{base}/insights")),
+        ("`/insights?service=dns`", format!("{base}/insights?service=dns")),
+        ("`/api/v1/stats`", format!("{base}/api/v1/stats")),
+        ("`/actions/calendar.ics`", format!("{base}/actions/calendar.ics")),
         ("`/search?q=dns`", format!("{base}/search?q=dns")),
     ];
     println!("| page | requests/s | share of static | p50 | p99 |");

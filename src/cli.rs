@@ -340,6 +340,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         publisher: Publisher::parse(&config.publish_by).unwrap_or_default(),
         ..App::new(store.clone(), search_index)
     });
+    // The insights read every published report once; done now, the first
+    // reader does not wait for it.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = warm.insights.current().await {
+            tracing::warn!(%error, "the insights could not read the reports yet; the first reader will");
+        }
+    });
     let router = app::router(state);
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(app::serve(listener, router, async move {

@@ -101,6 +101,9 @@ const TAGS: &[&str] = &[
     "tls",
     "ci",
 ];
+const OWNERS: &[&str] = &["sre", "platform", "dns-team", "db-team", "edge", "payments", "ana", "bo", "chen", "dev"];
+const ACTION_STATES: &[&str] = &["open", "in_progress", "done", "done", "done", "wont_do"];
+const PRIORITIES: &[&str] = &["low", "medium", "high", "critical"];
 const ORGANIZATIONS: &[&str] = &["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell"];
 const CATEGORIES: &[&str] = &[
     "change",
@@ -296,9 +299,29 @@ pub fn incident(rng: &mut Rng, n: usize) -> IncidentInput {
         factors: (0..3)
             .map(|i| FactorInput { category: Some(rng.pick(CATEGORIES).into()), text: sentence(rng), primary: i == 0 })
             .collect(),
+        // Owned, prioritised, due some weeks after the incident; most done
+        // at some point after it, each addressing one of the factors.
         actions: (0..3)
-            .map(|_| ActionInput { text: sentence(rng), status: Some("open".into()), ..Default::default() })
+            .map(|i| {
+                let status = rng.pick(ACTION_STATES);
+                let due = start.date() + time::Duration::days(14 + rng.below(120) as i64);
+                let done = status == "done";
+                let completed = at(24 * 60 * (1 + rng.below(200)));
+                ActionInput {
+                    text: sentence(rng),
+                    owner: Some(rng.pick(OWNERS).into()),
+                    status: Some(status.into()),
+                    priority: Some(rng.pick(PRIORITIES).into()),
+                    due_on: Some(hindsight::domain::incident::format_date(due)),
+                    completed_at: completed
+                        .filter(|_| done)
+                        .map(hindsight::domain::incident::CompletionInput::Reported),
+                    addresses: vec![i],
+                    ..Default::default()
+                }
+            })
             .collect(),
+        went_well: sentence(rng),
         ..Default::default()
     }
 }

@@ -228,7 +228,15 @@ pub struct Stats {
     pub follow_through: FollowThrough,
     /// Reports that recurred although the earlier report's actions for
     /// that factor were done before they happened.
-    pub recurred_despite_fix: Vec<RecurrenceDespiteFix>,
+    pub recurred_despite_fix: FixesThatDidNotHold,
+}
+
+/// How many reports recurred although the fix was done, and the latest.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixesThatDidNotHold {
+    pub count: usize,
+    /// At most `MAX_ROWS`, the latest first.
+    pub latest: Vec<RecurrenceDespiteFix>,
 }
 
 impl InsightFilter {
@@ -276,17 +284,24 @@ pub fn compute<'a>(
         categories: category_trends(&selected, &trends),
         recurring_on_services: recurring_on_services(&selected),
         follow_through: follow_through(&selected, today),
-        recurred_despite_fix: selected
-            .iter()
-            .filter_map(|facts| {
-                despite_fix(facts).map(|(earlier_slug, category)| RecurrenceDespiteFix {
-                    slug: facts.slug.clone(),
-                    title: facts.title.clone(),
-                    earlier_slug,
-                    category,
-                })
-            })
-            .collect(),
+        recurred_despite_fix: {
+            let mut fixes: Vec<(&IncidentFacts, (String, Option<FactorCategory>))> =
+                selected.iter().filter_map(|facts| Some((*facts, despite_fix(facts)?))).collect();
+            fixes.sort_by_key(|(facts, _)| std::cmp::Reverse((facts.date, facts.id)));
+            FixesThatDidNotHold {
+                count: fixes.len(),
+                latest: fixes
+                    .into_iter()
+                    .take(MAX_ROWS)
+                    .map(|(facts, (earlier_slug, category))| RecurrenceDespiteFix {
+                        slug: facts.slug.clone(),
+                        title: facts.title.clone(),
+                        earlier_slug,
+                        category,
+                    })
+                    .collect(),
+            }
+        },
         trends: trends.0,
     }
 }

@@ -55,6 +55,25 @@ impl Store {
         Ok(facts)
     }
 
+    /// The text of each action item of the incidents `ids`, by incident and
+    /// place: what the facts leave out.
+    pub async fn action_texts(&self, ids: &[i64]) -> Result<HashMap<(i64, usize), String>, StoreError> {
+        let mut texts = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let mut query =
+                QueryBuilder::new("SELECT incident_id, position, text FROM action_items WHERE incident_id IN ");
+            query.bind_list(chunk);
+            for row in query.build().fetch_all(&self.read).await? {
+                let position: i64 = row.try_get("position")?;
+                texts.insert(
+                    (row.try_get("incident_id")?, usize::try_from(position).unwrap_or_default()),
+                    row.try_get("text")?,
+                );
+            }
+        }
+        Ok(texts)
+    }
+
     /// The facts of the incident rows, their parts read a table at a time.
     async fn facts_of(&self, rows: Vec<AnyRow>) -> Result<Vec<IncidentFacts>, StoreError> {
         let mut facts = Vec::with_capacity(rows.len());

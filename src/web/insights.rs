@@ -303,10 +303,11 @@ async fn fill(page: &mut InsightsPage, state: &AppState, stats: Arc<Stats>) -> R
         .collect();
     page.by_owner = follow.days_to_complete_by_owner.iter().map(|group| row(group, group.name.clone())).collect();
     page.all_completions = Some(DistributionRow::new("All".into(), &follow.days_to_complete, Unit::Days));
-    let slugs: Vec<String> = stats.recurred_despite_fix.iter().map(|fix| fix.earlier_slug.clone()).collect();
+    let slugs: Vec<String> = stats.recurred_despite_fix.latest.iter().map(|fix| fix.earlier_slug.clone()).collect();
     let titles = state.store.published_titles(&slugs).await?;
     page.fixes = stats
         .recurred_despite_fix
+        .latest
         .iter()
         .map(|fix| FixRow {
             slug: fix.slug.clone(),

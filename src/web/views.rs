@@ -4,9 +4,9 @@
 
 use jiff::tz::TimeZone;
 
-use crate::domain::{zones, ActionItem, ActionStatus, Incident};
+use crate::domain::{zones, ActionItem, ActionStatus};
 use crate::format;
-use crate::insights::{Earlier, IncidentFacts, Insights};
+use crate::insights::{ActionFacts, Earlier, IncidentFacts, Insights};
 use crate::store::{OpenAction, Store, StoreError};
 
 /// Cards a page of a list shows: the incident list, tag, service and
@@ -104,33 +104,28 @@ pub struct PastAction {
 }
 
 impl PastAction {
-    fn new(action: &ActionItem, today: time::Date) -> PastAction {
+    fn new(action: &ActionFacts, text: &str, today: time::Date) -> PastAction {
         let (state, class) = match action.status {
             ActionStatus::Done => (
-                match action.completed_at.as_ref() {
-                    Some(at) => format!("done {}", at.local().date()),
+                match action.completed_on {
+                    Some(day) => format!("done {}", crate::domain::incident::format_date(day)),
                     None => "done (when is not recorded)".to_string(),
                 },
                 "done",
             ),
             ActionStatus::WontDo => ("won't do".to_string(), "wont_do"),
-            _ => match action.due_on {
-                Some(due) if due < today => (
-                    format!("{}, overdue {} days", action.status.label().to_lowercase(), (today - due).whole_days()),
-                    "overdue",
-                ),
-                Some(due) => (
-                    format!(
-                        "{}, due {}",
-                        action.status.label().to_lowercase(),
-                        crate::domain::incident::format_date(due)
-                    ),
-                    "open",
-                ),
-                None => (action.status.label().to_lowercase(), "open"),
-            },
+            status => {
+                let status = status.label().to_lowercase();
+                match action.due_on {
+                    Some(due) if due < today => {
+                        (format!("{status}, overdue {} days", (today - due).whole_days()), "overdue")
+                    }
+                    Some(due) => (format!("{status}, due {}", crate::domain::incident::format_date(due)), "open"),
+                    None => (status, "open"),
+                }
+            }
         };
-        PastAction { text: crate::markdown::plain_line(&action.text), state, class }
+        PastAction { text: crate::markdown::plain_line(text), state, class }
     }
 }
 
@@ -146,39 +141,28 @@ impl HappenedBefore {
         let earlier = base.lookups().earlier_for(report);
         let shown: Vec<&Earlier<'_>> = earlier.iter().take(EARLIER_SHOWN).collect();
         let ids: Vec<i64> = shown.iter().map(|earlier| earlier.facts.id).collect();
-        let full: std::collections::HashMap<i64, Incident> =
-            store.get_incidents_by_ids(&ids).await?.into_iter().map(|incident| (incident.id, incident)).collect();
+        let texts = store.action_texts(&ids).await?;
         let mut items = Vec::with_capacity(shown.len());
         for earlier in &shown {
-            let Some(incident) = full.get(&earlier.facts.id) else { continue };
-            let fields = &incident.fields;
-            let services: Vec<&String> =
-                fields.services.iter().filter(|service| report.services.contains(service)).collect();
-            let on = if services.is_empty() {
-                String::new()
-            } else {
-                format!(" on {}", services.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
-            };
+            let facts = earlier.facts;
+            let services: Vec<&str> =
+                facts.services.iter().filter(|service| report.services.contains(service)).map(String::as_str).collect();
+            let on = if services.is_empty() { String::new() } else { format!(" on {}", services.join(", ")) };
             let mut reasons: Vec<String> =
                 earlier.shared.iter().map(|(category, _)| format!("{}{on}", category.label())).collect();
             if earlier.named {
                 reasons.push("this report names it as a recurrence".to_string());
             }
-            // The actions for the shared factors; for a named recurrence
-            // without one, all of them.
+            // The actions for the shared factors; when none names one, all.
             let categories: Vec<_> = earlier.shared.iter().map(|(category, _)| *category).collect();
-            let for_shared: Vec<&ActionItem> = fields
-                .actions
-                .iter()
-                .filter(|action| {
-                    action
-                        .addresses
-                        .iter()
-                        .any(|place| fields.factors.get(*place).is_some_and(|f| categories.contains(&f.category)))
+            let for_shared: Vec<usize> = (0..facts.actions.len())
+                .filter(|at| {
+                    let addresses = &facts.actions[*at].addresses;
+                    addresses.iter().any(|place| facts.factors.get(*place).is_some_and(|c| categories.contains(c)))
                 })
                 .collect();
             let none_addressed = for_shared.is_empty();
-            let listed: Vec<&ActionItem> = if none_addressed { fields.actions.iter().collect() } else { for_shared };
+            let listed: Vec<usize> = if none_addressed { (0..facts.actions.len()).collect() } else { for_shared };
             let did_not_hold = earlier.did_not_hold().map(|category| match category {
                 Some(category) => format!(
                     "Its action items for {} were done before this incident happened: the fix did not hold.",
@@ -187,15 +171,17 @@ impl HappenedBefore {
                 None => "Its action items were done before this incident happened: the fix did not hold.".to_string(),
             });
             items.push(PastIncident {
-                slug: fields.slug.clone(),
-                title: fields.title.clone(),
-                day: earlier
-                    .facts
-                    .date
-                    .map(crate::domain::incident::format_date)
-                    .unwrap_or_else(|| "date unknown".into()),
+                slug: facts.slug.clone(),
+                title: facts.title.clone(),
+                day: facts.date.map(crate::domain::incident::format_date).unwrap_or_else(|| "date unknown".into()),
                 reasons,
-                actions: listed.into_iter().map(|action| PastAction::new(action, today)).collect(),
+                actions: listed
+                    .into_iter()
+                    .map(|at| {
+                        let text = texts.get(&(facts.id, at)).map(String::as_str).unwrap_or_default();
+                        PastAction::new(&facts.actions[at], text, today)
+                    })
+                    .collect(),
                 none_addressed,
                 did_not_hold,
             });

@@ -291,7 +291,8 @@ async fn a_fix_that_did_not_hold_is_flagged_and_open_actions_are_said_to_be_open
     assert!(elsewhere.contains("No earlier published incident shares"), "{elsewhere}");
 
     let stats = app.get_json("/api/v1/stats").await;
-    let fixes = stats["stats"]["recurred_despite_fix"].as_array().unwrap();
+    assert_eq!(stats["stats"]["recurred_despite_fix"]["count"], 1);
+    let fixes = stats["stats"]["recurred_despite_fix"]["latest"].as_array().unwrap();
     assert_eq!(fixes.len(), 1, "{fixes:?}");
     assert_eq!(fixes[0]["slug"], "again-after-the-fix");
     assert_eq!(fixes[0]["earlier_slug"], "earlier-fixed");
@@ -304,7 +305,7 @@ async fn a_fix_that_did_not_hold_is_flagged_and_open_actions_are_said_to_be_open
     let patched = app.patch_json("/api/v1/incidents/earlier-still-open", Some(&format!("\"{version}\"")), &done).await;
     assert_eq!(patched.status(), 200);
     let stats = app.get_json("/api/v1/stats").await;
-    let slugs: Vec<&str> = stats["stats"]["recurred_despite_fix"]
+    let slugs: Vec<&str> = stats["stats"]["recurred_despite_fix"]["latest"]
         .as_array()
         .unwrap()
         .iter()
