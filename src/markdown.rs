@@ -24,6 +24,23 @@ fn unsafe_html(markdown: &str) -> String {
     unsafe_html
 }
 
+/// Escapes plain text for HTML and SVG content and attribute values: what
+/// is drawn or written by hand rather than through a template.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Renders Markdown to sanitised HTML. Markdown nested deeper than
 /// `MAX_NESTING` is not sanitised (validation refuses it on write; this
 /// guards what was stored before): a short notice stands in its place.

@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use super::stats::{Distribution, TrendBar, SEVERITY_KEYS};
+use crate::markdown::escape;
 
 const WIDTH: f64 = 420.0;
 const LABEL: f64 = 58.0;
@@ -69,12 +70,10 @@ impl LogScale {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// A group larger than this is drawn as a density with its tail marked.
 const MAX_MARKS: usize = 300;
+/// In a large group, the longest this many are marked one by one.
+const TAIL_MARKS: usize = 100;
 /// Columns of a density.
 const BINS: usize = 70;
 
@@ -123,13 +122,14 @@ pub fn distribution(id: &str, title: &str, rows: &[(String, &Distribution)], uni
             WIDTH - RIGHT
         );
         // Every incident a mark; in a large group, the bulk as a density
-        // and only the tail beyond the 90th percentile one mark each, so
-        // the page stays small whatever the size of the base.
+        // and only the tail beyond the 90th percentile (at most its longest
+        // `TAIL_MARKS`) one mark each, so the page stays small whatever the
+        // size of the base.
         let values = &distribution.values;
         let marked = if values.len() <= MAX_MARKS {
             values.as_slice()
         } else {
-            let tail_from = values.len() - values.len().div_ceil(10).min(MAX_MARKS);
+            let tail_from = values.len() - values.len().div_ceil(10).min(TAIL_MARKS);
             density(&mut svg, &values[..tail_from], &scale, y);
             &values[tail_from..]
         };

@@ -137,6 +137,12 @@ impl IncidentFacts {
         ]
     }
 
+    /// Whether an earlier incident can be found like it: it has services
+    /// and factors, or names a recurrence.
+    pub fn may_have_happened_before(&self) -> bool {
+        (!self.services.is_empty() && !self.factors.is_empty()) || !self.recurrence_of.is_empty()
+    }
+
     /// The distinct categories of its factors.
     pub fn categories(&self) -> Vec<FactorCategory> {
         let mut categories = self.factors.clone();

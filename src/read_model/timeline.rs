@@ -16,6 +16,7 @@ use crate::domain::zones::{abbreviation_at, offset_for_reading};
 use crate::domain::{EventKind, IncidentFields, KeyMoment, Measured, Precision, ReportedTime};
 use crate::format;
 use crate::markdown;
+use crate::markdown::escape;
 
 /// One line of the timeline: an event, or a key moment of the incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -408,22 +409,6 @@ pub fn legend() -> Vec<(String, &'static str, String)> {
         .iter()
         .map(|kind| (format!("kind-{}", kind.as_str()), kind.label(), icon_of(ShapeOf::Event(*kind))))
         .collect()
-}
-
-/// Escapes text for SVG and HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 const STRIP_WIDTH: f64 = 1000.0;

@@ -7,14 +7,14 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::page::{base_url, page, CachePolicy, Layout, WebError, WebPage};
+use super::page::{base_url, page, shared_document, CachePolicy, Layout, WebError, WebPage, ATOM};
 use super::views::ActionRow;
 use crate::app::AppState;
 use crate::domain::incident::{format_date, MAX_NAME_CHARS};
@@ -193,7 +193,7 @@ async fn feed(
                 summary_html: format!(
                     "{} <p>From <a href=\"{link}\">{}</a>{}.</p>",
                     item.rendered_text(),
-                    escape_html(&item.incident_title),
+                    crate::markdown::escape(&item.incident_title),
                     item.action.priority.map(|p| format!(", {} priority", p.as_str())).unwrap_or_default()
                 ),
                 link,
@@ -219,21 +219,12 @@ async fn feed(
         entries,
     };
     let xml = askama::Template::render(&feed).map_err(|error| AppError::Internal(error.into()))?;
-    let mut response = xml.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/atom+xml; charset=utf-8"));
-    response.extensions_mut().insert(CachePolicy::SharedUntilWrite);
-    Ok(response)
+    Ok(shared_document(xml, ATOM))
 }
 
 fn sentence_start(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 async fn calendar(
@@ -249,10 +240,7 @@ async fn calendar(
         .as_ref()
         .map_or("Hindsight: action items due".to_string(), |o| format!("Hindsight: action items due, {o}"));
     let body = ical(&base, &name, &open, OffsetDateTime::now_utc());
-    let mut response = body.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
-    response.extensions_mut().insert(CachePolicy::SharedUntilWrite);
-    Ok(response)
+    Ok(shared_document(body, "text/calendar; charset=utf-8"))
 }
 
 /// An iCalendar (RFC 5545) of the open items' due dates: an all-day event

@@ -224,14 +224,9 @@ impl BeforePanel {
         let id = id.unwrap_or(0);
         let facts = IncidentFacts::of(id, &sketch);
         let today = time::OffsetDateTime::now_utc().date();
-        let before = if facts.services.is_empty() || facts.factors.is_empty() {
-            if facts.recurrence_of.is_empty() {
-                None
-            } else {
-                Some(HappenedBefore::find(&state.insights, &state.store, &facts, today).await?)
-            }
-        } else {
-            Some(HappenedBefore::find(&state.insights, &state.store, &facts, today).await?)
+        let before = match facts.may_have_happened_before() {
+            true => Some(HappenedBefore::find(&state.insights, &state.store, &facts, today).await?),
+            false => None,
         };
         let similar = match state.search.similar_to_draft(id, sketch, SIMILAR_BESIDE_FORM).await {
             Ok(hits) => hits,

@@ -1,12 +1,12 @@
 //! `/feed.atom`: the most recently published reports, as an Atom feed.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::page::{base_url, page, CachePolicy, Layout, WebError, WebPage};
+use super::page::{base_url, page, shared_document, Layout, WebError, WebPage, ATOM};
 use crate::app::AppState;
 use crate::domain::reported_time::format_rfc3339;
 use crate::domain::IncidentMeta;
@@ -88,10 +88,5 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
     let feed =
         Feed { entries: recent.into_iter().map(|(card, meta)| entry(&base, card, &meta)).collect(), base, updated };
     let xml = askama::Template::render(&feed).map_err(|error| AppError::Internal(error.into()))?;
-    let mut response = xml.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/atom+xml; charset=utf-8"));
-    response.extensions_mut().insert(CachePolicy::SharedUntilWrite);
-    Ok(response)
+    Ok(shared_document(xml, ATOM))
 }

@@ -194,10 +194,9 @@ async fn show(
     let backlinks = state.store.backlinks(&fields.slug).await?;
     let today = time::OffsetDateTime::now_utc().date();
     let facts = IncidentFacts::of(incident.id, fields);
-    let happened_before = if (facts.services.is_empty() || facts.factors.is_empty()) && facts.recurrence_of.is_empty() {
-        None
-    } else {
-        Some(HappenedBefore::find(&state.insights, &state.store, &facts, today).await?)
+    let happened_before = match facts.may_have_happened_before() {
+        true => Some(HappenedBefore::find(&state.insights, &state.store, &facts, today).await?),
+        false => None,
     };
     let show_page = ShowPage {
         layout: Layout::new(fields.title.clone(), "incidents"),

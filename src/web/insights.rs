@@ -123,8 +123,9 @@ struct InsightsPage {
 }
 
 impl WebPage for InsightsPage {
-    // The numbers are kept by `Insights` for each state of the data.
-    const CACHE: CachePolicy = CachePolicy::Personal;
+    // The numbers are read from the database's newest change, so a kept
+    // page is never older than the write its generation names.
+    const CACHE: CachePolicy = CachePolicy::SharedUntilWrite;
 }
 
 impl InsightsPage {

@@ -59,6 +59,17 @@ pub fn base_url(headers: &axum::http::HeaderMap) -> String {
     format!("{}://{host}", if https { "https" } else { "http" })
 }
 
+pub const ATOM: &str = "application/atom+xml; charset=utf-8";
+
+/// A document that is not a page (a feed, a calendar) with its content
+/// type, the same for every reader until the next write.
+pub fn shared_document(body: String, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.extensions_mut().insert(CachePolicy::SharedUntilWrite);
+    response
+}
+
 /// A page: its template, and how its responses may be kept. A page type
 /// says it once, beside its struct:
 ///
