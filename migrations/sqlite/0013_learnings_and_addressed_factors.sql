@@ -9,5 +9,7 @@ ALTER TABLE action_items ADD COLUMN addresses TEXT;
 
 -- One owner's open action items in due order, and their completed ones
 -- newest first: the owner's feed and calendar (/actions?owner=…).
-CREATE INDEX action_items_open_by_owner ON action_items (owner, open_due) WHERE open_due IS NOT NULL;
-CREATE INDEX action_items_completed_by_owner ON action_items (owner, completed_at) WHERE completed_at IS NOT NULL;
+CREATE INDEX action_items_open_by_owner ON action_items (owner, open_due, incident_id DESC, position)
+    WHERE open_due IS NOT NULL;
+CREATE INDEX action_items_completed_by_owner ON action_items (owner, completed_at DESC, incident_id DESC, position)
+    WHERE completed_at IS NOT NULL;

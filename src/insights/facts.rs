@@ -1,8 +1,12 @@
 //! What the insights need of one published report, and nothing more: its
 //! labels, the categories of its factors, its derived durations, the day it
-//! happened and its action items' dates. About a hundred bytes a report, so
-//! that a base of 100,000 reports is held in memory and counted in
-//! milliseconds rather than read back from the database for every page.
+//! happened and its action items' dates. A few hundred bytes a report, its
+//! labels shared (`Names`), so that a base of 100,000 reports is held in
+//! memory and counted in milliseconds rather than read back from the
+//! database for every page.
+
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 use time::Date;
@@ -48,22 +52,42 @@ impl Measure {
     }
 }
 
+/// A service, tag, organization or owner: the same few names recur across
+/// thousands of reports, so each is kept once (`Names`) and shared.
+pub type Label = Arc<str>;
+
+/// The labels read so far, each kept once.
+#[derive(Debug, Default)]
+pub struct Names(HashSet<Label>);
+
+impl Names {
+    pub fn label(&mut self, name: &str) -> Label {
+        match self.0.get(name) {
+            Some(label) => Arc::clone(label),
+            None => {
+                let label: Label = Arc::from(name);
+                self.0.insert(Arc::clone(&label));
+                label
+            }
+        }
+    }
+}
+
 /// One published report, as the insights count it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentFacts {
     pub id: i64,
-    pub slug: String,
-    pub title: String,
+    pub slug: Box<str>,
     pub severity: Option<Severity>,
-    pub organization: Option<String>,
-    pub services: Vec<String>,
-    pub tags: Vec<String>,
+    pub organization: Option<Label>,
+    pub services: Box<[Label]>,
+    pub tags: Box<[Label]>,
     /// The category of each contributing factor, in the report's order (an
     /// action's `addresses` point into it).
-    pub factors: Vec<FactorCategory>,
-    pub actions: Vec<ActionFacts>,
+    pub factors: Box<[FactorCategory]>,
+    pub actions: Box<[ActionFacts]>,
     /// The reports it names as `recurrence_of`.
-    pub recurrence_of: Vec<String>,
+    pub recurrence_of: Box<[Box<str>]>,
     /// The day it happened in its home zone; `None` when no time is known.
     pub date: Option<Date>,
     /// Each measure, when both its ends are known to the hour or better.
@@ -74,12 +98,13 @@ pub struct IncidentFacts {
 pub struct ActionFacts {
     pub status: ActionStatus,
     pub priority: Option<Priority>,
-    pub owner: Option<String>,
+    pub owner: Option<Label>,
     pub due_on: Option<Date>,
     /// The day it was done, in the zone it was reported in.
     pub completed_on: Option<Date>,
-    /// Positions in the report's `factors`.
-    pub addresses: Vec<usize>,
+    /// Positions in the report's `factors` (there are at most
+    /// `MAX_FACTORS`, fewer than 256).
+    pub addresses: Box<[u8]>,
 }
 
 impl IncidentFacts {
@@ -87,14 +112,14 @@ impl IncidentFacts {
     /// store reads those of published ones, to the same result).
     pub fn of(id: i64, fields: &IncidentFields) -> IncidentFacts {
         let home = fields.home_zone();
+        let label = |name: &String| Label::from(name.as_str());
         IncidentFacts {
             id,
-            slug: fields.slug.clone(),
-            title: fields.title.clone(),
+            slug: fields.slug.as_str().into(),
             severity: fields.severity,
-            organization: fields.organization.clone(),
-            services: fields.services.clone(),
-            tags: fields.tags.clone(),
+            organization: fields.organization.as_ref().map(label),
+            services: fields.services.iter().map(label).collect(),
+            tags: fields.tags.iter().map(label).collect(),
             factors: fields.factors.iter().map(|factor| factor.category).collect(),
             actions: fields
                 .actions
@@ -102,17 +127,17 @@ impl IncidentFacts {
                 .map(|action| ActionFacts {
                     status: action.status,
                     priority: action.priority,
-                    owner: action.owner.clone(),
+                    owner: action.owner.as_ref().map(label),
                     due_on: action.due_on,
                     completed_on: action.completed_at.as_ref().and_then(|at| to_date(at.local().date())),
-                    addresses: action.addresses.clone(),
+                    addresses: places(&action.addresses),
                 })
                 .collect(),
             recurrence_of: fields
                 .related
                 .iter()
                 .filter(|link| link.kind == RelationKind::RecurrenceOf)
-                .map(|link| link.slug.clone())
+                .map(|link| link.slug.as_str().into())
                 .collect(),
             date: fields
                 .occurred_at()
@@ -143,9 +168,18 @@ impl IncidentFacts {
         (!self.services.is_empty() && !self.factors.is_empty()) || !self.recurrence_of.is_empty()
     }
 
+    /// Whether it carries the service or tag `name`.
+    pub fn has_service(&self, name: &str) -> bool {
+        self.services.iter().any(|service| **service == *name)
+    }
+
+    pub fn has_tag(&self, name: &str) -> bool {
+        self.tags.iter().any(|tag| **tag == *name)
+    }
+
     /// The distinct categories of its factors.
     pub fn categories(&self) -> Vec<FactorCategory> {
-        let mut categories = self.factors.clone();
+        let mut categories = self.factors.to_vec();
         categories.sort_by_key(|category| category.as_str());
         categories.dedup();
         categories
@@ -153,10 +187,16 @@ impl IncidentFacts {
 
     /// Its actions that address a factor of `category`.
     pub fn actions_for(&self, category: FactorCategory) -> impl Iterator<Item = &ActionFacts> {
-        self.actions
-            .iter()
-            .filter(move |action| action.addresses.iter().any(|place| self.factors.get(*place) == Some(&category)))
+        self.actions.iter().filter(move |action| {
+            action.addresses.iter().any(|place| self.factors.get(usize::from(*place)) == Some(&category))
+        })
     }
+}
+
+/// Factor positions as kept: those that fit a byte (all that validation
+/// lets through).
+pub fn places(addresses: &[usize]) -> Box<[u8]> {
+    addresses.iter().filter_map(|place| u8::try_from(*place).ok()).collect()
 }
 
 /// A `jiff` civil date as a `time` date (the two crates meet here).

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use time::Date;
 
-use super::facts::{ActionFacts, IncidentFacts};
+use super::facts::{ActionFacts, IncidentFacts, Label};
 use crate::domain::{ActionStatus, FactorCategory};
 
 /// Where the actions an earlier incident took for a factor stood when a
@@ -96,8 +96,8 @@ fn order(facts: &IncidentFacts) -> Option<(Date, i64)> {
 /// are before none and after none, so they are left out), and by slug.
 #[derive(Debug, Default)]
 pub struct Lookups {
-    by_pair: HashMap<(String, FactorCategory), Group>,
-    by_slug: HashMap<String, Arc<IncidentFacts>>,
+    by_pair: HashMap<(Label, FactorCategory), Group>,
+    by_slug: HashMap<Box<str>, Arc<IncidentFacts>>,
 }
 
 #[derive(Debug)]
@@ -112,7 +112,7 @@ struct Group {
 
 impl Lookups {
     pub fn new<'a>(base: impl Iterator<Item = &'a Arc<IncidentFacts>>) -> Lookups {
-        let mut by_pair: HashMap<(String, FactorCategory), Vec<Arc<IncidentFacts>>> = HashMap::new();
+        let mut by_pair: HashMap<(Label, FactorCategory), Vec<Arc<IncidentFacts>>> = HashMap::new();
         let mut by_slug = HashMap::new();
         for facts in base {
             by_slug.insert(facts.slug.clone(), Arc::clone(facts));
@@ -176,7 +176,7 @@ impl Lookups {
             }
         }
         for slug in &report.recurrence_of {
-            let Some(other) = self.by_slug.get(slug.as_str()).filter(|other| other.id != report.id) else {
+            let Some(other) = self.by_slug.get(&**slug).filter(|other| other.id != report.id) else {
                 continue;
             };
             let entry = found.entry(other.id).or_insert_with(|| Earlier {
@@ -208,14 +208,14 @@ impl Lookups {
                         let earlier = group.members[..before]
                             .iter()
                             .find(|member| FixState::of(member.actions_for(category), Some(day)).did_not_hold())?;
-                        return Some((earlier.slug.clone(), Some(category)));
+                        return Some((earlier.slug.to_string(), Some(category)));
                     }
                 }
             }
         }
         report.recurrence_of.iter().find_map(|slug| {
-            let other = self.by_slug.get(slug.as_str())?;
-            FixState::of(other.actions.iter(), report.date).did_not_hold().then(|| (other.slug.clone(), None))
+            let other = self.by_slug.get(&**slug)?;
+            FixState::of(other.actions.iter(), report.date).did_not_hold().then(|| (other.slug.to_string(), None))
         })
     }
 }

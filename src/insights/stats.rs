@@ -208,7 +208,6 @@ pub struct FollowThrough {
 #[derive(Debug, Clone, Serialize)]
 pub struct RecurrenceDespiteFix {
     pub slug: String,
-    pub title: String,
     pub earlier_slug: String,
     pub category: Option<FactorCategory>,
 }
@@ -243,9 +242,12 @@ impl InsightFilter {
     /// Whether the filter selects `facts`, dates aside.
     fn selects(&self, facts: &IncidentFacts) -> bool {
         self.severity.is_none_or(|severity| facts.severity == Some(severity))
-            && self.organization.as_ref().is_none_or(|organization| facts.organization.as_ref() == Some(organization))
-            && self.service.as_ref().is_none_or(|service| facts.services.contains(service))
-            && self.tag.as_ref().is_none_or(|tag| facts.tags.contains(tag))
+            && self
+                .organization
+                .as_deref()
+                .is_none_or(|organization| facts.organization.as_deref() == Some(organization))
+            && self.service.as_deref().is_none_or(|service| facts.has_service(service))
+            && self.tag.as_deref().is_none_or(|tag| facts.has_tag(tag))
             && self.category.is_none_or(|category| facts.factors.contains(&category))
     }
 
@@ -294,8 +296,7 @@ pub fn compute<'a>(
                     .into_iter()
                     .take(MAX_ROWS)
                     .map(|(facts, (earlier_slug, category))| RecurrenceDespiteFix {
-                        slug: facts.slug.clone(),
-                        title: facts.title.clone(),
+                        slug: facts.slug.to_string(),
                         earlier_slug,
                         category,
                     })
@@ -512,7 +513,7 @@ fn recurring_on_services(selected: &[&IncidentFacts]) -> Vec<ServiceRecurrence> 
         let categories = facts.categories();
         for service in &facts.services {
             for category in &categories {
-                *counts.entry((service.as_str(), *category)).or_default() += 1;
+                *counts.entry((&**service, *category)).or_default() += 1;
             }
         }
     }

@@ -12,7 +12,7 @@ use super::{QueryBuilder, Store, StoreError};
 use crate::domain::durations::{Durations, KeyMoments};
 use crate::domain::incident::{parse_date, UNDATED};
 use crate::domain::{zones, ActionStatus, FactorCategory, KeyMoment, Priority, RelationKind, Severity};
-use crate::insights::facts::{to_date, ActionFacts, IncidentFacts};
+use crate::insights::facts::{places, to_date, ActionFacts, IncidentFacts, Label, Names};
 
 /// Reports read at once.
 const CHUNK: usize = 500;
@@ -24,6 +24,7 @@ impl Store {
     /// `progress(done)` after each chunk.
     pub async fn all_incident_facts(&self, mut progress: impl FnMut(usize)) -> Result<Vec<IncidentFacts>, StoreError> {
         let mut all = Vec::new();
+        let mut names = Names::default();
         let mut after = i64::MIN;
         loop {
             let mut query = QueryBuilder::new(&format!("{} AND id > ", select_incidents()));
@@ -33,7 +34,7 @@ impl Store {
             let Some(last) = rows.last() else { break };
             after = last.try_get("id")?;
             let read = rows.len();
-            all.extend(self.facts_of(rows).await?);
+            all.extend(self.facts_of(rows, &mut names).await?);
             progress(all.len());
             if read < CHUNK {
                 break;
@@ -46,11 +47,12 @@ impl Store {
     /// are left out.
     pub async fn incident_facts(&self, ids: &[i64]) -> Result<Vec<IncidentFacts>, StoreError> {
         let mut facts = Vec::with_capacity(ids.len());
+        let mut names = Names::default();
         for chunk in ids.chunks(CHUNK) {
             let mut query = QueryBuilder::new(&format!("{} AND id IN ", select_incidents()));
             query.bind_list(chunk);
             let rows = query.build().fetch_all(&self.read).await?;
-            facts.extend(self.facts_of(rows).await?);
+            facts.extend(self.facts_of(rows, &mut names).await?);
         }
         Ok(facts)
     }
@@ -75,13 +77,15 @@ impl Store {
     }
 
     /// The facts of the incident rows, their parts read a table at a time.
-    async fn facts_of(&self, rows: Vec<AnyRow>) -> Result<Vec<IncidentFacts>, StoreError> {
+    async fn facts_of(&self, rows: Vec<AnyRow>, names: &mut Names) -> Result<Vec<IncidentFacts>, StoreError> {
         let mut facts = Vec::with_capacity(rows.len());
+        let mut parts: Vec<Parts> = Vec::with_capacity(rows.len());
         let mut place = HashMap::with_capacity(rows.len());
         for row in &rows {
-            let fact = facts_from_row(row)?;
+            let fact = facts_from_row(row, names)?;
             place.insert(fact.id, facts.len());
             facts.push(fact);
+            parts.push(Parts::default());
         }
         if facts.is_empty() {
             return Ok(facts);
@@ -99,33 +103,53 @@ impl Store {
             query.push(" ORDER BY incident_id, position");
             for row in query.build().fetch_all(&self.read).await? {
                 let id: i64 = row.try_get("incident_id")?;
-                let Some(fact) = place.get(&id).and_then(|at| facts.get_mut(*at)) else { continue };
+                let Some(part) = place.get(&id).and_then(|at| parts.get_mut(*at)) else { continue };
+                let mut label = |column: &str| -> Result<Label, StoreError> {
+                    Ok(names.label(&row.try_get::<String, _>(column)?))
+                };
                 match table {
-                    "incident_services" => fact.services.push(row.try_get("name")?),
-                    "incident_tags" => fact.tags.push(row.try_get("name")?),
-                    "contributing_factors" => fact.factors.push(vocabulary(&row, "category", FactorCategory::parse)?),
-                    "action_items" => fact.actions.push(action_facts(&row)?),
+                    "incident_services" => part.services.push(label("name")?),
+                    "incident_tags" => part.tags.push(label("name")?),
+                    "contributing_factors" => part.factors.push(vocabulary(&row, "category", FactorCategory::parse)?),
+                    "action_items" => part.actions.push(action_facts(&row, names)?),
                     _ => {
                         if vocabulary(&row, "kind", RelationKind::parse)? == RelationKind::RecurrenceOf {
-                            fact.recurrence_of.push(row.try_get("related_slug")?);
+                            part.recurrence_of.push(row.try_get::<String, _>("related_slug")?.into());
                         }
                     }
                 }
             }
         }
+        for (fact, part) in facts.iter_mut().zip(parts) {
+            fact.services = part.services.into();
+            fact.tags = part.tags.into();
+            fact.factors = part.factors.into();
+            fact.actions = part.actions.into();
+            fact.recurrence_of = part.recurrence_of.into();
+        }
         Ok(facts)
     }
+}
+
+/// A report's parts as they are read, before they are kept.
+#[derive(Default)]
+struct Parts {
+    services: Vec<Label>,
+    tags: Vec<Label>,
+    factors: Vec<FactorCategory>,
+    actions: Vec<ActionFacts>,
+    recurrence_of: Vec<Box<str>>,
 }
 
 fn select_incidents() -> String {
     let moments: Vec<String> = KeyMoment::ALL.iter().map(|moment| time_columns(moment.name())).collect();
     format!(
-        "SELECT id, slug, title, severity, organization, zone, occurred_at, {} FROM incidents WHERE {PUBLISHED}",
+        "SELECT id, slug, severity, organization, zone, occurred_at, {} FROM incidents WHERE {PUBLISHED}",
         moments.join(", ")
     )
 }
 
-fn facts_from_row(row: &AnyRow) -> Result<IncidentFacts, StoreError> {
+fn facts_from_row(row: &AnyRow, names: &mut Names) -> Result<IncidentFacts, StoreError> {
     let [started, detected, mitigated, resolved] = [
         time_from_row(row, KeyMoment::Started.name())?,
         time_from_row(row, KeyMoment::Detected.name())?,
@@ -146,21 +170,20 @@ fn facts_from_row(row: &AnyRow) -> Result<IncidentFacts, StoreError> {
         .and_then(|at| to_date(at.to_zoned(zone).date()));
     Ok(IncidentFacts {
         id: row.try_get("id")?,
-        slug: row.try_get("slug")?,
-        title: row.try_get("title")?,
+        slug: row.try_get::<String, _>("slug")?.into(),
         severity: optional_vocabulary(row, "severity", Severity::parse)?,
-        organization: row.try_get("organization")?,
-        services: Vec::new(),
-        tags: Vec::new(),
-        factors: Vec::new(),
-        actions: Vec::new(),
-        recurrence_of: Vec::new(),
+        organization: row.try_get::<Option<String>, _>("organization")?.map(|name| names.label(&name)),
+        services: Box::default(),
+        tags: Box::default(),
+        factors: Box::default(),
+        actions: Box::default(),
+        recurrence_of: Box::default(),
         date,
         durations: IncidentFacts::measured(&durations),
     })
 }
 
-fn action_facts(row: &AnyRow) -> Result<ActionFacts, StoreError> {
+fn action_facts(row: &AnyRow, names: &mut Names) -> Result<ActionFacts, StoreError> {
     let due_on: Option<String> = row.try_get("due_on")?;
     // Stored before completion times kept their zone: a UTC instant.
     let completed_on = match time_from_row(row, "completed") {
@@ -173,9 +196,9 @@ fn action_facts(row: &AnyRow) -> Result<ActionFacts, StoreError> {
     Ok(ActionFacts {
         status: vocabulary(row, "status", ActionStatus::parse)?,
         priority: optional_vocabulary(row, "priority", Priority::parse)?,
-        owner: row.try_get("owner")?,
+        owner: row.try_get::<Option<String>, _>("owner")?.map(|name| names.label(&name)),
         due_on: due_on.as_deref().and_then(parse_date),
         completed_on,
-        addresses: addresses_from_text(row.try_get::<Option<String>, _>("addresses")?.as_deref())?,
+        addresses: places(&addresses_from_text(row.try_get::<Option<String>, _>("addresses")?.as_deref())?),
     })
 }

@@ -304,7 +304,8 @@ async fn fill(page: &mut InsightsPage, state: &AppState, stats: Arc<Stats>) -> R
         .collect();
     page.by_owner = follow.days_to_complete_by_owner.iter().map(|group| row(group, group.name.clone())).collect();
     page.all_completions = Some(DistributionRow::new("All".into(), &follow.days_to_complete, Unit::Days));
-    let slugs: Vec<String> = stats.recurred_despite_fix.latest.iter().map(|fix| fix.earlier_slug.clone()).collect();
+    let latest = &stats.recurred_despite_fix.latest;
+    let slugs: Vec<String> = latest.iter().flat_map(|fix| [fix.slug.clone(), fix.earlier_slug.clone()]).collect();
     let titles = state.store.published_titles(&slugs).await?;
     page.fixes = stats
         .recurred_despite_fix
@@ -312,7 +313,7 @@ async fn fill(page: &mut InsightsPage, state: &AppState, stats: Arc<Stats>) -> R
         .iter()
         .map(|fix| FixRow {
             slug: fix.slug.clone(),
-            title: fix.title.clone(),
+            title: titles.get(&fix.slug).cloned().unwrap_or_else(|| fix.slug.clone()),
             earlier_title: titles.get(&fix.earlier_slug).cloned().unwrap_or_else(|| fix.earlier_slug.clone()),
             earlier_slug: fix.earlier_slug.clone(),
             category: fix.category.map(FactorCategory::label),

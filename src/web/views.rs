@@ -142,11 +142,13 @@ impl HappenedBefore {
         let shown: Vec<&Earlier<'_>> = earlier.iter().take(EARLIER_SHOWN).collect();
         let ids: Vec<i64> = shown.iter().map(|earlier| earlier.facts.id).collect();
         let texts = store.action_texts(&ids).await?;
+        let slugs: Vec<String> = shown.iter().map(|earlier| earlier.facts.slug.to_string()).collect();
+        let titles = store.published_titles(&slugs).await?;
         let mut items = Vec::with_capacity(shown.len());
         for earlier in &shown {
             let facts = earlier.facts;
             let services: Vec<&str> =
-                facts.services.iter().filter(|service| report.services.contains(service)).map(String::as_str).collect();
+                facts.services.iter().filter(|service| report.has_service(service)).map(|service| &**service).collect();
             let on = if services.is_empty() { String::new() } else { format!(" on {}", services.join(", ")) };
             let mut reasons: Vec<String> =
                 earlier.shared.iter().map(|(category, _)| format!("{}{on}", category.label())).collect();
@@ -158,7 +160,9 @@ impl HappenedBefore {
             let for_shared: Vec<usize> = (0..facts.actions.len())
                 .filter(|at| {
                     let addresses = &facts.actions[*at].addresses;
-                    addresses.iter().any(|place| facts.factors.get(*place).is_some_and(|c| categories.contains(c)))
+                    addresses
+                        .iter()
+                        .any(|place| facts.factors.get(usize::from(*place)).is_some_and(|c| categories.contains(c)))
                 })
                 .collect();
             let none_addressed = for_shared.is_empty();
@@ -171,8 +175,8 @@ impl HappenedBefore {
                 None => "Its action items were done before this incident happened: the fix did not hold.".to_string(),
             });
             items.push(PastIncident {
-                slug: facts.slug.clone(),
-                title: facts.title.clone(),
+                slug: facts.slug.to_string(),
+                title: titles.get(&*facts.slug).cloned().unwrap_or_else(|| facts.slug.to_string()),
                 day: facts.date.map(crate::domain::incident::format_date).unwrap_or_else(|| "date unknown".into()),
                 reasons,
                 actions: listed
