@@ -74,8 +74,8 @@ pub struct App {
     pub sign_in_limiter: SignInLimiter,
     /// Argon2 checks of sign-in passwords, a few at a time.
     pub password_checks: HeavyWork,
-    /// Markdown previews, revision diffs, large JSON bodies and pasted
-    /// timelines, a few at a time.
+    /// Markdown previews, revision diffs, large JSON bodies, pasted
+    /// timelines and the insights' statistics, a few at a time.
     pub heavy_work: HeavyWork,
     /// Mark cookies Secure: set when the site is served over https.
     pub secure_cookies: bool,
@@ -97,7 +97,7 @@ impl App {
             store,
             sign_in_limiter: SignInLimiter::default(),
             password_checks: HeavyWork::new("password checks"),
-            heavy_work: HeavyWork::new("previews and comparisons"),
+            heavy_work: HeavyWork::new("previews, comparisons and statistics"),
             secure_cookies: false,
             public_read: true,
             trusted_proxy: None,

@@ -151,7 +151,12 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     if !state.search.is_ready() {
         return next.run(request).await;
     }
-    let key = request.uri().path_and_query().map_or(path, |p| p.as_str());
+    // Feeds and calendars write absolute links with the host asked for:
+    // each host keeps its own copy, so no request can plant another's.
+    let host = request.headers().get(header::HOST).map(|host| String::from_utf8_lossy(host.as_bytes()).into_owned());
+    let key =
+        format!("{}\u{0}{}", host.unwrap_or_default(), request.uri().path_and_query().map_or(path, |p| p.as_str()));
+    let key = key.as_str();
     let day = time::OffsetDateTime::now_utc().date();
     let generation = (state.search.applied_change(), state.store.local_writes(), day);
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();

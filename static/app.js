@@ -189,9 +189,10 @@ function enhanceRows(group) {
     if (!button || !list.contains(button)) {
       return;
     }
-    // Action items name factors by their row, and the server moves those
+    // Action items name factors by their row (their tick boxes, and those
+    // of the blank row they are added from), and the server moves those
     // names with the rows: a factor's move or removal is posted.
-    if (section === "factors" && document.querySelector('input[name$="].addresses"]')) {
+    if (section === "factors" && document.querySelector('[data-rows="actions"]')) {
       return;
     }
     event.preventDefault();

@@ -23,7 +23,7 @@ async fn stats(
     let Query(query) = query.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let filter = query.filter().map_err(AppError::Validation)?;
     let today = time::OffsetDateTime::now_utc().date();
-    let stats = state.insights.stats(&query, &filter, today).await?;
+    let stats = state.insights.stats(&filter, today, &state.heavy_work).await?;
     Ok(Json(serde_json::json!({
         "as_of": crate::domain::incident::format_date(today),
         "min_for_percentiles": crate::insights::stats::MIN_FOR_PERCENTILES,

@@ -3,7 +3,7 @@
 pub const MAX_SLUG_LEN: usize = 100;
 const GENERATED_SLUG_LEN: usize = 80;
 /// Addresses under `/incidents/` that are pages, not reports.
-const RESERVED: &[&str] = &["new"];
+const RESERVED: &[&str] = &["new", "happened-before"];
 
 /// Checks a slug given by a writer: lowercase ASCII letters and digits in
 /// groups joined by single hyphens.

@@ -88,7 +88,10 @@ pub struct IncidentFacts {
     pub actions: Box<[ActionFacts]>,
     /// The reports it names as `recurrence_of`.
     pub recurrence_of: Box<[Box<str>]>,
-    /// The day it happened in its home zone; `None` when no time is known.
+    /// When it happened (unix seconds): its first time known better than
+    /// "unsure", what lists sort by; `None` when no time is known.
+    pub occurred: Option<i64>,
+    /// The day of `occurred` in its home zone.
     pub date: Option<Date>,
     /// Each measure, when both its ends are known to the hour or better.
     pub durations: [Option<Elapsed>; 4],
@@ -139,6 +142,7 @@ impl IncidentFacts {
                 .filter(|link| link.kind == RelationKind::RecurrenceOf)
                 .map(|link| link.slug.as_str().into())
                 .collect(),
+            occurred: fields.occurred_at(),
             date: fields
                 .occurred_at()
                 .and_then(|at| jiff::Timestamp::from_second(at).ok())

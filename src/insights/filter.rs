@@ -26,7 +26,7 @@ pub struct InsightQuery {
 }
 
 /// Reports counted: published ones, of every filter given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct InsightFilter {
     pub from: Option<Date>,
     pub to: Option<Date>,

@@ -6,8 +6,9 @@
 //!
 //! The facts are read once, then only the reports each change touched: a
 //! reader asks `Insights::current`, which first applies whatever the change
-//! log holds beyond what was applied, so no page shows numbers older than
-//! the last committed write, on this server or another.
+//! log holds beyond what was applied, so the numbers are never older than
+//! the last write committed when the reader asked, on this server or
+//! another (a kept page of them is renewed as pages are: `page_cache`).
 
 pub mod charts;
 pub mod facts;
@@ -26,6 +27,8 @@ pub use recurrence::{Earlier, FixState, Lookups};
 pub use stats::Stats;
 
 use crate::domain::FactorCategory;
+use crate::error::AppError;
+use crate::heavy_work::HeavyWork;
 use crate::store::{Store, StoreError};
 
 /// Changes read from the log at once.
@@ -79,10 +82,7 @@ impl Base {
     /// The numbers for `filter` on `today`.
     pub fn stats(&self, filter: &InsightFilter, today: Date) -> Stats {
         let fixes = self.fixes_that_did_not_hold();
-        let mut all: Vec<&IncidentFacts> = self.all().collect();
-        // A stable order, so that equal inputs give equal answers.
-        all.sort_unstable_by_key(|facts| facts.id);
-        stats::compute(all.into_iter(), filter, today, |facts| fixes.get(&facts.id).cloned())
+        stats::compute(self.all(), filter, today, |facts| fixes.get(&facts.id).cloned())
     }
 }
 
@@ -98,7 +98,7 @@ pub struct Insights {
 struct Answers {
     cursor: i64,
     day: Option<Date>,
-    stats: HashMap<InsightQuery, Arc<Stats>>,
+    stats: HashMap<InsightFilter, Arc<Stats>>,
 }
 
 impl Insights {
@@ -114,7 +114,7 @@ impl Insights {
         if let Some(base) = held.as_ref().filter(|base| base.cursor >= last) {
             return Ok(Arc::clone(base));
         }
-        let base = match held.take() {
+        let base = match held.clone() {
             None => {
                 // Changes committed while reading are applied next time.
                 let started = std::time::Instant::now();
@@ -127,6 +127,7 @@ impl Insights {
                     fixes: OnceLock::new(),
                 }
             }
+            // On an error the facts held are kept for the next try.
             Some(base) => self.apply_changes(&base).await?,
         };
         let base = Arc::new(base);
@@ -159,33 +160,42 @@ impl Insights {
         Ok(Base { cursor, facts, lookups: OnceLock::new(), fixes: OnceLock::new() })
     }
 
-    /// The numbers for `query` on `today`, computed once per position of
-    /// the change log.
-    pub async fn stats(
-        &self,
-        query: &InsightQuery,
-        filter: &InsightFilter,
-        today: Date,
-    ) -> Result<Arc<Stats>, StoreError> {
+    /// The facts as of the last committed change, with their lookups built
+    /// (on a blocking thread: after a write, that is a pass over them all).
+    pub async fn with_lookups(&self) -> Result<Arc<Base>, StoreError> {
+        let base = self.current().await?;
+        if base.lookups.get().is_some() {
+            return Ok(base);
+        }
+        tokio::task::spawn_blocking(move || {
+            base.lookups();
+            base
+        })
+        .await
+        .map_err(|error| StoreError::Corrupt(format!("the insights could not be computed: {error}")))
+    }
+
+    /// The numbers for `filter` on `today`, computed once per position of
+    /// the change log, a few at a time (`heavy`): each is a pass over every
+    /// report's facts.
+    pub async fn stats(&self, filter: &InsightFilter, today: Date, heavy: &HeavyWork) -> Result<Arc<Stats>, AppError> {
         let base = self.current().await?;
         {
             let answers = self.answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if answers.cursor == base.cursor && answers.day == Some(today) {
-                if let Some(stats) = answers.stats.get(query) {
+                if let Some(stats) = answers.stats.get(filter) {
                     return Ok(Arc::clone(stats));
                 }
             }
         }
         let worked = Arc::clone(&base);
-        let filter = filter.clone();
-        let stats = tokio::task::spawn_blocking(move || Arc::new(worked.stats(&filter, today)))
-            .await
-            .map_err(|error| StoreError::Corrupt(format!("the insights could not be computed: {error}")))?;
+        let asked = filter.clone();
+        let stats = heavy.run(move || Arc::new(worked.stats(&asked, today))).await?;
         let mut answers = self.answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if answers.cursor != base.cursor || answers.day != Some(today) || answers.stats.len() >= KEEP_ANSWERS {
             *answers = Answers { cursor: base.cursor, day: Some(today), stats: HashMap::new() };
         }
-        answers.stats.insert(query.clone(), Arc::clone(&stats));
+        answers.stats.insert(filter.clone(), Arc::clone(&stats));
         Ok(stats)
     }
 }

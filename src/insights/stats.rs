@@ -181,7 +181,8 @@ pub struct AgeBucket {
 #[derive(Debug, Clone, Serialize)]
 pub struct DueQuarter {
     pub quarter: String,
-    /// Due in the quarter (and by today), not dropped.
+    /// Due in the quarter and decided: done, or still open past the date
+    /// (dropped ones are left out).
     pub due: usize,
     /// Done on or before the due date.
     pub on_time: usize,
@@ -381,6 +382,10 @@ fn trends(selected: &[&IncidentFacts], asked: Option<Period>) -> (Trends, Vec<i6
     let (mut earlier, mut later) = (Vec::new(), Vec::new());
     for facts in selected {
         if let (Some(date), Some(total)) = (facts.date, facts.duration(Measure::Total)) {
+            // Only the span the bars show.
+            if period.index(date) < start {
+                continue;
+            }
             let side = if period.index(date) < middle { &mut earlier } else { &mut later };
             side.push(total.seconds);
         }
@@ -561,7 +566,14 @@ fn follow_through(selected: &[&IncidentFacts], today: Date) -> FollowThrough {
                     None => open_of_undated += 1,
                 }
             }
-            if let Some(due) = action.due_on.filter(|due| *due <= today && action.status != ActionStatus::WontDo) {
+            // Decided: done (on time or late), or still open past its date;
+            // one open and due today or later may yet be done on time.
+            let decided = |due: &Date| match action.status {
+                ActionStatus::Done => true,
+                ActionStatus::WontDo => false,
+                _ => *due < today,
+            };
+            if let Some(due) = action.due_on.filter(decided) {
                 let index = Period::Quarter.index(due);
                 let quarter = quarters.entry(index).or_insert_with(|| DueQuarter {
                     quarter: Period::Quarter.name(index),

@@ -162,12 +162,18 @@ fn facts_from_row(row: &AnyRow, names: &mut Names) -> Result<IncidentFacts, Stor
         mitigated: mitigated.as_ref(),
         resolved: resolved.as_ref(),
     });
-    let occurred_at: i64 = row.try_get("occurred_at")?;
-    let zone = zones::home_zone(row.try_get::<Option<String>, _>("zone")?.as_deref().unwrap_or("UTC"));
-    let date = (occurred_at != UNDATED)
-        .then(|| jiff::Timestamp::from_second(occurred_at).ok())
-        .flatten()
-        .and_then(|at| to_date(at.to_zoned(zone).date()));
+    let occurred = Some(row.try_get::<i64, _>("occurred_at")?).filter(|at| *at != UNDATED);
+    // A report stored before home zones takes the zone of its first time
+    // written with one, as `Store::get_incident` gives it.
+    let zone = match row.try_get::<Option<String>, _>("zone")?.filter(|zone| !zone.is_empty()) {
+        Some(zone) => zone,
+        None => zones::home_zone_from_labels(
+            [&started, &detected, &mitigated, &resolved].into_iter().flatten().map(|time| time.zone.as_str()),
+        ),
+    };
+    let zone = zones::home_zone(&zone);
+    let date =
+        occurred.and_then(|at| jiff::Timestamp::from_second(at).ok()).and_then(|at| to_date(at.to_zoned(zone).date()));
     Ok(IncidentFacts {
         id: row.try_get("id")?,
         slug: row.try_get::<String, _>("slug")?.into(),
@@ -178,6 +184,7 @@ fn facts_from_row(row: &AnyRow, names: &mut Names) -> Result<IncidentFacts, Stor
         factors: Box::default(),
         actions: Box::default(),
         recurrence_of: Box::default(),
+        occurred,
         date,
         durations: IncidentFacts::measured(&durations),
     })

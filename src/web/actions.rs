@@ -27,8 +27,11 @@ use crate::store::{ActionCursor, OpenAction};
 /// Open actions shown a page.
 const PAGE: u32 = 50;
 const RECENTLY_DONE: u32 = 20;
-/// Open items a feed or a calendar holds at most, earliest due first.
-const FOLLOWED: u32 = 500;
+/// Open items a feed or a calendar holds at most: the overdue ones
+/// (earliest first), and those due from today on, so that a backlog of
+/// overdue items never pushes the coming dates out.
+const FOLLOWED_OVERDUE: u32 = 100;
+const FOLLOWED_COMING: u32 = 400;
 /// Done items a feed holds at most, latest first.
 const FOLLOWED_DONE: u32 = 50;
 
@@ -163,6 +166,17 @@ fn standing(action: &crate::domain::ActionItem, today: time::Date) -> String {
     }
 }
 
+/// The open items a feed or calendar follows: the overdue, then those due
+/// from `today` on (those without a date last).
+async fn followed(state: &AppState, owner: Option<&str>, today: time::Date) -> Result<Vec<OpenAction>, WebError> {
+    let (mut open, _) = state.store.open_actions(None, owner, FOLLOWED_OVERDUE).await?;
+    open.retain(|item| item.action.is_overdue(today));
+    let from_today = ActionCursor { open_due: format_date(today), incident_id: i64::MAX, position: -1 };
+    let (coming, _) = state.store.open_actions(Some(&from_today), owner, FOLLOWED_COMING).await?;
+    open.extend(coming);
+    Ok(open)
+}
+
 fn action_link(base: &str, item: &OpenAction) -> String {
     format!("{base}/incidents/{}#action-{}", item.incident_slug, item.position + 1)
 }
@@ -176,7 +190,7 @@ async fn feed(
     let owner = params.owner();
     let base = base_url(&headers);
     let today = OffsetDateTime::now_utc().date();
-    let (open, _) = state.store.open_actions(None, owner.as_deref(), FOLLOWED).await?;
+    let open = followed(&state, owner.as_deref(), today).await?;
     let done = state.store.recently_completed_actions(owner.as_deref(), FOLLOWED_DONE).await?;
     let instant = |seconds: i64| OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let entries: Vec<FeedEntry> = open
@@ -235,7 +249,7 @@ async fn calendar(
     let params = params.map(|Query(params)| params).unwrap_or_default();
     let owner = params.owner();
     let base = base_url(&headers);
-    let (open, _) = state.store.open_actions(None, owner.as_deref(), FOLLOWED).await?;
+    let open = followed(&state, owner.as_deref(), OffsetDateTime::now_utc().date()).await?;
     let name = owner
         .as_ref()
         .map_or("Hindsight: action items due".to_string(), |o| format!("Hindsight: action items due, {o}"));

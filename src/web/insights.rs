@@ -183,7 +183,9 @@ async fn show(
     let (query, filter) = read_query(query);
     let organizations = state.store.organizations().await?;
     let (stats, errors) = match &filter {
-        Ok(filter) => (Some(state.insights.stats(&query, filter, today()).await?), ValidationErrors::default()),
+        Ok(filter) => {
+            (Some(state.insights.stats(filter, today(), &state.heavy_work).await?), ValidationErrors::default())
+        }
         Err(errors) => (None, errors.clone()),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -332,9 +334,9 @@ async fn csv(
     query: Result<Query<InsightQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
     let name = table.strip_suffix(".csv").filter(|name| TABLES.contains(name)).ok_or_else(|| missing("table"))?;
-    let (query, filter) = read_query(query);
+    let (_, filter) = read_query(query);
     let filter = filter.map_err(crate::error::AppError::Validation)?;
-    let stats = state.insights.stats(&query, &filter, today()).await?;
+    let stats = state.insights.stats(&filter, today(), &state.heavy_work).await?;
     let body = csv_table(&stats, name);
     Ok((
         [

@@ -458,7 +458,12 @@ impl ReportForm {
                             "due_on" => row.due_on = value,
                             "tracker_url" => row.tracker_url = value,
                             "completed_at" => row.completed_at = value,
-                            "addresses" => row.addresses.extend(value.trim().parse::<usize>().ok()),
+                            "addresses" => {
+                                let place = value.trim().parse::<usize>().ok().filter(|place| *place < MAX_POSTED_ROWS);
+                                if let Some(place) = place.filter(|place| !row.addresses.contains(place)) {
+                                    row.addresses.push(place);
+                                }
+                            }
                             _ => {}
                         }
                     }
@@ -708,7 +713,13 @@ impl ReportForm {
     /// Drops rows that were added but never filled in, before saving.
     pub fn drop_blank_rows(&mut self) {
         self.timeline.retain(|row| !row.is_blank());
-        self.factors.retain(|row| !row.is_blank());
+        // Remove blank factors from the end, so that the ones before keep
+        // their places while each removal moves what follows.
+        for index in (0..self.factors.len()).rev() {
+            if self.factors[index].is_blank() {
+                self.edit_rows(RowEdit::Remove(Section::Factors, index));
+            }
+        }
         self.actions.retain(|row| !row.is_blank());
         self.related.retain(|row| !row.is_blank());
     }
@@ -1249,7 +1260,14 @@ mod tests {
         assert_eq!(form.actions[0].addresses, [0], "a is gone, c is first");
         form.edit_rows(RowEdit::Add(Section::Factors));
         assert_eq!(form.actions[0].addresses, [0], "a new factor is not addressed");
-        assert_eq!(form.to_input("draft").0.actions[0].addresses, [0]);
+        // A blank row left in the middle is dropped on save, and the ticks
+        // stay with their factors.
+        form.factors = vec![factor("a"), FactorRow::default(), factor("c"), factor("d")];
+        form.actions[0].addresses = vec![2];
+        form.drop_blank_rows();
+        assert_eq!(form.factors.len(), 3);
+        assert_eq!(form.actions[0].addresses, [1], "still c");
+        assert_eq!(form.to_input("draft").0.actions[0].addresses, [1]);
     }
 
     #[test]

@@ -137,9 +137,9 @@ impl HappenedBefore {
         report: &IncidentFacts,
         today: time::Date,
     ) -> Result<HappenedBefore, StoreError> {
-        let base = insights.current().await?;
-        let earlier = base.lookups().earlier_for(report);
-        let shown: Vec<&Earlier<'_>> = earlier.iter().take(EARLIER_SHOWN).collect();
+        let base = insights.with_lookups().await?;
+        let found = base.lookups().earlier_for(report, EARLIER_SHOWN);
+        let shown: Vec<&Earlier<'_>> = found.shown.iter().collect();
         let ids: Vec<i64> = shown.iter().map(|earlier| earlier.facts.id).collect();
         let texts = store.action_texts(&ids).await?;
         let slugs: Vec<String> = shown.iter().map(|earlier| earlier.facts.slug.to_string()).collect();
@@ -192,7 +192,7 @@ impl HappenedBefore {
         }
         Ok(HappenedBefore {
             did_not_hold: items.iter().filter(|item| item.did_not_hold.is_some()).count(),
-            more: earlier.len().saturating_sub(items.len()),
+            more: found.total.saturating_sub(items.len()),
             items,
         })
     }

@@ -301,7 +301,7 @@ async fn the_feed_menu_leads_to_a_page_that_explains_the_feed(backend: Backend) 
     let address = format!("value=\"{}/feed.atom\"", app.url("").trim_end_matches('/'));
     assert!(page.contains(&address), "the address to copy: {address}");
     assert!(page.contains("href=\"/feed.atom\" type=\"application/atom+xml\""));
-    assert_eq!(page.matches("<li><a href=").count(), 5 + 6, "the five newest, beside the menu's six links");
+    assert_eq!(page.matches("<li><a href=").count(), 5 + 7, "the five newest, beside the menu's seven links");
 }
 
 async fn unknown_pages_get_an_html_404(backend: Backend) {
