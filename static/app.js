@@ -56,6 +56,33 @@ function enhanceForm(form) {
   }
 }
 
+// Action items name factors by their row: when factor rows move or go in
+// place, the tick boxes follow their factors, in the action rows and in the
+// blank row new ones are copied from, as the server does without script.
+function remapAddresses(form, mapping) {
+  const roots = [form, ...Array.from(form.querySelectorAll("template[data-row-template]"), (t) => t.content)];
+  for (const root of roots) {
+    root.querySelectorAll("fieldset.addresses").forEach((set) => {
+      for (const label of Array.from(set.querySelectorAll("label.check"))) {
+        const box = label.querySelector("input");
+        const to = mapping[Number(box.value)];
+        if (to === null || to === undefined) {
+          label.remove();
+          continue;
+        }
+        box.value = String(to);
+        const text = label.lastChild;
+        if (text && text.nodeType === Node.TEXT_NODE) {
+          text.textContent = text.textContent.replace(/^\s*\d+ ·/, ` ${to + 1} ·`);
+        }
+      }
+      const labels = Array.from(set.querySelectorAll("label.check"));
+      labels.sort((a, b) => Number(a.querySelector("input").value) - Number(b.querySelector("input").value));
+      labels.forEach((label) => set.appendChild(label));
+    });
+  }
+}
+
 // The fields the side panel is looked up from.
 const PANEL_FIELDS =
   /^(title|summary|services|tags|zone|(started|detected|mitigated|resolved)_at|factors\[\d+\]\.(category|text)|related\[\d+\]\.(kind|slug))$/;
@@ -189,15 +216,25 @@ function enhanceRows(group) {
     if (!button || !list.contains(button)) {
       return;
     }
-    // Action items name factors by their row (their tick boxes, and those
-    // of the blank row they are added from), and the server moves those
-    // names with the rows: a factor's move or removal is posted.
-    if (section === "factors" && document.querySelector('[data-rows="actions"]')) {
-      return;
-    }
     event.preventDefault();
     const row = button.closest("[data-row]");
     const op = button.dataset.rowOp;
+    // Where each row goes: its new place, or null when it is removed.
+    const at = rows().indexOf(row);
+    const mapping = rows().map((_, i) => i);
+    if (op === "remove") {
+      mapping.splice(at, 1, null);
+      for (let i = at + 1; i < mapping.length; i++) {
+        mapping[i] = i - 1;
+      }
+    } else if (op === "up" && at > 0) {
+      [mapping[at - 1], mapping[at]] = [at, at - 1];
+    } else if (op === "down" && at + 1 < mapping.length) {
+      [mapping[at], mapping[at + 1]] = [at + 1, at];
+    }
+    if (section === "factors") {
+      remapAddresses(group.closest("form"), mapping);
+    }
     if (op === "remove") {
       const next = row.nextElementSibling || row.previousElementSibling;
       row.remove();

@@ -70,21 +70,17 @@ impl LogScale {
     }
 }
 
-/// A group larger than this is drawn as a density with its tail marked.
-const MAX_MARKS: usize = 300;
-/// In a large group, the longest this many are marked one by one.
-const TAIL_MARKS: usize = 100;
 /// Columns of a density.
 const BINS: usize = 70;
 
 /// The bulk of a large group: a column per bin of the axis, as tall as
 /// the share of the group's largest bin it holds.
-fn density(svg: &mut String, values: &[(i64, bool)], scale: &LogScale, y: f64) {
+fn density(svg: &mut String, bulk: &[(i64, usize)], scale: &LogScale, y: f64) {
     let width = (WIDTH - LABEL - RIGHT) / BINS as f64;
     let mut bins = [0usize; BINS];
-    for (value, _) in values {
+    for (value, count) in bulk {
         let at = ((scale.x(*value) - LABEL) / width).floor().clamp(0.0, (BINS - 1) as f64) as usize;
-        bins[at] += 1;
+        bins[at] += count;
     }
     let highest = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
     for (at, count) in bins.iter().enumerate().filter(|(_, count)| **count > 0) {
@@ -123,17 +119,10 @@ pub fn distribution(id: &str, title: &str, rows: &[(String, &Distribution)], uni
         );
         // Every incident a mark; in a large group, the bulk as a density
         // and only the tail beyond the 90th percentile (at most its longest
-        // `TAIL_MARKS`) one mark each, so the page stays small whatever the
+        // `stats::TAIL_MARKS`) one mark each, so the page stays small whatever the
         // size of the base.
-        let values = &distribution.values;
-        let marked = if values.len() <= MAX_MARKS {
-            values.as_slice()
-        } else {
-            let tail_from = values.len() - values.len().div_ceil(10).min(TAIL_MARKS);
-            density(&mut svg, &values[..tail_from], &scale, y);
-            &values[tail_from..]
-        };
-        for (at, (value, approximate)) in marked.iter().enumerate() {
+        density(&mut svg, &distribution.shape.bulk, &scale, y);
+        for (at, (value, approximate)) in distribution.shape.marks.iter().enumerate() {
             // Three lanes, so that equal values do not hide each other.
             let lane = (at % 3) as f64 * 5.0 - 5.0;
             let class = if *approximate { "mark about" } else { "mark" };

@@ -41,9 +41,50 @@ pub struct Distribution {
     pub median: Option<i64>,
     pub p90: Option<i64>,
     pub max: Option<i64>,
-    /// Every measured value, smallest first, and whether it is approximate.
+    /// What a chart draws of the values.
     #[serde(skip)]
-    pub values: Vec<(i64, bool)>,
+    pub shape: Shape,
+}
+
+/// A group larger than this is drawn as a bulk and its longest values.
+pub const MAX_MARKS: usize = 300;
+/// In a large group, the longest this many are kept one by one.
+pub const TAIL_MARKS: usize = 100;
+/// Steps of the grid a large group's bulk is counted on, per power of ten.
+const GRID_PER_DECADE: f64 = 20.0;
+
+/// What a chart draws of a distribution, bounded whatever the size of the
+/// group: every value in a small group; in a large one the bulk counted on
+/// a log grid and the longest tenth (at most `TAIL_MARKS`) one by one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shape {
+    /// Values drawn one by one, smallest first, and whether each is
+    /// approximate.
+    pub marks: Vec<(i64, bool)>,
+    /// The rest: a value standing for each step of the grid, and how many
+    /// fall in it.
+    pub bulk: Vec<(i64, usize)>,
+}
+
+impl Shape {
+    fn of(sorted: &[(i64, bool)]) -> Shape {
+        if sorted.len() <= MAX_MARKS {
+            return Shape { marks: sorted.to_vec(), bulk: Vec::new() };
+        }
+        let tail_from = sorted.len() - sorted.len().div_ceil(10).min(TAIL_MARKS);
+        let step = |value: i64| ((value.max(1) as f64).log10() * GRID_PER_DECADE).floor() as i64;
+        let mut bulk: BTreeMap<i64, usize> = BTreeMap::new();
+        for (value, _) in &sorted[..tail_from] {
+            *bulk.entry(step(*value)).or_default() += 1;
+        }
+        Shape {
+            marks: sorted[tail_from..].to_vec(),
+            bulk: bulk
+                .into_iter()
+                .map(|(step, count)| (10f64.powf((step as f64 + 0.5) / GRID_PER_DECADE).round() as i64, count))
+                .collect(),
+        }
+    }
 }
 
 impl Distribution {
@@ -60,7 +101,7 @@ impl Distribution {
             median: enough.then(|| nearest_rank(&values, 50)).flatten(),
             p90: enough.then(|| nearest_rank(&values, 90)).flatten(),
             max: values.last().map(|(value, _)| *value),
-            values,
+            shape: Shape::of(&values),
         }
     }
 

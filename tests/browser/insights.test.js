@@ -98,6 +98,23 @@ test("the editor's side panel follows what the writer types", async () => {
   await page.waitForFunction(() => document.querySelector("#happened-before").innerText.includes("Partial DNS outage"), null, { timeout: 10_000 });
   assert.match(await panel.innerText(), /Similar incidents/);
   await assertAccessible(page, "editor with its side panel");
+
+  // Ticks follow their factors when factor rows move or go in place.
+  await page.getByRole("button", { name: "Add a factor" }).click();
+  await page.selectOption('select[name="factors[1].category"]', "capacity");
+  await page.fill('textarea[name="factors[1].text"]', "The limiter had no headroom.");
+  await page.locator("button[value=preview]").first().click();
+  await page.waitForSelector('input[name="actions[0].addresses"][value="1"]');
+  await page.check('input[name="actions[0].addresses"][value="1"]');
+  await page.waitForSelector("html[data-enhanced=true]");
+  await page.evaluate(() => { window.stillHere = true; });
+  await page.getByRole("button", { name: "Remove factor 1" }).click();
+  assert.equal(await page.evaluate(() => window.stillHere), true, "removed in place");
+  const boxes = page.locator('input[name="actions[0].addresses"]');
+  assert.equal(await boxes.count(), 1);
+  assert.equal(await boxes.first().getAttribute("value"), "0");
+  assert.ok(await boxes.first().isChecked(), "still ticked, on the capacity factor");
+  assert.match(await page.locator("fieldset.addresses label").first().innerText(), /^1 · Capacity: The limiter/);
   assert.deepEqual(errors, []);
   await context.close();
 });
