@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod extract;
 pub mod incidents;
+pub mod labels;
 pub mod preview;
 pub mod search;
 pub mod stats;
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(audit::router())
         .merge(incidents::router())
+        .merge(labels::router())
         .merge(preview::router())
         .merge(search::router())
         .merge(stats::router())

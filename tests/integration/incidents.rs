@@ -29,6 +29,7 @@ on_both_backends!(
     a_pasted_timeline_is_read_line_by_line_and_nothing_is_dropped,
     the_api_moves_a_report_through_review_one_step_at_a_time,
     the_list_reads_the_pages_older_parameter_names,
+    tags_services_and_organizations_in_use_are_listed_with_their_counts,
 );
 
 async fn creating_an_incident_returns_it_with_location_etag_and_durations(backend: Backend) {
@@ -465,4 +466,32 @@ async fn the_list_reads_the_pages_older_parameter_names(backend: Backend) {
         app.anonymous().get(app.url("/incidents?has_open_actions=true")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Busy") && !page.contains("Quiet"));
     assert!(page.contains("name=\"has_open_actions\" value=\"true\" checked"), "and its form sends the current names");
+}
+
+async fn tags_services_and_organizations_in_use_are_listed_with_their_counts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let report = |title: &str, status: &str, tags: &[&str], organization: &str| json!({"title": title, "status": status, "tags": tags, "services": ["api"], "organization": organization});
+    app.create(report("One", "published", &["dns", "db"], "Acme")).await;
+    app.create(report("Two", "published", &["dns"], "Acme")).await;
+    app.create(report("Three", "published", &["cache"], "Globex")).await;
+    app.create(report("A draft", "draft", &["dns", "secret"], "Initech")).await;
+    let names = |json: Value| -> Vec<(String, i64)> {
+        json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| (item["name"].as_str().unwrap().to_string(), item["count"].as_i64().unwrap()))
+            .collect()
+    };
+    let tags = names(app.get_json("/api/v1/tags").await);
+    assert_eq!(
+        tags,
+        [("dns".to_string(), 2), ("cache".to_string(), 1), ("db".to_string(), 1)],
+        "published only, most first"
+    );
+    assert_eq!(names(app.get_json("/api/v1/services").await), [("api".to_string(), 3)]);
+    assert_eq!(
+        names(app.get_json("/api/v1/organizations").await),
+        [("Acme".to_string(), 2), ("Globex".to_string(), 1)]
+    );
 }
