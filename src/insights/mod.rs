@@ -48,20 +48,8 @@ pub struct Base {
 }
 
 impl Base {
-    pub fn len(&self) -> usize {
-        self.facts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.facts.is_empty()
-    }
-
     pub fn all(&self) -> impl Iterator<Item = &IncidentFacts> {
         self.facts.values().map(|facts| facts.as_ref())
-    }
-
-    pub fn get(&self, id: i64) -> Option<&IncidentFacts> {
-        self.facts.get(&id).map(Arc::as_ref)
     }
 
     /// Which incidents, service by service and category by category,

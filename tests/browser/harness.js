@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import AxeBuilder from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,4 +77,24 @@ export async function startBrowser() {
       "--disable-sync",
     ],
   });
+}
+
+/// Opens `url` in a fresh context and page that record console errors (CSP
+/// reports among them) and script errors.
+export async function openPage(browser, url, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.on("pageerror", (error) => errors.push(String(error)));
+  const response = await page.goto(url);
+  return { page, context, errors, response };
+}
+
+/// Runs axe-core on the page: no serious or critical violation.
+export async function assertAccessible(page, label) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const described = serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(described, [], `${label}: axe found serious or critical violations`);
 }

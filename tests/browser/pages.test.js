@@ -5,8 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import AxeBuilder from "@axe-core/playwright";
-import { startServer, startBrowser, repoRoot } from "./harness.js";
+import { assertAccessible, openPage, startServer, startBrowser, repoRoot } from "./harness.js";
 
 let server;
 let browser;
@@ -21,24 +20,8 @@ after(async () => {
   await server?.stop();
 });
 
-/// Opens `path` in a fresh page that records console errors (CSP reports
-/// among them) and returns both.
-async function open(path, options = {}) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  const errors = [];
-  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-  page.on("pageerror", (error) => errors.push(String(error)));
-  const response = await page.goto(server.address + path);
-  return { page, context, errors, response };
-}
-
-async function assertAccessible(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const described = serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(described, [], `${label}: axe found serious or critical violations`);
-}
+/// A fresh page at `path` that records console errors.
+const open = (path, options = {}) => openPage(browser, server.address + path, options);
 
 test("the home page shows recent reports and open action items", async () => {
   const { page, context, errors, response } = await open("/");

@@ -5,10 +5,9 @@
 // the same report at once and the second merges by hand on the conflict page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import AxeBuilder from "@axe-core/playwright";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, startBrowser, repoRoot } from "./harness.js";
+import { assertAccessible, startServer, startBrowser, repoRoot } from "./harness.js";
 
 let server;
 let browser;
@@ -25,13 +24,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function assertAccessible(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const described = serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(described, [], `${label}: axe found serious or critical violations`);
-}
 
 /// A browser context signed in as `name`, with a page that records script
 /// errors and CSP reports.

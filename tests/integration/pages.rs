@@ -19,6 +19,7 @@ on_both_backends!(
     open_and_overdue_actions_are_listed_across_incidents,
     the_atom_feed_lists_published_reports,
     the_feed_menu_leads_to_a_page_that_explains_the_feed,
+    a_forged_host_cannot_plant_its_links_in_a_kept_feed,
     unknown_pages_get_an_html_404,
     every_response_carries_the_security_headers,
     static_files_are_cached_and_compressed,
@@ -471,4 +472,26 @@ async fn kept_rendering(raw: &mut sqlx::AnyConnection, slug: &str) -> Option<hin
     let (kept, format) =
         sqlx::query_as::<_, (Option<Vec<u8>>, Option<i64>)>(sql).bind(slug).fetch_one(raw).await.unwrap();
     hindsight::read_model::RenderedReport::from_kept(kept.as_deref(), format)
+}
+
+/// Feeds and calendars write absolute links with the host asked for, and
+/// readers are served kept copies: each host keeps its own.
+async fn a_forged_host_cannot_plant_its_links_in_a_kept_feed(backend: Backend) {
+    let app = TestApp::spawn_seeded(backend).await;
+    app.wait_until_indexed().await;
+    for path in ["/feed.atom", "/actions/feed.atom"] {
+        let forged = app
+            .anonymous()
+            .get(app.url(path))
+            .header(reqwest::header::HOST, "evil.example")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(forged.contains("http://evil.example/"), "{path} answers the host it was asked for");
+        let honest = app.anonymous().get(app.url(path)).send().await.unwrap().text().await.unwrap();
+        assert!(!honest.contains("evil.example"), "{path}: another host's copy was served");
+    }
 }
