@@ -46,15 +46,21 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An error as the API sends it, `application/problem+json` (RFC 9457).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `urn:hindsight:problem:` and the kind: `not-found`, `validation`,
+    /// `stale-version` …
     #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
+    kind: String,
+    title: &'static str,
     status: u16,
     detail: String,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [FieldError],
+    /// For invalid fields: each by its path (`timeline[2].at`) with what is
+    /// wrong.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+    /// For a stale write: the version that is current now.
     #[serde(skip_serializing_if = "Option::is_none")]
     current_version: Option<i64>,
     /// For a status change out of order: the statuses the report may take.
@@ -218,11 +224,11 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let described = self.describe();
         let errors = match &self {
-            AppError::Validation(errors) => errors.0.as_slice(),
-            _ => &[],
+            AppError::Validation(errors) => errors.0.clone(),
+            _ => Vec::new(),
         };
         let problem = Problem {
-            kind: &format!("urn:hindsight:problem:{}", described.kind),
+            kind: format!("urn:hindsight:problem:{}", described.kind),
             title: described.title,
             status: described.status.as_u16(),
             detail: described.detail.clone(),

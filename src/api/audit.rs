@@ -2,27 +2,53 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
+use crate::store::AuditEntry;
 
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditParams {
+    /// The `next_before` of the page before: entries older than this one.
     before: Option<i64>,
+    /// At most this many, 1 to 500 (50 when absent).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
+/// A page of the audit log.
+#[derive(Serialize, utoipa::ToSchema)]
+struct AuditPage {
+    items: Vec<AuditEntry>,
+    /// Pass as `before` for the next page; `null` on the last.
+    next_before: Option<i64>,
+}
+
+/// The audit log, newest first: every write, sign-in and token change.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "admin",
+    params(AuditParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the log", body = AuditPage),
+        (status = 403, description = "For administrators", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -36,5 +62,5 @@ async fn list(
     }
     let entries = state.store.audit_log(params.before, limit).await?;
     let next = if entries.len() == limit as usize { entries.last().map(|entry| entry.id) } else { None };
-    Ok(Json(serde_json::json!({ "items": entries, "next_before": next })).into_response())
+    Ok(Json(AuditPage { items: entries, next_before: next }).into_response())
 }

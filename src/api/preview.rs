@@ -3,9 +3,10 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
-use serde::Deserialize;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::ApiJson;
 use crate::app::AppState;
@@ -14,18 +15,33 @@ use crate::domain::incident::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::markdown;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/preview", post(preview))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(preview))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct PreviewRequest {
     #[serde(default)]
     markdown: String,
 }
 
-/// Anyone signed in, by a session or a token, may preview; the rendering
-/// waits its turn with the other heavy work.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Preview {
+    /// Sanitised HTML, as the report page shows it.
+    html: String,
+}
+
+/// Render Markdown as a report page shows it. Anyone signed in, by a
+/// session or a token, may preview; the rendering waits its turn with the
+/// other heavy work.
+#[utoipa::path(
+    post,
+    path = "/preview",
+    tag = "tools",
+    request_body = PreviewRequest,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The rendering", body = Preview))
+)]
 async fn preview(
     State(state): State<AppState>,
     caller: Caller,
@@ -44,5 +60,5 @@ async fn preview(
         .run(move || markdown::preview(&request.markdown))
         .await?
         .map_err(|message| AppError::validation("markdown", message))?;
-    Ok(Json(serde_json::json!({ "html": html })).into_response())
+    Ok(Json(Preview { html }).into_response())
 }

@@ -5,17 +5,42 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
+use crate::insights::stats::Stats;
 use crate::insights::InsightQuery;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/stats", get(stats))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(stats))
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+struct StatsAsOf<'a> {
+    /// Today, by the server's clock: what "overdue" was measured against.
+    #[schema(format = Date)]
+    as_of: String,
+    /// Below this many measured values a group has no percentiles.
+    min_for_percentiles: usize,
+    stats: &'a Stats,
+}
+
+/// Durations, trends, recurring factors and follow-through of published
+/// reports, filtered like the insights page.
+#[utoipa::path(
+    get,
+    path = "/stats",
+    tag = "stats",
+    params(InsightQuery),
+    responses(
+        (status = 200, description = "The numbers", body = StatsAsOf),
+        (status = 422, description = "A filter does not read, named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn stats(
     State(state): State<AppState>,
     query: Result<Query<InsightQuery>, axum::extract::rejection::QueryRejection>,
@@ -24,10 +49,10 @@ async fn stats(
     let filter = query.filter().map_err(AppError::Validation)?;
     let today = time::OffsetDateTime::now_utc().date();
     let stats = state.insights.stats(&filter, today, &state.heavy_work).await?;
-    Ok(Json(serde_json::json!({
-        "as_of": crate::domain::incident::format_date(today),
-        "min_for_percentiles": crate::insights::stats::MIN_FOR_PERCENTILES,
-        "stats": *stats,
-    }))
+    Ok(Json(StatsAsOf {
+        as_of: crate::domain::incident::format_date(today),
+        min_for_percentiles: crate::insights::stats::MIN_FOR_PERCENTILES,
+        stats: &stats,
+    })
     .into_response())
 }

@@ -3,31 +3,48 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
-use serde::Deserialize;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::ApiJson;
 use crate::app::AppState;
 use crate::domain::reported_time::{parse_calendar, Precision};
-use crate::domain::timeline_paste::parse;
+use crate::domain::timeline_paste::{parse, PastedRow};
 use crate::domain::written_time::TimeDefaults;
 use crate::error::AppError;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/timeline/parse", post(parse_paste))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(parse_paste))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct PasteRequest {
+    /// The pasted lines, one event each.
     #[serde(default)]
     text: String,
     /// The incident's zone, for lines that name none.
     zone: Option<String>,
     /// The incident's date (`YYYY-MM-DD`), for lines that name none.
+    #[schema(format = Date)]
     date: Option<String>,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+struct PastedRows {
+    rows: Vec<PastedRow>,
+}
+
+/// Read a pasted timeline: each line's time, kind and text, or why it could
+/// not be read, with what the reader assumed.
+#[utoipa::path(
+    post,
+    path = "/timeline/parse",
+    tag = "tools",
+    request_body = PasteRequest,
+    responses((status = 200, description = "One row per line", body = PastedRows))
+)]
 async fn parse_paste(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<PasteRequest>,
@@ -49,5 +66,5 @@ async fn parse_paste(
         .run(move || parse(&request.text, &defaults, None))
         .await?
         .map_err(|message| AppError::validation("text", message))?;
-    Ok(Json(serde_json::json!({ "rows": rows })).into_response())
+    Ok(Json(PastedRows { rows }).into_response())
 }

@@ -11,7 +11,7 @@ use super::key_moment::KeyMoment;
 use super::reported_time::{Precision, ReportedTime};
 
 /// A span between two reported times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Elapsed {
     pub seconds: i64,
     /// True when either end is approximate or known only to the hour.
@@ -48,6 +48,20 @@ impl Serialize for Measured {
         map.end()
     }
 }
+
+/// In the API's document: `{"seconds", "approximate"}` or `{"unknown"}`.
+impl utoipa::PartialSchema for Measured {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ObjectBuilder, OneOfBuilder, Type};
+        let unknown = ObjectBuilder::new()
+            .property("unknown", ObjectBuilder::new().schema_type(Type::String))
+            .required("unknown")
+            .description(Some("Why the duration cannot be stated: \"resolution time unknown\"."));
+        OneOfBuilder::new().item(<Elapsed as utoipa::PartialSchema>::schema()).item(unknown).into()
+    }
+}
+
+impl utoipa::ToSchema for Measured {}
 
 /// One end of a duration, named for the reason it may give.
 #[derive(Debug, Clone, Copy)]
@@ -116,7 +130,7 @@ pub struct KeyMoments<'a> {
 /// resolve are measured from the start of impact; the total runs from the
 /// first known moment to the last (resolution, or mitigation when no
 /// resolution was reported).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Durations {
     pub time_to_detect: Measured,
     pub time_to_mitigate: Measured,

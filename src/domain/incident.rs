@@ -41,8 +41,10 @@ pub const UNDATED: i64 = -(1 << 62);
 /// What a client sends to create or replace an incident. Everything is
 /// optional or plain text here; `validate` turns it into `IncidentFields` or
 /// a list of messages, one per offending field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(description = "An incident's fields as a client sends them: only a title is needed, and a field left out is \
+                        empty. Times may be written as people write them (`2013-03-10 09:30 PST`) or as objects.")]
 pub struct IncidentInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
@@ -58,8 +60,8 @@ pub struct IncidentInput {
     #[serde(deserialize_with = "null_as_default")]
     #[serde(skip_serializing_if = "String::is_empty")]
     pub impact: String,
-    /// The lessons learned (`Learning`): what went well, what went wrong,
-    /// where we got lucky.
+    /// The lessons learned: what went well, what went wrong, where we got
+    /// lucky (Markdown, each).
     #[serde(deserialize_with = "null_as_default")]
     #[serde(skip_serializing_if = "String::is_empty")]
     pub went_well: String,
@@ -114,7 +116,7 @@ pub struct IncidentInput {
     pub related: Vec<RelatedInput>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct TimelineEventInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,7 +128,7 @@ pub struct TimelineEventInput {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct FactorInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -138,7 +140,7 @@ pub struct FactorInput {
     pub primary: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ActionInput {
     #[serde(deserialize_with = "null_as_default")]
@@ -165,14 +167,14 @@ pub struct ActionInput {
 
 /// When an action was done, as a client sends it: written like any other
 /// time (`2013-03-11 13:00 PDT`, RFC 3339) or as a reported time object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum CompletionInput {
     Written(String),
     Reported(ReportedTimeInput),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RelatedInput {
     #[serde(deserialize_with = "null_as_default")]
@@ -194,7 +196,8 @@ where
 /// A validated incident report: every field here obeys the rules of SPEC §2.
 /// (Its default, an untitled draft, is only a starting point for reading
 /// one back from storage.)
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(description = "An incident's fields, as they were checked and stored.")]
 pub struct IncidentFields {
     pub slug: String,
     pub title: String,
@@ -230,27 +233,28 @@ each_moment!(IncidentFields, Option<ReportedTime>);
 each_learning!(IncidentInput);
 each_learning!(IncidentFields);
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TimelineEvent {
     pub at: Option<ReportedTime>,
     pub kind: EventKind,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Factor {
     pub category: FactorCategory,
     pub text: String,
     pub primary: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ActionItem {
     pub text: String,
     pub owner: Option<String>,
     pub status: ActionStatus,
     pub priority: Option<Priority>,
     #[serde(serialize_with = "serialize_date")]
+    #[schema(value_type = Option<String>, format = Date)]
     pub due_on: Option<Date>,
     pub tracker_url: Option<String>,
     pub completed_at: Option<ReportedTime>,
@@ -271,7 +275,7 @@ impl ActionItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RelatedLink {
     pub slug: String,
     pub kind: RelationKind,
@@ -886,7 +890,11 @@ impl IncidentMeta {
 
 /// The JSON shape of Appendix A: the fields, the derived durations and the
 /// read-only bookkeeping.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(
+    as = Incident,
+    description = "An incident: its fields, the durations derived from its key moments, and its bookkeeping."
+)]
 struct IncidentJson<'a> {
     #[serde(flatten)]
     fields: &'a IncidentFields,
@@ -895,12 +903,33 @@ struct IncidentJson<'a> {
     time_to_resolve_seconds: Option<i64>,
     duration_seconds: Option<i64>,
     durations: Durations,
+    /// Also sent as the `ETag`; a write names it in `If-Match`.
     version: i64,
+    #[schema(format = DateTime)]
     created_at: String,
     created_by: &'a str,
+    #[schema(format = DateTime)]
     updated_at: String,
     updated_by: &'a str,
+    #[schema(format = DateTime)]
     published_at: Option<String>,
+}
+
+/// In the API's document, an incident is the shape it is sent in.
+impl utoipa::PartialSchema for Incident {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <IncidentJson<'static> as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Incident {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Incident".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        <IncidentJson<'static> as utoipa::ToSchema>::schemas(schemas)
+    }
 }
 
 impl Serialize for Incident {

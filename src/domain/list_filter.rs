@@ -31,22 +31,37 @@ pub struct IncidentFilter {
 
 /// A list's filter as a query string writes it. Every value is text, so a
 /// wrong one is answered by name rather than by the deserializer.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
+    #[param(value_type = Option<Severity>)]
     pub severity: Option<String>,
     pub tag: Option<String>,
     pub service: Option<String>,
     pub organization: Option<String>,
+    /// The year the incident started, such as 2013.
+    #[param(value_type = Option<i32>, minimum = 1900, maximum = 9999)]
     pub year: Option<String>,
+    /// Reports with a contributing factor of this category.
+    #[param(value_type = Option<FactorCategory>)]
     pub category: Option<String>,
+    /// Only reports with action items still open (also `open`).
     #[serde(alias = "open")]
+    #[param(value_type = Option<bool>)]
     pub has_open_actions: Option<String>,
+    /// Reports filed by this user.
     pub created_by: Option<String>,
+    /// `newest` (the default) or `oldest` first (also `sort`).
     #[serde(alias = "sort")]
+    #[param(pattern = "^(newest|oldest)$")]
     pub order: Option<String>,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// At most this many, 1 to 100 (20 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
 

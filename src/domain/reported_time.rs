@@ -75,7 +75,7 @@ pub struct ReportedTime {
 }
 
 /// The JSON and front-matter shape of a reported time, before validation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportedTimeInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
@@ -318,6 +318,28 @@ impl Serialize for ReportedTime {
         self.to_input().serialize(serializer)
     }
 }
+
+/// In the API's document: `at` as RFC 3339 with the offset it was reported
+/// in, the zone's label, the precision, and whether it was an estimate.
+impl utoipa::PartialSchema for ReportedTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        let text = || ObjectBuilder::new().schema_type(Type::String);
+        let at =
+            text().format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime)));
+        ObjectBuilder::new()
+            .property("at", at)
+            .property("zone", text())
+            .property("precision", text().enum_values(Some(Precision::ALL.map(Precision::as_str))))
+            .property("approximate", ObjectBuilder::new().schema_type(Type::Boolean))
+            .required("at")
+            .required("zone")
+            .required("precision")
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ReportedTime {}
 
 /// The current time in whole seconds, the resolution everything is stored in.
 pub fn now_to_the_second() -> OffsetDateTime {

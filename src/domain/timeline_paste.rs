@@ -23,7 +23,7 @@ pub const MAX_LINE_CHARS: usize = 2_000;
 const ROLL_OVER_SECONDS: i64 = 12 * 3_600;
 
 /// One pasted line, read or not.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PastedRow {
     /// 1-based line number in the paste.
     pub line: usize,

@@ -166,6 +166,22 @@ pub fn move_to(from: Option<Status>, to: Status) -> Result<Option<Step>, OutOfOr
     Err(OutOfOrder { from, to, allowed })
 }
 
+/// Restoring an old revision onto a report now in `current`: the status it
+/// takes and the revision's note. Restored text onto a published report has
+/// not been reviewed in its place, so the report goes back to review, to be
+/// published again by a reviewer; elsewhere it keeps its place.
+pub fn restored(current: Status, version: i64) -> (Status, String) {
+    match current {
+        Status::Published => (Status::InReview, format!("restored version {version}; back to review")),
+        other => (other, format!("restored version {version}")),
+    }
+}
+
+/// Why an old revision cannot be restored: it fails checks added since.
+pub fn no_longer_valid(version: i64, errors: &super::ValidationErrors) -> String {
+    format!("version {version} no longer passes today's checks, so it cannot be restored as it is: {errors}")
+}
+
 /// "a draft", "in review", "published".
 pub fn status_words(status: Status) -> &'static str {
     match status {

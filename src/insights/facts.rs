@@ -16,8 +16,9 @@ use crate::domain::{
 };
 
 /// The four derived durations, in the order `Measure::ALL` lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(description = "A derived duration: time to detect, mitigate or resolve, or the total.")]
 pub enum Measure {
     TimeToDetect,
     TimeToMitigate,

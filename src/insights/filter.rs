@@ -8,20 +8,29 @@ use crate::domain::list_filter::query_encode;
 use crate::domain::{FactorCategory, Severity, ValidationErrors};
 
 /// The parameters as sent: `from=2019&to=2023-06&severity=sev1&service=dns`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct InsightQuery {
     /// The first day counted: `2019`, `2019-07` or `2019-07-09`.
+    #[param(value_type = Option<String>, pattern = "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")]
     pub from: String,
     /// The last day counted, written the same way (`2019` is up to 31 Dec).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")]
     pub to: String,
+    #[param(value_type = Option<Severity>)]
     pub severity: String,
+    #[param(value_type = Option<String>)]
     pub organization: String,
+    #[param(value_type = Option<String>)]
     pub service: String,
+    #[param(value_type = Option<String>)]
     pub tag: String,
+    #[param(value_type = Option<FactorCategory>)]
     pub category: String,
     /// How the trends are grouped: `month`, `quarter` or `year`; empty,
     /// chosen by the span.
+    #[param(value_type = Option<String>, pattern = "^(month|quarter|year)$")]
     pub by: String,
 }
 

@@ -26,7 +26,7 @@ pub const AGE_BUCKETS: [(&str, i64, i64); 4] =
     [("0–30 days", 0, 30), ("31–90 days", 31, 90), ("91–180 days", 91, 180), ("over 180 days", 181, i64::MAX)];
 
 /// How a set of values is spread.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Distribution {
     /// Incidents (or action items) in the group.
     pub count: usize,
@@ -36,8 +36,8 @@ pub struct Distribution {
     pub approximate: usize,
     /// `count - known`: left out of the figures.
     pub unknown: usize,
-    /// Nearest-rank 50th and 90th percentiles; `None` below
-    /// `MIN_FOR_PERCENTILES` measured values.
+    /// Nearest-rank 50th and 90th percentiles; null below
+    /// `min_for_percentiles` measured values.
     pub median: Option<i64>,
     pub p90: Option<i64>,
     pub max: Option<i64>,
@@ -121,7 +121,7 @@ pub fn nearest_rank(sorted: &[(i64, bool)], percent: usize) -> Option<i64> {
 
 /// A named group and how its values are spread: a severity, a priority,
 /// an owner.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Group {
     pub name: String,
     #[serde(flatten)]
@@ -129,7 +129,7 @@ pub struct Group {
 }
 
 /// A duration measure over the selected reports, and by severity.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DurationStats {
     pub measure: Measure,
     pub label: &'static str,
@@ -139,12 +139,13 @@ pub struct DurationStats {
 }
 
 /// One bar of the trends.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrendBar {
     pub period: String,
     pub total: usize,
-    /// Incidents by severity, in the order of `SEVERITY_KEYS`.
+    /// Incidents by severity: `sev1` … `sev4`, and `unset`.
     #[serde(serialize_with = "by_severity_key")]
+    #[schema(value_type = std::collections::BTreeMap<String, usize>)]
     pub by_severity: [usize; 5],
     /// The median total duration of the period's incidents.
     pub median_total: Option<i64>,
@@ -170,20 +171,20 @@ fn severity_key(severity: Option<Severity>) -> usize {
 
 /// How the median total duration moved between the earlier and the later
 /// half of the span, and whether that could be chance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Change {
     pub earlier_median: Option<i64>,
     pub earlier_measured: usize,
     pub later_median: Option<i64>,
     pub later_measured: usize,
     /// Two-sided p-value of a Mann–Whitney rank test between the halves;
-    /// `None` when either half is too small.
+    /// null when either half is too small.
     pub p_value: Option<f64>,
     /// What a reader should make of it, in a sentence.
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Trends {
     pub period: &'static str,
     pub bars: Vec<TrendBar>,
@@ -191,7 +192,7 @@ pub struct Trends {
 }
 
 /// A factor category over the same periods as the trends.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CategoryTrend {
     pub category: FactorCategory,
     pub label: &'static str,
@@ -201,7 +202,7 @@ pub struct CategoryTrend {
 }
 
 /// A category that recurs on a service.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceRecurrence {
     pub service: String,
     pub category: FactorCategory,
@@ -210,7 +211,7 @@ pub struct ServiceRecurrence {
 }
 
 /// Open action items of one age.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgeBucket {
     pub label: &'static str,
     pub open: usize,
@@ -219,7 +220,7 @@ pub struct AgeBucket {
 
 /// Action items that fell due in one quarter, and how many were done by
 /// their date.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DueQuarter {
     pub quarter: String,
     /// Due in the quarter and decided: done, or still open past the date
@@ -233,7 +234,7 @@ pub struct DueQuarter {
     pub share_on_time: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FollowThrough {
     pub open_by_age: Vec<AgeBucket>,
     /// Open items of reports with no known date.
@@ -247,14 +248,14 @@ pub struct FollowThrough {
 
 /// A report that happened again although the actions for its factor had
 /// been done: the later one, the earlier one, and the category.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecurrenceDespiteFix {
     pub slug: String,
     pub earlier_slug: String,
     pub category: Option<FactorCategory>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Stats {
     /// Published reports the filter selects.
     pub incidents: usize,
@@ -273,10 +274,10 @@ pub struct Stats {
 }
 
 /// How many reports recurred although the fix was done, and the latest.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FixesThatDidNotHold {
     pub count: usize,
-    /// At most `MAX_ROWS`, the latest first.
+    /// At most 20, the latest first.
     pub latest: Vec<RecurrenceDespiteFix>,
 }
 

@@ -50,7 +50,7 @@ pub struct SearchRequest {
     pub offset: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     pub slug: String,
     pub title: String,
@@ -66,19 +66,20 @@ pub struct SearchHit {
     pub when: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FacetCount {
     pub value: String,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<SearchHit>,
     /// Facet name (`tags`, `severity` …) to its values, most frequent
     /// first; shared with the later pages of the same query.
     #[serde(serialize_with = "shared")]
+    #[schema(value_type = std::collections::BTreeMap<String, Vec<FacetCount>>)]
     pub facets: Arc<Facets>,
     /// What the lenient parser had to ignore, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -10,22 +10,43 @@ use crate::domain::{FactorCategory, Severity};
 /// Results a search returns when it does not say.
 pub const DEFAULT_LIMIT: usize = 10;
 
-/// The query string of a search, shared by the API and the page.
-#[derive(Debug, Default, Deserialize)]
+/// The query string of a search, shared by the API and the page (and the
+/// body of a search sent by POST).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// The query: words, `"a phrase"`, `-word` to leave out, `field:word`
+    /// (title, summary, body, tags, services, organization, severity).
     #[serde(default)]
+    #[param(max_length = 500)]
+    #[schema(max_length = 500)]
     pub q: String,
     pub tag: Option<String>,
     pub service: Option<String>,
+    #[param(value_type = Option<Severity>)]
+    #[schema(value_type = Option<Severity>)]
     pub severity: Option<String>,
     pub organization: Option<String>,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[param(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>)]
     pub year: Option<String>,
+    #[param(value_type = Option<FactorCategory>)]
+    #[schema(value_type = Option<FactorCategory>)]
     pub category: Option<String>,
+    /// `relevance` (the default) or `date`, newest first.
+    #[param(pattern = "^(relevance|date|newest)$")]
+    #[schema(pattern = "^(relevance|date|newest)$")]
     pub order: Option<String>,
+    /// At most this many hits (10 when absent).
     #[serde(default, deserialize_with = "text_or_number")]
+    #[param(value_type = Option<u32>, maximum = 100)]
+    #[schema(value_type = Option<u32>, maximum = 100)]
     pub limit: Option<String>,
+    /// Hits to skip, for the next page.
     #[serde(default, deserialize_with = "text_or_number")]
+    #[param(value_type = Option<u32>, maximum = 10000)]
+    #[schema(value_type = Option<u32>, maximum = 10000)]
     pub offset: Option<String>,
 }
 

@@ -8,9 +8,10 @@ use sqlx::{Any, Row, Transaction};
 use super::{Param, QueryBuilder, Store, StoreError};
 use crate::domain::reported_time::{format_rfc3339, now_to_the_second};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub actor: String,
     pub action: String,

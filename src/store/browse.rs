@@ -11,7 +11,7 @@ use time::Date;
 use super::incidents::{action_from_row, meta_from_row, vocabulary};
 use super::{Param, QueryBuilder, Store, StoreError};
 use crate::domain::incident::format_date;
-use crate::domain::{ActionItem, FactorCategory, IncidentMeta, RelationKind, Severity};
+use crate::domain::{ActionItem, ActionStatus, FactorCategory, IncidentMeta, Priority, RelationKind, Severity};
 use crate::read_model::{item_html, Card};
 
 const PUBLISHED: &str = "incidents.deleted_at IS NULL AND incidents.status = 'published'";
@@ -71,7 +71,7 @@ pub struct Backlink {
 }
 
 /// A label in use and how many published incidents carry it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LabelCount {
     pub name: String,
     pub count: i64,
@@ -107,6 +107,35 @@ impl ActionCursor {
     }
 }
 
+/// Which action items of published reports to list (`GET /api/v1/actions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionFilter {
+    pub status: Option<ActionStatus>,
+    pub owner: Option<String>,
+    /// Open and past the due date (`true`), or anything else (`false`).
+    pub overdue: Option<bool>,
+    pub priority: Option<Priority>,
+    pub service: Option<String>,
+}
+
+/// Where a page of `Store::actions` resumes: just after this item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionPlace {
+    pub incident_id: i64,
+    pub position: i64,
+}
+
+impl ActionPlace {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.incident_id, self.position)
+    }
+
+    pub fn decode(text: &str) -> Option<ActionPlace> {
+        let (incident_id, position) = text.split_once('_')?;
+        Some(ActionPlace { incident_id: incident_id.parse().ok()?, position: position.parse().ok()? })
+    }
+}
+
 /// Which label table to count.
 #[derive(Debug, Clone, Copy)]
 pub enum Label {
@@ -139,6 +168,27 @@ impl Store {
             _ => None,
         };
         Ok((rows.iter().map(action_with_incident).collect::<Result<_, _>>()?, next))
+    }
+
+    /// Action items of published incidents that `filter` selects, `limit`
+    /// at a time: the newest report's first, each report's in its order.
+    /// Overdue means open with a due date before `today`.
+    pub async fn actions(
+        &self,
+        filter: &ActionFilter,
+        today: Date,
+        after: Option<ActionPlace>,
+        limit: u32,
+    ) -> Result<(Vec<OpenAction>, Option<ActionPlace>), StoreError> {
+        let mut rows = actions_query(filter, today, after, limit).build().fetch_all(&self.read).await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let items: Vec<OpenAction> = rows.iter().map(action_with_incident).collect::<Result<_, _>>()?;
+        let next = items
+            .last()
+            .filter(|_| more)
+            .map(|last| ActionPlace { incident_id: last.incident_id, position: last.position });
+        Ok((items, next))
     }
 
     /// Action items of published incidents that were done at a known time,
@@ -284,6 +334,47 @@ pub(super) fn factor_quotes_query(slugs: &[String], category: FactorCategory) ->
     query.bind_values(slugs.iter().map(|slug| Param::Text(slug.clone())));
     query.push(" AND f.category || '' = ").bind(Param::Text(category.as_str().to_string()));
     query.push(" ORDER BY f.incident_id, f.position");
+    query
+}
+
+pub(super) fn actions_query(
+    filter: &ActionFilter,
+    today: Date,
+    after: Option<ActionPlace>,
+    limit: u32,
+) -> QueryBuilder {
+    let mut query = QueryBuilder::new(&format!(
+        "SELECT a.*, {ACTION_INCIDENT} FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
+         WHERE {PUBLISHED}"
+    ));
+    if let Some(status) = filter.status {
+        query.push(" AND a.status = ").bind(Param::Text(status.as_str().to_string()));
+    }
+    if let Some(owner) = &filter.owner {
+        query.push(" AND a.owner = ").bind(Param::Text(owner.clone()));
+    }
+    if let Some(priority) = filter.priority {
+        query.push(" AND a.priority = ").bind(Param::Text(priority.as_str().to_string()));
+    }
+    if let Some(service) = &filter.service {
+        query.push(" AND a.incident_id IN (SELECT incident_id FROM incident_services WHERE name = ");
+        query.bind(Param::Text(service.clone())).push(")");
+    }
+    // `open_due` is the due date of an open item of a published report
+    // (undated ones sort as 9999-12-31), and NULL for any other.
+    match filter.overdue {
+        Some(true) => query.push(" AND a.open_due < ").bind(Param::Text(format_date(today))),
+        Some(false) => {
+            query.push(" AND (a.open_due IS NULL OR a.open_due >= ").bind(Param::Text(format_date(today))).push(")")
+        }
+        None => &mut query,
+    };
+    if let Some(after) = after {
+        query.push(" AND (a.incident_id < ").bind(Param::Int(after.incident_id));
+        query.push(" OR (a.incident_id = ").bind(Param::Int(after.incident_id));
+        query.push(" AND a.position > ").bind(Param::Int(after.position)).push("))");
+    }
+    query.push(" ORDER BY a.incident_id DESC, a.position LIMIT ").bind(Param::Int(i64::from(limit) + 1));
     query
 }
 

@@ -28,7 +28,7 @@ use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 use tokio::sync::Notify;
 
 pub use audit::AuditEntry;
-pub use browse::{ActionCursor, Backlink, Label, LabelCount, OpenAction, Stats};
+pub use browse::{ActionCursor, ActionFilter, ActionPlace, Backlink, Label, LabelCount, OpenAction, Stats};
 pub use change_log::Change;
 pub use incidents::{CardPage, IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;

@@ -9,16 +9,26 @@ use super::{Store, StoreError};
 use crate::domain::reported_time::format_rfc3339;
 use crate::domain::Incident;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Revision {
     pub version: i64,
     #[serde(serialize_with = "serialize_instant")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     pub created_by: String,
     pub note: Option<String>,
     /// The incident as it stood at this version, in the API's JSON shape.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
     pub snapshot: Option<serde_json::Value>,
+}
+
+impl Revision {
+    /// The incident as it stood at this version, as input to check again
+    /// (to restore it); `None` when the list was read without contents.
+    pub fn input(&self) -> Option<Result<crate::domain::IncidentInput, serde_json::Error>> {
+        self.snapshot.clone().map(serde_json::from_value)
+    }
 }
 
 fn serialize_instant<S: serde::Serializer>(at: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {

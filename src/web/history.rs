@@ -13,7 +13,7 @@ use super::extract::{check_form, unreadable, WriterSession};
 use super::page::{missing, page, Layout, WebError, WebPage};
 use crate::app::AppState;
 use crate::domain::revision_diff::{diff, Change, FieldChange};
-use crate::domain::workflow::status_words;
+use crate::domain::workflow::{no_longer_valid, restored, status_words};
 use crate::domain::{Incident, IncidentInput, Status};
 use crate::error::AppError;
 use crate::format;
@@ -166,8 +166,7 @@ async fn load_revision(
         .map_err(|_| AppError::BadRequest(format!("`{}` is not a version number", version.trim())))?;
     let revision =
         state.store.get_revision(incident.id, number).await?.ok_or_else(|| missing(&format!("version {number}")))?;
-    let snapshot = revision.snapshot.clone().unwrap_or_default();
-    let input: IncidentInput = serde_json::from_value(snapshot).map_err(|error| {
+    let input = revision.input().unwrap_or_else(|| Ok(IncidentInput::default())).map_err(|error| {
         AppError::Internal(anyhow::anyhow!("revision {number} of {} is unreadable: {error}", incident.fields.slug))
     })?;
     Ok((revision, input))
@@ -268,23 +267,9 @@ async fn restore(
         form.current.trim().parse().map_err(|_| AppError::BadRequest("the form does not say which version".into()))?;
     let (revision, mut input) = load_revision(&state, &incident, &version).await?;
     input.slug = Some(incident.fields.slug.clone());
-    let status = match incident.fields.status {
-        Status::Published => Status::InReview,
-        other => other,
-    };
+    let (status, note) = restored(incident.fields.status, revision.version);
     input.status = Some(status.as_str().to_string());
-    let fields = input.validate().map_err(|errors| {
-        AppError::Conflict(format!(
-            "version {} no longer passes today's checks, so it cannot be restored as it is: {errors}",
-            revision.version
-        ))
-    })?;
-    let note = match status {
-        Status::InReview if incident.fields.status == Status::Published => {
-            format!("restored version {}; back to review", revision.version)
-        }
-        _ => format!("restored version {}", revision.version),
-    };
+    let fields = input.validate().map_err(|errors| AppError::Conflict(no_longer_valid(revision.version, &errors)))?;
     let saved = match state.store.replace_incident(&slug, expected, &fields, &current.user.name, Some(&note)).await {
         Ok(saved) => saved,
         Err(crate::store::StoreError::StaleVersion { current }) => {

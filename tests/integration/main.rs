@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod api;
 mod cli;
 mod concurrency;
 mod counts;
