@@ -171,6 +171,10 @@ async fn run(size: usize, options: &Options) -> anyhow::Result<()> {
         ("`/insights?service=dns`", format!("{base}/insights?service=dns")),
         ("`/api/v1/stats`", format!("{base}/api/v1/stats")),
         ("`/actions/calendar.ics`", format!("{base}/actions/calendar.ics")),
+        ("`/api/v1/actions`", format!("{base}/api/v1/actions")),
+        ("`/api/v1/actions?overdue=true`", format!("{base}/api/v1/actions?overdue=true")),
+        // An owner no item has: the walk reads every action item.
+        ("`/api/v1/actions?owner=nobody`", format!("{base}/api/v1/actions?owner=nobody")),
         ("`/search?q=dns`", format!("{base}/search?q=dns")),
     ];
     println!("| page | requests/s | share of static | p50 | p99 |");
@@ -195,6 +199,25 @@ async fn run(size: usize, options: &Options) -> anyhow::Result<()> {
         print_row(name, &load(url, Some(&header)).await?, yardstick);
     }
     println!("\nResident memory: {}.", memory());
+
+    // Read as it comes, so the memory shown is the server's streaming.
+    let started = Instant::now();
+    let mut response = reqwest::Client::new()
+        .get(format!("{base}/api/v1/export"))
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await?;
+    let (mut lines, mut size) = (0, 0);
+    while let Some(chunk) = response.chunk().await? {
+        lines += chunk.iter().filter(|byte| **byte == b'\n').count();
+        size += chunk.len();
+    }
+    println!(
+        "\n`/api/v1/export` streamed {lines} lines ({:.0} MB) in {:.1} s. {}",
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        memory()
+    );
     Ok(())
 }
 

@@ -337,6 +337,12 @@ pub(super) fn factor_quotes_query(slugs: &[String], category: FactorCategory) ->
     query
 }
 
+/// The query behind `Store::actions`. It walks action items in the list's
+/// order (the newest report first, each report's items in their order,
+/// sorted within the report) and filters as it goes; `|| ''` keeps SQLite
+/// from gathering a filter's items through another index and sorting them
+/// all. A page of a rare filter walks further, never sorts more than one
+/// report's items.
 pub(super) fn actions_query(
     filter: &ActionFilter,
     today: Date,
@@ -348,31 +354,32 @@ pub(super) fn actions_query(
          WHERE {PUBLISHED}"
     ));
     if let Some(status) = filter.status {
-        query.push(" AND a.status = ").bind(Param::Text(status.as_str().to_string()));
+        query.push(" AND a.status || '' = ").bind(Param::Text(status.as_str().to_string()));
     }
     if let Some(owner) = &filter.owner {
-        query.push(" AND a.owner = ").bind(Param::Text(owner.clone()));
+        query.push(" AND a.owner || '' = ").bind(Param::Text(owner.clone()));
     }
     if let Some(priority) = filter.priority {
         query.push(" AND a.priority = ").bind(Param::Text(priority.as_str().to_string()));
     }
     if let Some(service) = &filter.service {
-        query.push(" AND a.incident_id IN (SELECT incident_id FROM incident_services WHERE name = ");
+        query.push(" AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = a.incident_id AND s.name = ");
         query.bind(Param::Text(service.clone())).push(")");
     }
     // `open_due` is the due date of an open item of a published report
     // (undated ones sort as 9999-12-31), and NULL for any other.
+    let today = Param::Text(format_date(today));
     match filter.overdue {
-        Some(true) => query.push(" AND a.open_due < ").bind(Param::Text(format_date(today))),
-        Some(false) => {
-            query.push(" AND (a.open_due IS NULL OR a.open_due >= ").bind(Param::Text(format_date(today))).push(")")
-        }
+        Some(true) => query.push(" AND a.open_due || '' < ").bind(today),
+        Some(false) => query.push(" AND (a.open_due IS NULL OR a.open_due >= ").bind(today).push(")"),
         None => &mut query,
     };
+    // The walk starts at the cursor's report; the rest skips what that
+    // report's items already showed.
     if let Some(after) = after {
+        query.push(" AND a.incident_id <= ").bind(Param::Int(after.incident_id));
         query.push(" AND (a.incident_id < ").bind(Param::Int(after.incident_id));
-        query.push(" OR (a.incident_id = ").bind(Param::Int(after.incident_id));
-        query.push(" AND a.position > ").bind(Param::Int(after.position)).push("))");
+        query.push(" OR a.position > ").bind(Param::Int(after.position)).push(")");
     }
     query.push(" ORDER BY a.incident_id DESC, a.position LIMIT ").bind(Param::Int(i64::from(limit) + 1));
     query

@@ -12,11 +12,12 @@
 use sqlx::Row;
 
 use super::browse::{
-    backlinks_query, completed_actions_query, factor_quotes_query, feed_query, open_actions_query, ActionCursor,
+    actions_query, backlinks_query, completed_actions_query, factor_quotes_query, feed_query, open_actions_query,
+    ActionCursor, ActionFilter, ActionPlace,
 };
 use super::incidents::{list_query, select_incidents, Dates, Gather, IncidentFilter, PageCursor, SELECT_CARDS};
 use super::{QueryBuilder, Store};
-use crate::domain::{FactorCategory, Severity, Status};
+use crate::domain::{ActionStatus, FactorCategory, Severity, Status};
 
 async fn plan(store: &Store, query: &QueryBuilder) -> Vec<String> {
     let explain = QueryBuilder { sql: format!("EXPLAIN QUERY PLAN {}", query.sql), ..QueryBuilder::new("") };
@@ -82,6 +83,19 @@ async fn every_listing_reads_through_an_index_in_its_order() {
         false,
     ));
     queries.push(("one owner's completed actions".into(), completed_actions_query(Some("ops"), 10), false));
+    let today = time::macros::date!(2024 - 06 - 01);
+    let place = Some(ActionPlace { incident_id: 42, position: 1 });
+    for (name, filter) in [
+        ("the API's actions", ActionFilter::default()),
+        ("the API's actions of one owner", ActionFilter { owner: Some("ops".into()), ..Default::default() }),
+        ("the API's overdue actions", ActionFilter { overdue: Some(true), ..Default::default() }),
+        ("the API's actions on one service", ActionFilter { service: Some("api".into()), ..Default::default() }),
+        ("the API's done actions", ActionFilter { status: Some(ActionStatus::Done), ..Default::default() }),
+    ] {
+        // Each report's items are sorted, never more (checked below).
+        queries.push((format!("{name}, first page"), actions_query(&filter, today, None, 50), true));
+        queries.push((format!("{name}, a later page"), actions_query(&filter, today, place, 50), true));
+    }
     queries.push(("the feed".into(), feed_query(50), false));
     // The links that name one report, sorted by date.
     queries.push(("backlinks".into(), backlinks_query("some-report"), true));
@@ -112,6 +126,13 @@ async fn every_listing_reads_through_an_index_in_its_order() {
         let steps = plan(&store, query).await;
         let by_report = steps.first().is_some_and(|step| step.contains("incidents_live_slug (slug=?)"));
         assert!(by_report, "{name}:\n    {}", steps.join("\n    "));
+    }
+    // The API's actions walk the list order and sort one report's items.
+    for (name, query, _) in queries.iter().filter(|(name, ..)| name.starts_with("the API's actions")) {
+        let steps = plan(&store, query).await;
+        let walks = steps.first().is_some_and(|step| step.contains("sqlite_autoindex_action_items_1"));
+        let sorts_more = steps.iter().any(|step| step.contains("TEMP B-TREE") && !step.contains("LAST TERM"));
+        assert!(walks && !sorts_more, "{name}:\n    {}", steps.join("\n    "));
     }
     // A later page starts its index range at the cursor, not at the top.
     for (name, query, _) in queries.iter().filter(|(name, ..)| name.ends_with("a later page")) {
