@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::Row;
 use time::Date;
 
-use super::incidents::{action_from_row, meta_from_row, vocabulary};
+use super::incidents::{action_from_row, meta_from_row, vocabulary, IncidentFilter};
 use super::{Param, QueryBuilder, Store, StoreError};
 use crate::domain::incident::format_date;
 use crate::domain::{ActionItem, ActionStatus, FactorCategory, IncidentMeta, Priority, RelationKind, Severity};
@@ -180,7 +180,15 @@ impl Store {
         after: Option<ActionPlace>,
         limit: u32,
     ) -> Result<(Vec<OpenAction>, Option<ActionPlace>), StoreError> {
-        let mut rows = actions_query(filter, today, after, limit).build().fetch_all(&self.read).await?;
+        let service = match &filter.service {
+            Some(service) => {
+                let labelled = IncidentFilter { service: Some(service.clone()), ..IncidentFilter::default() };
+                Some((service.as_str(), self.gather_for(&labelled).await?.is_some()))
+            }
+            None => None,
+        };
+        let query = actions_query(filter, service, today, after, limit);
+        let mut rows = query.build().fetch_all(&self.read).await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let items: Vec<OpenAction> = rows.iter().map(action_with_incident).collect::<Result<_, _>>()?;
@@ -337,14 +345,15 @@ pub(super) fn factor_quotes_query(slugs: &[String], category: FactorCategory) ->
     query
 }
 
-/// The query behind `Store::actions`. It walks action items in the list's
+/// The query behind `Store::actions`. It reads action items in the list's
 /// order (the newest report first, each report's items in their order,
-/// sorted within the report) and filters as it goes; `|| ''` keeps SQLite
-/// from gathering a filter's items through another index and sorting them
-/// all. A page of a rare filter walks further, never sorts more than one
-/// report's items.
+/// sorted within the report): one owner's or one status's from their index,
+/// others by walking every item and filtering as it goes. A service few
+/// reports carry (`service` says whether) has its reports' items gathered
+/// and sorted instead, as `Store::list_cards` does for a rare label.
 pub(super) fn actions_query(
     filter: &ActionFilter,
+    service: Option<(&str, bool)>,
     today: Date,
     after: Option<ActionPlace>,
     limit: u32,
@@ -353,18 +362,29 @@ pub(super) fn actions_query(
         "SELECT a.*, {ACTION_INCIDENT} FROM action_items a JOIN incidents ON incidents.id = a.incident_id \
          WHERE {PUBLISHED}"
     ));
-    if let Some(status) = filter.status {
-        query.push(" AND a.status || '' = ").bind(Param::Text(status.as_str().to_string()));
-    }
+    // One index at most: the owner's, which is the rarer.
     if let Some(owner) = &filter.owner {
-        query.push(" AND a.owner || '' = ").bind(Param::Text(owner.clone()));
+        query.push(" AND a.owner = ").bind(Param::Text(owner.clone()));
+    }
+    if let Some(status) = filter.status {
+        let column = if filter.owner.is_some() { "a.status || ''" } else { "a.status" };
+        query.push(&format!(" AND {column} = ")).bind(Param::Text(status.as_str().to_string()));
     }
     if let Some(priority) = filter.priority {
         query.push(" AND a.priority = ").bind(Param::Text(priority.as_str().to_string()));
     }
-    if let Some(service) = &filter.service {
-        query.push(" AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = a.incident_id AND s.name = ");
-        query.bind(Param::Text(service.clone())).push(")");
+    match service {
+        Some((service, true)) => {
+            query.push(" AND a.incident_id IN (SELECT incident_id FROM incident_services WHERE name = ");
+            query.bind(Param::Text(service.to_string())).push(")");
+        }
+        Some((service, false)) => {
+            query.push(
+                " AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = a.incident_id AND s.name = ",
+            );
+            query.bind(Param::Text(service.to_string())).push(")");
+        }
+        None => {}
     }
     // `open_due` is the due date of an open item of a published report
     // (undated ones sort as 9999-12-31), and NULL for any other.

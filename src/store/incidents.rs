@@ -515,7 +515,7 @@ impl Store {
 
     /// How to find the reports with the filter's label, when few carry it;
     /// `None` to walk the list order.
-    async fn gather_for(&self, filter: &IncidentFilter) -> Result<Option<Gather>, StoreError> {
+    pub(super) async fn gather_for(&self, filter: &IncidentFilter) -> Result<Option<Gather>, StoreError> {
         let labels = [
             ("tag", "incident_tags", "name", filter.tag.clone()),
             ("service", "incident_services", "name", filter.service.clone()),
