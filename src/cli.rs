@@ -32,8 +32,17 @@ pub enum Command {
     /// Import a Markdown report, a folder of them, or a JSON dump.
     Import {
         /// A `.md` file, a folder of `.md` files, a `.jsonl` dump (streamed,
-        /// any size) or an older `.json` dump.
+        /// any size), an older `.json` dump, or a status blog's RSS or Atom
+        /// feed (`.xml`, `.rss`, `.atom`), whose incident posts become drafts.
         path: PathBuf,
+        /// With a feed: import every post as a draft, not only the posts
+        /// that read as incident reports.
+        #[arg(long)]
+        all: bool,
+        /// With a feed: the organization its drafts name (the feed's title
+        /// when absent).
+        #[arg(long)]
+        organization: Option<String>,
     },
     /// Export every incident as Markdown files plus a JSON dump, into a folder.
     Export {
@@ -117,7 +126,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await.map(|()| ExitCode::SUCCESS),
-        Command::Import { path } => import(&config, &path).await,
+        Command::Import { path, all, organization } => {
+            let choice = import::feed::Choice { all, posts: None, organization };
+            import(&config, &path, &choice).await
+        }
         Command::Export { path } => {
             let store = open_store(&config).await?;
             let count = export::export_all(&store, &path, |done| {
@@ -167,7 +179,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// when this data dir's index is ours to keep: the SQLite database's own,
 /// or one already here, and not held by a running server (which then
 /// indexes them itself).
-async fn import(config: &Config, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+async fn import(config: &Config, path: &std::path::Path, feed: &import::feed::Choice) -> anyhow::Result<ExitCode> {
     let store = open_store(config).await?;
     let dir = search::index_dir(&config.data_dir);
     let indexer = if store.backend() == crate::store::Backend::Sqlite || dir.join("meta.json").exists() {
@@ -190,8 +202,11 @@ async fn import(config: &Config, path: &std::path::Path) -> anyhow::Result<ExitC
         None
     };
     let mut progress = ImportProgress::new();
-    let report =
-        import::import_path(&store, path, "import", |done, total, name| progress.show(done, total, name)).await;
+    let report = if import::feed::is_feed_file(path) {
+        import_feed(&store, path, feed).await
+    } else {
+        import::import_path(&store, path, "import", |done, total, name| progress.show(done, total, name)).await
+    };
     progress.bar.finish_and_clear();
     if let Some(indexer) = indexer {
         let spinner = indicatif::ProgressBar::new_spinner().with_message("indexing the imported reports");
@@ -214,6 +229,34 @@ async fn import(config: &Config, path: &std::path::Path) -> anyhow::Result<ExitC
         report.failed.len()
     );
     Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Imports a feed's chosen posts as drafts, saying what became of each.
+async fn import_feed(
+    store: &Store,
+    path: &std::path::Path,
+    choice: &import::feed::Choice,
+) -> anyhow::Result<import::ImportReport> {
+    use import::feed::Outcome;
+    let bytes = import::read_bytes(path, import::feed::MAX_FEED_BYTES).map_err(anyhow::Error::msg)?;
+    let feed = import::feed::read(&bytes).map_err(|reason| anyhow::anyhow!("{}: {reason}", path.display()))?;
+    let outcomes = import::feed::import(store, &feed, choice, "import").await?;
+    let mut report = import::ImportReport::default();
+    for (post, outcome) in feed.posts.iter().zip(outcomes) {
+        let name = format!("“{}”", post.title);
+        match outcome {
+            Outcome::Imported { slug } => {
+                report.imported += 1;
+                println!("drafted {name} as /incidents/{slug} ({})", post.verdict.reason);
+            }
+            Outcome::AlreadyImported { slug } => {
+                report.skipped.push((name, format!("imported before, as /incidents/{slug}")));
+            }
+            Outcome::LeftOut => report.skipped.push((name, format!("left out: {}", post.verdict.reason))),
+            Outcome::Failed(reason) => report.failed.push((name, reason)),
+        }
+    }
+    Ok(report)
 }
 
 /// An import's progress on stderr: a bar on a terminal, redrawn a few times

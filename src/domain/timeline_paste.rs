@@ -76,6 +76,52 @@ pub fn parse(text: &str, defaults: &TimeDefaults, previous: Option<&ReportedTime
     Ok(rows)
 }
 
+/// The times a piece of prose states, such as a status post's "around 7:49
+/// AM UTC NS2 stopped responding to queries": for each sentence holding a
+/// time of day, a row at that time whose text is the whole sentence, read
+/// as pasted lines are (a sentence without a date follows the one before,
+/// else `defaults`' date). Sentences whose time does not read (no zone, an
+/// unknown word) are left out; nothing here is a guess the reader hides, as
+/// every inferred date is noted on its row.
+pub fn times_in_prose(text: &str, defaults: &TimeDefaults) -> Vec<PastedRow> {
+    let mut lines = Vec::new();
+    for sentence in sentences(text).take(MAX_LINES) {
+        let words = words_of(sentence);
+        // A time with its zone ("11:30am Pacific time (18:30 UTC)" is read
+        // at 18:30 UTC), else the first time of day.
+        let readings: Vec<(usize, super::written_time::Reading)> = (0..words.len())
+            .filter_map(|start| read(&words[start..], false).ok().map(|reading| (start, reading)))
+            .filter(|(_, reading)| reading.clock.is_some())
+            .collect();
+        let best = readings.iter().find(|(_, reading)| reading.zone.is_some()).or(readings.first());
+        let found = best.map(|(start, reading)| words[*start..start + reading.taken].join(" "));
+        if let Some(time) = found {
+            lines.push(format!("{time} — {sentence}"));
+        }
+    }
+    let mut previous = None;
+    lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| read_line(index + 1, line, defaults, &mut previous))
+        .filter(|row| row.error.is_none())
+        .map(|row| {
+            // The row's text is the sentence, without the time put before it.
+            let text = row.source.split_once(" — ").map_or(row.text.clone(), |(_, sentence)| sentence.to_string());
+            PastedRow { text, ..row }
+        })
+        .collect()
+}
+
+/// The sentences of prose, and its lines (a list item is one), each trimmed
+/// and at most `MAX_LINE_CHARS`.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .flat_map(|line| line.split_inclusive(". "))
+        .map(|sentence| sentence.trim().trim_start_matches(['-', '*', '>', '#']).trim())
+        .filter(|sentence| !sentence.is_empty() && sentence.chars().count() <= MAX_LINE_CHARS)
+}
+
 fn read_line(line: usize, source: &str, defaults: &TimeDefaults, previous: &mut Option<ReportedTime>) -> PastedRow {
     let failed = |reason: String| PastedRow {
         line,

@@ -4,6 +4,8 @@
 
 pub mod dump;
 pub mod export;
+pub mod feed;
+pub mod html;
 pub mod markdown;
 
 use std::io::Read;
@@ -162,20 +164,31 @@ fn files_to_import(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path).map_err(|error| error.to_string())?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!("the file is {} MiB; the limit is {} MiB", size >> 20, MAX_FILE_BYTES >> 20));
+    let bytes = read_bytes(path, MAX_FILE_BYTES as usize)?;
+    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())
+}
+
+/// A file's bytes, when it is a file of at most `max` bytes.
+pub fn read_bytes(path: &Path, max: usize) -> Result<Vec<u8>, String> {
+    let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
+    // A device never ends (/dev/zero) and a FIFO blocks until someone
+    // writes to it: only files are read.
+    if !metadata.is_file() {
+        return Err(format!("{} is not a file", path.display()));
+    }
+    if metadata.len() > max as u64 {
+        return Err(format!("the file is {} MiB; the limit is {} MiB", metadata.len() >> 20, max >> 20));
     }
     // Read no more than the limit, whatever size the file said it had
     // (a file under /proc says 0) or grew to since.
     let mut bytes = Vec::new();
     std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .and_then(|file| file.take(max as u64 + 1).read_to_end(&mut bytes))
         .map_err(|error| error.to_string())?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("the file is over {} MiB, the limit", MAX_FILE_BYTES >> 20));
+    if bytes.len() > max {
+        return Err(format!("the file is over {} MiB, the limit", max >> 20));
     }
-    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())
+    Ok(bytes)
 }
 
 /// Imports one Markdown report, recording the outcome in `report`.

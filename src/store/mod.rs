@@ -8,6 +8,7 @@ mod audit;
 mod browse;
 mod change_log;
 mod counts;
+mod feed_posts;
 mod incidents;
 mod insights;
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod api;
 mod cli;
 mod concurrency;
 mod counts;
+mod feeds;
 mod hostile_input;
 mod import_export;
 mod incidents;
