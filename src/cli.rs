@@ -250,7 +250,7 @@ async fn import_feed(
                 println!("drafted {name} as /incidents/{slug} ({})", post.verdict.reason);
             }
             Outcome::AlreadyImported { slug } => {
-                report.skipped.push((name, format!("imported before, as /incidents/{slug}")));
+                report.skipped.push((name, format!("already here, as /incidents/{slug}")));
             }
             Outcome::LeftOut => report.skipped.push((name, format!("left out: {}", post.verdict.reason))),
             Outcome::Failed(reason) => report.failed.push((name, reason)),

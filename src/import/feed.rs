@@ -56,7 +56,7 @@ pub struct Post {
     pub categories: Vec<String>,
     /// Its content, or its summary when it has no content.
     html: String,
-    /// Its summary as plain text.
+    /// Its first paragraph, as plain text.
     summary: String,
     pub verdict: Verdict,
 }
@@ -95,8 +95,11 @@ fn post_of(entry: feed_rs::model::Entry) -> Option<Post> {
     }
     let summary_html = entry.summary.map(|summary| summary.content).unwrap_or_default();
     let html = entry.content.and_then(|content| content.body).filter(|body| !body.trim().is_empty());
-    let summary = html::to_text(&summary_html);
     let html = html.unwrap_or(summary_html);
+    // The post's first paragraph says what happened; a feed's own summary
+    // is often its first words cut anywhere.
+    let text = html::to_text(&html);
+    let summary = text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or_default().to_string();
     let categories: Vec<String> = entry
         .categories
         .iter()
@@ -111,7 +114,7 @@ fn post_of(entry: feed_rs::model::Entry) -> Option<Post> {
         .find(|name| !name.is_empty());
     let published =
         entry.published.or(entry.updated).and_then(|at| OffsetDateTime::from_unix_timestamp(at.timestamp()).ok());
-    let verdict = classify(&title, &categories, &html::to_text(&html));
+    let verdict = classify(&title, &categories, &text);
     Some(Post { key, title, link, author, published, categories, html, summary, verdict })
 }
 
@@ -163,7 +166,8 @@ pub fn classify(title: &str, categories: &[String], text: &str) -> Verdict {
     let no = |reason: String| Verdict { incident: false, reason };
     for category in categories {
         if let Some(word) = found_word(category, INCIDENT_WORDS) {
-            return yes(format!("filed under “{category}” ({word})"));
+            let why = if category.eq_ignore_ascii_case(word) { String::new() } else { format!(" ({word})") };
+            return yes(format!("filed under “{category}”{why}"));
         }
     }
     if let Some(word) = found_word(title, INCIDENT_WORDS) {
@@ -203,7 +207,8 @@ pub enum Outcome {
     Imported {
         slug: String,
     },
-    /// Imported before, as this report.
+    /// Already here, as this report: imported before, or a report that
+    /// cites the post as its source.
     AlreadyImported {
         slug: String,
     },

@@ -30,6 +30,7 @@ pub mod browse;
 pub mod drafts;
 pub mod editor;
 pub mod feed;
+pub mod feed_import;
 pub mod history;
 pub mod home;
 pub mod incidents;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(actions::router())
         .merge(insights::router())
         .merge(feed::router())
+        .merge(feed_import::router())
         .merge(search::router())
         .merge(settings::router())
         .merge(assets::router())

@@ -6,7 +6,7 @@ use std::process::Command;
 use hindsight::import::feed::{self, Choice, Outcome};
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, TestDatabase};
+use crate::helpers::{browser, csrf_in, session_of, Backend, TestApp, TestDatabase};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -14,6 +14,7 @@ on_both_backends!(
     ticked_posts_are_imported_whatever_their_verdict,
     hostile_feeds_get_a_clear_error_or_a_sanitised_draft,
     the_command_line_imports_a_feed_and_a_second_run_adds_nothing,
+    an_admin_uploads_a_feed_ticks_posts_and_imports_them_as_drafts,
 );
 
 const DNSIMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dnsimple-blog-feed.xml");
@@ -184,5 +185,96 @@ async fn the_command_line_imports_a_feed_and_a_second_run_adds_nothing(backend: 
     assert!(notes.contains("left out: a notice of planned work"), "{notes}");
     let (second, notes) = run();
     assert!(second.contains("imported 0 incident(s), skipped 10, failed 0"), "{second}");
-    assert!(notes.contains("imported before, as /incidents/partial-dns-outage"), "{notes}");
+    assert!(notes.contains("already here, as /incidents/partial-dns-outage"), "{notes}");
+}
+
+/// A `multipart/form-data` body of text fields and one file.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "hindsight-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"feed.xml\"\r\n\
+                 Content-Type: application/rss+xml\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn an_admin_uploads_a_feed_ticks_posts_and_imports_them_as_drafts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, password) =
+        hindsight::auth::add_user(&app.store, "ada", hindsight::domain::Role::Admin, "test").await.unwrap();
+    let session = session_of(&app, "ada", &password).await;
+    let cookie = format!("hindsight_session={session}");
+    let form = browser().get(app.url("/admin/import")).header("Cookie", &cookie).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let csrf = csrf_in(&form.text().await.unwrap());
+    let post = |fields: Vec<(&str, String)>, file: Option<Vec<u8>>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        let (content_type, body) = multipart(&fields, file.as_deref().map(|bytes| ("feed", bytes)));
+        browser()
+            .post(app.url("/admin/import"))
+            .header("Cookie", &cookie)
+            .header("Origin", &app.address)
+            .header("Content-Type", content_type)
+            .body(body)
+    };
+
+    let not_a_feed = post(vec![("csrf", csrf.clone()), ("step", "read".into())], Some(b"hello".to_vec()));
+    let page = not_a_feed.send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("class=\"field-error\" id=\"feed-file-error\""), "the reason is beside the field");
+
+    let feed = std::fs::read(DNSIMPLE).unwrap();
+    let read = post(vec![("csrf", csrf.clone()), ("step", "read".into())], Some(feed)).send().await.unwrap();
+    assert_eq!(read.status(), 200);
+    let page = read.text().await.unwrap();
+    assert!(page.contains("10 post(s) in <strong>DNSimple</strong>"), "{page}");
+    assert_eq!(page.matches(" checked").count(), 3, "the three incident reports are ticked");
+    assert!(page.contains("a notice of planned work"), "each verdict says why");
+    let carried = page.split("name=\"carried\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let key_of = |title: &str| -> String {
+        let at = page.find(title).unwrap();
+        let before = &page[..at];
+        let value = before.rsplit("name=\"post\" value=\"").next().unwrap();
+        value.split('"').next().unwrap().replace("&#x2f;", "/").replace("&#47;", "/").replace("&amp;", "&")
+    };
+    let outage = key_of("Partial DNS outage");
+    let maintenance = key_of("Application maintenance window (May 15)");
+
+    // One incident post untouched, one unticked, and a maintenance notice ticked.
+    let fields = vec![
+        ("csrf", csrf.clone()),
+        ("step", "import".into()),
+        ("carried", carried.clone()),
+        ("organization", "DNSimple".into()),
+        ("post", outage),
+        ("post", maintenance),
+    ];
+    let imported = post(fields.clone(), None).send().await.unwrap();
+    assert_eq!(imported.status(), 200);
+    let page = imported.text().await.unwrap();
+    assert_eq!(page.matches(">Drafted<").count(), 2, "{page}");
+    assert!(page.contains("/incidents/partial-dns-outage/edit"));
+    assert_eq!(app.all_incidents("").await.len(), 2);
+
+    let again = post(fields, None).send().await.unwrap().text().await.unwrap();
+    assert_eq!(again.matches(">Already here<").count(), 2, "nothing twice");
+    assert_eq!(app.all_incidents("").await.len(), 2);
+
+    let forged = post(vec![("csrf", "forged".into()), ("step", "read".into())], Some(b"<rss/>".to_vec()));
+    assert_eq!(forged.send().await.unwrap().status(), 403);
+    let stranger = browser().get(app.url("/admin/import")).send().await.unwrap();
+    assert_eq!(stranger.status(), 303, "for admins only: others are sent to sign in");
 }
