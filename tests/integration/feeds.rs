@@ -241,7 +241,7 @@ async fn an_admin_uploads_a_feed_ticks_posts_and_imports_them_as_drafts(backend:
     assert_eq!(read.status(), 200);
     let page = read.text().await.unwrap();
     assert!(page.contains("10 post(s) in <strong>DNSimple</strong>"), "{page}");
-    assert_eq!(page.matches(" checked").count(), 3, "the three incident reports are ticked");
+    assert_eq!(page.matches(" checked>").count(), 3, "the three incident reports are ticked");
     assert!(page.contains("a notice of planned work"), "each verdict says why");
     let carried = page.split("name=\"carried\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let key_of = |title: &str| -> String {
