@@ -7,6 +7,7 @@ pub mod export;
 pub mod feed;
 pub mod html;
 pub mod markdown;
+pub mod sre_template;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -127,7 +128,15 @@ pub async fn import_path(
             Ok(text) if has_extension(file, "json") => dump::import_document(&mut batch, &name, &text).await,
             Ok(text) => match markdown::parse(&text) {
                 Ok(document) => batch.add(&name, document).await,
-                Err(reason) => batch.report.failed.push((name.clone(), reason)),
+                // Without front matter it may be a postmortem from the
+                // Google SRE template.
+                Err(reason) => match sre_template::parse(&text) {
+                    Some(document) => batch.add(&name, document).await,
+                    None => batch.report.failed.push((
+                        name.clone(),
+                        format!("{reason} (or a postmortem written from the Google SRE template)"),
+                    )),
+                },
             },
         }
         progress(done + 1, files.len(), &name);

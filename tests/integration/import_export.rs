@@ -12,7 +12,32 @@ on_both_backends!(
     importing_again_skips_incidents_that_exist,
     an_import_reports_bad_files_and_goes_on,
     a_json_lines_dump_is_read_a_line_at_a_time_and_bad_lines_are_reported,
+    a_google_sre_template_postmortem_imports_as_a_draft_with_its_action_table,
 );
+
+/// A postmortem written from the Google SRE template, with no front matter,
+/// comes in as a draft: its action-item table as items, its timeline read.
+async fn a_google_sre_template_postmortem_imports_as_a_draft_with_its_action_table(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sre-template-postmortem.md");
+    let report = import::import_path(&app.store, &path, "import", |_, _, _| {}).await.unwrap();
+    assert_eq!((report.imported, report.failed.len()), (1, 0), "{:?}", report.failed);
+    let incident = app.get_json("/api/v1/incidents/checkout-api-postmortem-incident-212").await;
+    assert_eq!(incident["status"], "draft");
+    let actions = incident["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 3);
+    assert_eq!(actions[0]["owner"], "tomasz");
+    assert_eq!(actions[1]["status"], "done");
+    assert_eq!(incident["timeline"].as_array().unwrap().len(), 8);
+    assert_eq!(incident["time_to_resolve_seconds"], 47 * 60, "09:05 to 09:52 UTC");
+    assert_eq!(incident["factors"][0]["category"], "configuration");
+
+    // A Markdown file that is neither says what a report file must be.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.md"), "# Notes\n\nJust notes.\n").unwrap();
+    let report = import::import_path(&app.store, &dir.path().join("notes.md"), "import", |_, _, _| {}).await.unwrap();
+    assert!(report.failed[0].1.contains("Google SRE template"), "{:?}", report.failed);
+}
 
 async fn an_export_imported_into_an_empty_database_gives_identical_incidents(backend: Backend) {
     let source = TestApp::spawn_seeded(backend).await;
