@@ -61,6 +61,28 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage webhooks: addresses told when a report is published, changed
+    /// while published, unpublished or deleted.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register an address; its signing secret is printed once.
+    Add {
+        /// An https:// (or http://) address that takes a JSON POST.
+        url: String,
+    },
+    /// The webhooks registered, and how their latest deliveries went.
+    List,
+    /// Stop sending to a webhook.
+    Remove {
+        /// The webhook's number, as `hindsight webhook list` shows it.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Webhook { command } => webhook(&config, command).await,
         Command::User { command: UserCommand::Add { name, role, admin } } => {
             let store = open_store(&config).await?;
             let role = if admin { Role::Admin } else { Role::parse(&role).unwrap_or(Role::Writer) };
@@ -173,6 +196,56 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn webhook(config: &Config, command: WebhookCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let outcome = match command {
+        WebhookCommand::Add { url } => match crate::webhooks::check_url(&url) {
+            Err(reason) => {
+                eprintln!("the address {reason}");
+                Ok(ExitCode::from(2))
+            }
+            Ok(url) => {
+                let secret = crate::webhooks::new_secret()?;
+                let hook = store.add_webhook(&url, &secret, "command line").await?;
+                println!("added webhook {} for {}", hook.id, hook.url);
+                println!("its secret: {secret}");
+                println!(
+                    "The secret is shown only this once. Each delivery is signed with it:                      X-Hindsight-Signature-256: sha256=HMAC-SHA256(secret, body) in hex."
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        WebhookCommand::List => {
+            for hook in store.webhooks().await? {
+                println!("{}\t{}\tadded by {}", hook.id, hook.url, hook.created_by);
+                for delivery in store.deliveries(Some(hook.id), 5).await? {
+                    let how = match (&delivery.last_status, &delivery.last_error) {
+                        (_, Some(error)) if delivery.state != "delivered" => error.clone(),
+                        (Some(status), _) => format!("answered {status}"),
+                        _ => String::new(),
+                    };
+                    println!(
+                        "\t{}\t{}\t{}\t{} attempt(s)\t{how}",
+                        delivery.event, delivery.incident_slug, delivery.state, delivery.attempts
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WebhookCommand::Remove { id } => {
+            if store.remove_webhook(id, "command line").await? {
+                println!("removed webhook {id}");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("there is no webhook {id}");
+                Ok(ExitCode::from(2))
+            }
+        }
+    };
+    store.close().await;
+    outcome
 }
 
 /// Imports reports with a progress bar, indexing them as they are written
@@ -391,6 +464,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!(%error, "the insights could not read the reports yet; the first reader will");
         }
     });
+    crate::webhooks::spawn(store.clone(), crate::webhooks::Settings::default());
     let router = app::router(state);
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(app::serve(listener, router, async move {

@@ -21,3 +21,4 @@ pub mod search;
 pub mod seeds;
 pub mod store;
 pub mod web;
+pub mod webhooks;

@@ -182,6 +182,48 @@ pub fn no_longer_valid(version: i64, errors: &super::ValidationErrors) -> String
     format!("version {version} no longer passes today's checks, so it cannot be restored as it is: {errors}")
 }
 
+/// What a write was to readers outside, as webhooks announce it: a report
+/// came out, changed while out, was taken back, or was deleted while out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announcement {
+    Published,
+    Updated,
+    Unpublished,
+    Deleted,
+}
+
+impl Announcement {
+    pub const ALL: [Announcement; 4] =
+        [Announcement::Published, Announcement::Updated, Announcement::Unpublished, Announcement::Deleted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Announcement::Published => "incident.published",
+            Announcement::Updated => "incident.updated",
+            Announcement::Unpublished => "incident.unpublished",
+            Announcement::Deleted => "incident.deleted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Announcement> {
+        Announcement::ALL.into_iter().find(|event| event.as_str() == text)
+    }
+
+    /// The announcement of a write that moved a report from `before` to
+    /// `after` (`None`: not there; a new report, or a deleted one).
+    /// Drafts and reports in review are nobody's business outside.
+    pub fn of(before: Option<Status>, after: Option<Status>) -> Option<Announcement> {
+        let published = |status: Option<Status>| status == Some(Status::Published);
+        match (published(before), published(after), after) {
+            (false, true, _) => Some(Announcement::Published),
+            (true, true, _) => Some(Announcement::Updated),
+            (true, false, Some(_)) => Some(Announcement::Unpublished),
+            (true, false, None) => Some(Announcement::Deleted),
+            (false, false, _) => None,
+        }
+    }
+}
+
 /// "a draft", "in review", "published".
 pub fn status_words(status: Status) -> &'static str {
     match status {

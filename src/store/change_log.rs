@@ -7,20 +7,29 @@ use std::sync::Mutex;
 
 use sqlx::{Any, Row, Transaction};
 
+use crate::domain::workflow::Announcement;
 use crate::domain::Incident;
 
+/// Logs a write to an incident, with what it announces to webhooks, if
+/// anything, and the version it wrote.
 pub(super) async fn record(
     tx: &mut Transaction<'static, Any>,
     incident_id: i64,
     operation: &str,
     now: i64,
+    announced: Option<Announcement>,
+    version: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO change_log (incident_id, operation, created_at) VALUES ($1, $2, $3)")
-        .bind(incident_id)
-        .bind(operation)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO change_log (incident_id, operation, created_at, event, version) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(incident_id)
+    .bind(operation)
+    .bind(now)
+    .bind(announced.map(Announcement::as_str))
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

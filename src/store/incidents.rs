@@ -14,6 +14,7 @@ use super::{
 };
 use crate::domain::incident::{parse_date, UNDATED};
 use crate::domain::reported_time::now_to_the_second;
+use crate::domain::workflow::Announcement;
 use crate::domain::{
     ActionItem, ActionStatus, Detection, EachMoment, EventKind, Factor, FactorCategory, Incident, IncidentFields,
     IncidentMeta, KeyMoment, Priority, RelatedLink, RelationKind, ReportedTime, Severity, Status, TimelineEvent,
@@ -374,7 +375,10 @@ impl Store {
                 .await?;
         }
         audit::record(&mut tx, actor, "incident.edit", &incident.fields.slug, note.unwrap_or_default()).await?;
-        change_log::record(&mut tx, incident.id, "upsert", now.unix_timestamp()).await?;
+        let before = Status::parse(&current.status);
+        let announced = Announcement::of(before, Some(fields.status));
+        change_log::record(&mut tx, incident.id, "upsert", now.unix_timestamp(), announced, incident.meta.version)
+            .await?;
         tx.commit().await?;
         self.announce_change();
         Ok(incident)
@@ -413,7 +417,9 @@ impl Store {
             .await?;
         revisions::record(&mut tx, &incident, Some("deleted")).await?;
         audit::record(&mut tx, actor, "incident.delete", slug, "").await?;
-        change_log::record(&mut tx, current.id, "delete", now.unix_timestamp()).await?;
+        let announced = Announcement::of(Some(incident.fields.status), None);
+        change_log::record(&mut tx, current.id, "delete", now.unix_timestamp(), announced, incident.meta.version)
+            .await?;
         tx.commit().await?;
         self.announce_change();
         Ok(())
@@ -920,10 +926,13 @@ async fn insert_many(
             Param::Text(meta.updated_by.clone()),
             Param::Int(entered_at.unix_timestamp()),
         ]);
+        let announced = Announcement::of(None, Some(incident.fields.status));
         changes.push(vec![
             Param::Int(incident.id),
             Param::Text("upsert".into()),
             Param::Int(meta.updated_at.unix_timestamp()),
+            Param::OptText(announced.map(|event| event.as_str().to_string())),
+            Param::Int(meta.version),
         ]);
         audits.push(vec![
             Param::Int(now),
@@ -935,12 +944,17 @@ async fn insert_many(
     }
     insert_rows(tx, "revisions", "incident_id, version, snapshot, note, created_at, created_by", revisions).await?;
     insert_rows(tx, "workflow_steps", "incident_id, version, status, actor, at", steps).await?;
-    let logged =
-        insert_rows_returning(tx, "change_log", "incident_id, operation, created_at", changes, "id, incident_id")
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get::<i64, _>("incident_id")?, row.try_get::<i64, _>("id")?)))
-            .collect::<Result<HashMap<i64, i64>, sqlx::Error>>()?;
+    let logged = insert_rows_returning(
+        tx,
+        "change_log",
+        "incident_id, operation, created_at, event, version",
+        changes,
+        "id, incident_id",
+    )
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get::<i64, _>("incident_id")?, row.try_get::<i64, _>("id")?)))
+    .collect::<Result<HashMap<i64, i64>, sqlx::Error>>()?;
     insert_rows(tx, "audit_log", "at, actor, action, subject, detail", audits).await?;
     incidents
         .into_iter()

@@ -17,6 +17,7 @@ mod revisions;
 mod sessions;
 mod tokens;
 mod users;
+mod webhooks;
 mod workflow;
 
 use std::path::Path;
@@ -36,6 +37,7 @@ pub use revisions::Revision;
 pub use sessions::SessionRecord;
 pub use tokens::{TokenGrant, TokenSummary};
 pub use users::User;
+pub use webhooks::{Attempt, Delivery, Webhook};
 pub use workflow::WorkflowStep;
 
 /// Which database a store talks to.

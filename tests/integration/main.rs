@@ -19,4 +19,5 @@ mod search;
 mod seeds;
 mod sign_in;
 mod times;
+mod webhooks;
 mod writing;
