@@ -212,7 +212,8 @@ async fn webhook(config: &Config, command: WebhookCommand) -> anyhow::Result<Exi
                 println!("added webhook {} for {}", hook.id, hook.url);
                 println!("its secret: {secret}");
                 println!(
-                    "The secret is shown only this once. Each delivery is signed with it:                      X-Hindsight-Signature-256: sha256=HMAC-SHA256(secret, body) in hex."
+                    "The secret is shown only this once. Each delivery is signed with it: \
+                     X-Hindsight-Signature-256: sha256=HMAC-SHA256(secret, body) in hex."
                 );
                 Ok(ExitCode::SUCCESS)
             }
@@ -220,6 +221,16 @@ async fn webhook(config: &Config, command: WebhookCommand) -> anyhow::Result<Exi
         WebhookCommand::List => {
             for hook in store.webhooks().await? {
                 println!("{}\t{}\tadded by {}", hook.id, hook.url, hook.created_by);
+                let (waiting, head) = store.waiting(hook.id).await?;
+                if let Some(head) = head {
+                    println!(
+                        "\t{waiting} waiting; trying {} {} ({} attempt(s): {})",
+                        head.event,
+                        head.incident_slug,
+                        head.attempts,
+                        head.last_error.as_deref().unwrap_or("not yet tried")
+                    );
+                }
                 for delivery in store.deliveries(Some(hook.id), 5).await? {
                     let how = match (&delivery.last_status, &delivery.last_error) {
                         (_, Some(error)) if delivery.state != "delivered" => error.clone(),

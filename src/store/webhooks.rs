@@ -285,6 +285,24 @@ impl Store {
         Ok(())
     }
 
+    /// How many of a webhook's deliveries wait to be sent, and the one
+    /// being tried now (the oldest: the others wait behind it).
+    pub async fn waiting(&self, webhook: i64) -> Result<(i64, Option<Delivery>), StoreError> {
+        let count =
+            sqlx::query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'")
+                .bind(webhook)
+                .fetch_one(&self.read)
+                .await?
+                .try_get::<i64, _>("n")?;
+        let mut query = QueryBuilder::new(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.state = 'pending' AND d.webhook_id = "
+        ));
+        query.bind(Param::Int(webhook)).push(" ORDER BY d.id LIMIT 1");
+        let head = query.build().fetch_optional(&self.read).await?;
+        Ok((count, head.as_ref().map(delivery_from_row).transpose()?))
+    }
+
     /// The newest deliveries, of one webhook or all, at most `limit`.
     pub async fn deliveries(&self, webhook: Option<i64>, limit: u32) -> Result<Vec<Delivery>, StoreError> {
         let mut query = QueryBuilder::new(&format!(

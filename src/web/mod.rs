@@ -37,6 +37,7 @@ pub mod incidents;
 pub mod insights;
 pub mod search;
 pub mod settings;
+pub mod webhooks;
 
 use axum::Router;
 
@@ -59,5 +60,6 @@ pub fn router() -> Router<AppState> {
         .merge(feed_import::router())
         .merge(search::router())
         .merge(settings::router())
+        .merge(webhooks::router())
         .merge(assets::router())
 }

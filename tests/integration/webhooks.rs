@@ -15,7 +15,39 @@ use hindsight::webhooks::{self, Settings};
 on_both_backends!(
     each_announcement_reaches_the_receiver_once_signed_and_in_order,
     a_receiver_that_was_down_gets_each_publication_once_after_a_restart,
+    the_command_line_adds_lists_and_removes_webhooks,
 );
+
+async fn the_command_line_adds_lists_and_removes_webhooks(backend: Backend) {
+    let database = crate::helpers::TestDatabase::new(backend).await;
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"));
+        command.env("HINDSIGHT_DATA_DIR", database.dir.path());
+        match backend {
+            Backend::Sqlite => command.env_remove("DATABASE_URL"),
+            Backend::Postgres => command.env("DATABASE_URL", &database.url),
+        };
+        let output = command.arg("webhook").args(args).output().expect("run hindsight webhook");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).to_string(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
+    };
+    let (code, _, refused) = run(&["add", "ftp://example.com/hook"]);
+    assert_eq!(code, Some(2));
+    assert!(refused.contains("must start with https://"), "{refused}");
+    let (code, added, _) = run(&["add", "https://hooks.example.com/hindsight"]);
+    assert_eq!(code, Some(0));
+    assert!(added.contains("added webhook 1 for https://hooks.example.com/hindsight"), "{added}");
+    let secret = added.lines().find_map(|line| line.strip_prefix("its secret: ")).unwrap();
+    assert_eq!(secret.len(), 64, "32 random bytes in hex");
+    let (_, listed, _) = run(&["list"]);
+    assert!(listed.contains("https://hooks.example.com/hindsight") && !listed.contains(secret), "{listed}");
+    assert_eq!(run(&["remove", "1"]).0, Some(0));
+    assert_eq!(run(&["remove", "1"]).0, Some(2), "removed already");
+    assert!(!run(&["list"]).1.contains("hooks.example.com"));
+}
 
 /// What the receiver was sent: the event header, the signature header and
 /// the body.
