@@ -36,7 +36,7 @@ enum Next {
 }
 
 /// Every incident the caller may see (drafts and reports in review only
-/// for writers), oldest filed last, as JSON Lines: first a header
+/// for writers), newest first as the list is, as JSON Lines: first a header
 /// (`{"format": "hindsight-export", "format_version": 2, …}`), then one
 /// incident a line in the shape `GET /incidents/{slug}` sends.
 #[utoipa::path(
