@@ -233,8 +233,6 @@ async fn create(
     responses(
         (status = 200, description = "Saved as a new version", body = Incident, headers(("ETag" = String, description = "The version, quoted"))),
         (status = 409, description = "The new slug is taken, or the status is not the next step", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The report changed since that version", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No version was named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn replace(
@@ -273,8 +271,6 @@ async fn replace(
     responses(
         (status = 200, description = "Saved as a new version", body = Incident, headers(("ETag" = String, description = "The version, quoted"))),
         (status = 409, description = "The new slug is taken, or the status is not the next step", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The report changed since that version", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No version was named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn patch(
@@ -344,8 +340,6 @@ fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 412, description = "The report changed since that version", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No version was named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn delete(
@@ -469,8 +463,6 @@ pub(super) fn with_etag(status: StatusCode, incident: &Incident) -> Response {
     responses(
         (status = 200, description = "Restored as a new version", body = Incident, headers(("ETag" = String, description = "The version, quoted"))),
         (status = 409, description = "That version fails today's checks", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The report changed since that version", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No version was named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn restore_revision(

@@ -131,7 +131,8 @@ fn add_conventions(document: &mut OpenApi) {
 /// The problems an operation may answer besides its own: any request may be
 /// malformed, unauthenticated, too slow or meet a server that is not ready;
 /// one with a body may send too much, the wrong type or invalid fields; one
-/// with a path parameter may name nothing; a write may be refused.
+/// with a path parameter may name nothing; a write may be refused, and one
+/// that names the version it changes may name a stale one, or none.
 fn add_problems(operation: &mut Operation) {
     let mut statuses = vec!["400", "401", "408", "500", "503"];
     if operation.request_body.is_some() {
@@ -143,6 +144,14 @@ fn add_problems(operation: &mut Operation) {
     });
     if has_path_parameter {
         statuses.push("404");
+    }
+    // A write that names the version it changes may name a stale one, or none.
+    let names_version = operation.parameters.iter().flatten().any(|parameter| match parameter {
+        RefOr::T(parameter) => parameter.parameter_in == ParameterIn::Header && parameter.name == "If-Match",
+        RefOr::Ref(_) => false,
+    });
+    if names_version {
+        statuses.extend(["412", "428"]);
     }
     let needs_token = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
     if needs_token {

@@ -48,8 +48,6 @@ struct StepRequest {
     responses(
         (status = 200, description = "Moved, as a new version", body = Incident, headers(("ETag" = String, description = "The version, quoted"))),
         (status = 409, description = "The report is not where that step starts", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The report changed since that version", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No version was named", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn take_step(
