@@ -23,16 +23,19 @@ after(async () => {
   await server?.stop();
 });
 
+/// A fresh page, signed in as the first admin, at `path`.
+async function signedInAt(path, colorScheme, width) {
+  const opened = await openPage(browser, server.address + "/login", { colorScheme, viewport: { width, height: 900 } });
+  await opened.page.fill("#name", "admin");
+  await opened.page.fill("#password", server.adminPassword);
+  await opened.page.click("form.login button[type=submit]");
+  await opened.page.goto(server.address + path);
+  return opened;
+}
+
 test("an admin uploads a feed, reads each post's verdict and imports the ticked ones", async () => {
   for (const [colorScheme, width] of [["light", 1280], ["dark", 375]]) {
-    const { page, context, errors } = await openPage(browser, server.address + "/login", {
-      colorScheme,
-      viewport: { width, height: 900 },
-    });
-    await page.fill("#name", "admin");
-    await page.fill("#password", server.adminPassword);
-    await page.click("form.login button[type=submit]");
-    await page.goto(server.address + "/admin/import");
+    const { page, context, errors } = await signedInAt("/admin/import", colorScheme, width);
     await assertAccessible(page, `feed upload (${colorScheme}, ${width})`);
 
     await page.setInputFiles("#feed-file", FEED);
@@ -81,14 +84,7 @@ test("an admin registers a webhook, sees its secret once, and reads its delivery
   const token = server.addToken("admin", "write");
   try {
     for (const [colorScheme, width] of [["light", 1280], ["dark", 375]]) {
-      const { page, context, errors } = await openPage(browser, server.address + "/login", {
-        colorScheme,
-        viewport: { width, height: 900 },
-      });
-      await page.fill("#name", "admin");
-      await page.fill("#password", server.adminPassword);
-      await page.click("form.login button[type=submit]");
-      await page.goto(server.address + "/admin/webhooks");
+      const { page, context, errors } = await signedInAt("/admin/webhooks", colorScheme, width);
       if (width === 1280) {
         await page.fill("#webhook-url", "ftp://nowhere");
         await page.click("form.token-form button[type=submit]");
