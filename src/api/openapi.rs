@@ -17,7 +17,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::domain::workflow::Announcement;
 use crate::error::Problem;
+use crate::store::Payload;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(openapi_json))
@@ -105,6 +107,7 @@ fn add_conventions(document: &mut OpenApi) {
                 .build(),
         ),
     );
+    document.webhooks = Some(webhooks(components));
     document.security = Some(vec![
         utoipa::openapi::security::SecurityRequirement::default(),
         utoipa::openapi::security::SecurityRequirement::new(BEARER, Vec::<String>::new()),
@@ -126,6 +129,60 @@ fn add_conventions(document: &mut OpenApi) {
             add_problems(operation);
         }
     }
+}
+
+/// What a registered webhook is sent (`webhooks`), one entry per event:
+/// a signed JSON POST that any 2xx answer acknowledges.
+fn webhooks(components: &mut utoipa::openapi::Components) -> utoipa::openapi::path::Paths {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, PathItem};
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    use utoipa::PartialSchema;
+
+    let mut schemas = vec![(Payload::name().into_owned(), Payload::schema())];
+    <Payload as ToSchema>::schemas(&mut schemas);
+    components.schemas.extend(schemas);
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    let mut paths = utoipa::openapi::path::Paths::new();
+    for event in Announcement::ALL {
+        let operation = OperationBuilder::new()
+            .summary(Some(match event {
+                Announcement::Published => "A report was published",
+                Announcement::Updated => "A published report was changed",
+                Announcement::Unpublished => "A published report went back to draft",
+                Announcement::Deleted => "A published report was deleted",
+            }))
+            .description(Some(
+                "Sent to every webhook registered before the write (`hindsight webhook add` or /admin/webhooks),                  each hook's in the order of the writes; tried again with growing pauses until a 2xx answer.",
+            ))
+            .parameter(header("X-Hindsight-Event", "The event, as in the body"))
+            .parameter(header("X-Hindsight-Delivery", "The delivery's number: the same on a repeat"))
+            .parameter(header(
+                "X-Hindsight-Signature-256",
+                "`sha256=` and the hex HMAC-SHA256 of the body, keyed with the webhook's secret",
+            ))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name(Payload::name()))).build(),
+                    )
+                    .required(Some(Required::True))
+                    .build(),
+            ))
+            .response("2XX", ResponseBuilder::new().description("Received: the delivery is done"))
+            .build();
+        paths.paths.insert(event.as_str().to_string(), PathItem::new(HttpMethod::Post, operation));
+    }
+    paths
 }
 
 /// The problems an operation may answer besides its own: any request may be

@@ -37,7 +37,7 @@ pub use revisions::Revision;
 pub use sessions::SessionRecord;
 pub use tokens::{TokenGrant, TokenSummary};
 pub use users::User;
-pub use webhooks::{Attempt, Delivery, Webhook};
+pub use webhooks::{Attempt, Delivery, Payload, Webhook};
 pub use workflow::WorkflowStep;
 
 /// Which database a store talks to.

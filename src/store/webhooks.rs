@@ -35,6 +35,22 @@ pub struct Delivery {
     pub delivered_at: Option<i64>,
 }
 
+/// What a webhook is sent: the event, the change that made it, when, and
+/// the report as that write left it, in the API's shape.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookPayload)]
+pub struct Payload {
+    /// `incident.published`, `incident.updated`, `incident.unpublished` or
+    /// `incident.deleted`.
+    pub event: String,
+    /// The change log's number for the write: larger is later.
+    pub change_id: i64,
+    #[schema(format = DateTime)]
+    pub occurred_at: String,
+    #[schema(value_type = crate::domain::Incident)]
+    pub incident: serde_json::Value,
+}
+
 /// How an attempt went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
@@ -189,13 +205,15 @@ impl Store {
                 .and_then(|text| serde_json::from_str(&text).ok())
                 .unwrap_or_else(|| serde_json::json!({ "slug": slug }));
             let occurred_at: i64 = change.try_get("created_at")?;
-            let payload = serde_json::json!({
-                "event": event,
-                "change_id": change_id,
-                "occurred_at": time::OffsetDateTime::from_unix_timestamp(occurred_at).map(format_rfc3339).unwrap_or_default(),
-                "incident": incident,
-            })
-            .to_string();
+            let payload = Payload {
+                event: event.clone(),
+                change_id,
+                occurred_at: time::OffsetDateTime::from_unix_timestamp(occurred_at)
+                    .map(format_rfc3339)
+                    .unwrap_or_default(),
+                incident,
+            };
+            let payload = serde_json::to_string(&payload).map_err(|error| StoreError::Corrupt(error.to_string()))?;
             for hook in listening {
                 sqlx::query(
                     "INSERT INTO webhook_deliveries (webhook_id, change_id, event, incident_slug, payload, state, \

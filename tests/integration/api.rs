@@ -33,6 +33,12 @@ async fn the_document_describes_every_operation_the_router_answers_and_no_other(
     assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     let incident = document["components"]["schemas"]["Incident"].to_string();
     assert!(incident.contains("time_to_resolve_seconds") && incident.contains("IncidentFields"), "{incident}");
+    let published = &document["webhooks"]["incident.published"]["post"];
+    assert_eq!(
+        published["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/WebhookPayload"
+    );
+    assert!(document["components"]["schemas"]["WebhookPayload"]["properties"]["change_id"].is_object());
     let paths = document["paths"].as_object().unwrap();
     for expected in ["/api/v1/actions", "/api/v1/export", "/api/v1/incidents/{slug}/revisions/{version}/restore"] {
         assert!(paths.contains_key(expected), "{expected} is documented");
