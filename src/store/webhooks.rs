@@ -247,10 +247,12 @@ impl Store {
     /// `lease_until`, so another server (or this one after a restart)
     /// takes it up only if this one never says how it went.
     pub async fn claim_deliveries(&self, now: i64, lease_until: i64) -> Result<Vec<Delivery>, StoreError> {
-        let heads =
-            sqlx::query("SELECT MIN(id) AS id FROM webhook_deliveries WHERE state = 'pending' GROUP BY webhook_id")
-                .fetch_all(&self.read)
-                .await?;
+        let heads = sqlx::query(
+            "SELECT MIN(id) AS id FROM webhook_deliveries WHERE state = 'pending' \
+             AND webhook_id IN (SELECT id FROM webhooks WHERE removed_at IS NULL) GROUP BY webhook_id",
+        )
+        .fetch_all(&self.read)
+        .await?;
         let mut claimed = Vec::new();
         for head in heads {
             let id: i64 = head.try_get("id")?;
@@ -277,7 +279,8 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records how an attempt at a claimed delivery went.
+    /// Records how an attempt at a claimed delivery went, unless it was
+    /// settled meanwhile (its webhook removed).
     pub async fn record_attempt(&self, id: i64, attempt: &Attempt, now: i64) -> Result<(), StoreError> {
         let (state, status, error, next) = match attempt {
             Attempt::Delivered { status } => ("delivered", Some(i64::from(*status)), None, now),
@@ -290,7 +293,7 @@ impl Store {
         };
         sqlx::query(
             "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2, last_error = $3, \
-             next_attempt_at = $4, lease_until = NULL, delivered_at = $5 WHERE id = $6",
+             next_attempt_at = $4, lease_until = NULL, delivered_at = $5 WHERE id = $6 AND state = 'pending'",
         )
         .bind(state)
         .bind(status)

@@ -16,7 +16,31 @@ on_both_backends!(
     each_announcement_reaches_the_receiver_once_signed_and_in_order,
     a_receiver_that_was_down_gets_each_publication_once_after_a_restart,
     the_command_line_adds_lists_and_removes_webhooks,
+    a_removed_webhook_is_sent_nothing_more,
 );
+
+async fn a_removed_webhook_is_sent_nothing_more(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let port = free_port();
+    let received: Received = Arc::default();
+    let secret = webhooks::new_secret().unwrap();
+    let hook = app.store.add_webhook(&format!("http://127.0.0.1:{port}/hook"), &secret, "tester").await.unwrap();
+    let sender = webhooks::spawn(app.store.clone(), fast());
+    app.create(json!({"title": "Unheard outage", "status": "published"})).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !app.store.deliveries(Some(hook.id), 5).await.unwrap().iter().any(|delivery| delivery.attempts >= 1) {
+        assert!(Instant::now() < deadline, "no attempt was made");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(app.store.remove_webhook(hook.id, "tester").await.unwrap());
+    let _receiver = receiver(port, received.clone()).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(received.lock().unwrap().is_empty(), "nothing is sent after the webhook is removed");
+    let log = app.store.deliveries(Some(hook.id), 5).await.unwrap();
+    assert_eq!(log[0].state, "failed");
+    assert_eq!(log[0].last_error.as_deref(), Some("the webhook was removed"));
+    sender.abort();
+}
 
 async fn the_command_line_adds_lists_and_removes_webhooks(backend: Backend) {
     let database = crate::helpers::TestDatabase::new(backend).await;
