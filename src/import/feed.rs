@@ -329,7 +329,7 @@ pub fn draft(post: &Post, organization: Option<&str>) -> (IncidentInput, String)
         let row = if last { matching.last() } else { matching.next() };
         row.and_then(|row| row.at.as_ref()).map(ReportedTime::to_input)
     };
-    input.started_at = when(&|row| says_start(&row.text), false);
+    input.started_at = when(&|row| row.kind != EventKind::Detection && says_start(&row.text), false);
     input.detected_at = when(&|row| row.kind == EventKind::Detection, false);
     input.mitigated_at = when(&|row| row.kind == EventKind::Mitigation, false);
     input.resolved_at = when(&|row| row.kind == EventKind::Resolution, true);
@@ -366,10 +366,13 @@ pub fn draft(post: &Post, organization: Option<&str>) -> (IncidentInput, String)
     (input, note)
 }
 
-/// Whether a sentence says when the impact began.
+/// Whether a sentence says when the impact began ("beginning at about
+/// 11:30am"), not when something else did ("we began reading Tweets").
 fn says_start(text: &str) -> bool {
     let lower = text.to_lowercase();
-    ["began", "beginning", "started", "starting at", "start of"].iter().any(|word| lower.contains(word))
+    ["beginning at", "began at", "started at", "starting at", "start of", "outage began", "outage started"]
+        .iter()
+        .any(|phrase| lower.contains(phrase))
 }
 
 const MONTHS: [&str; 12] = [
@@ -501,6 +504,13 @@ mod tests {
         assert_eq!(at(&draft.detected_at), "2013-05-20T11:40:00-07:00");
         assert_eq!(at(&draft.resolved_at), "2013-05-20T23:43:00-07:00");
         assert!(draft.body.contains("**Remediation**"), "{}", draft.body);
+
+        // "A few minutes past noon Pacific time (20:00 UTC) we began reading
+        // Tweets": when it was noticed, not when it began.
+        let outage = feed.posts.iter().find(|post| post.title == "Partial DNS outage").unwrap();
+        let (draft, _) = super::draft(outage, None);
+        assert_eq!(at(&draft.detected_at), "2013-03-08T12:00:00-08:00");
+        assert!(draft.started_at.is_none(), "{:?}", draft.started_at);
         assert!(draft.validate().is_ok(), "{:?}", draft.validate().err());
     }
 }
