@@ -2,14 +2,14 @@
 //! filters by status, owner, overdue, priority and service, a page at a
 //! time. Drafts' items stay with their writers, as on the `/actions` page.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::extract::ApiQuery;
 use crate::app::AppState;
 use crate::domain::incident::MAX_NAME_CHARS;
 use crate::domain::{ActionItem, ActionStatus, Priority, Severity, ValidationErrors};
@@ -125,11 +125,7 @@ struct ActionPage {
         (status = 422, description = "A filter does not read, named", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-async fn list(
-    State(state): State<AppState>,
-    query: Result<Query<ActionsQuery>, QueryRejection>,
-) -> Result<Response, AppError> {
-    let Query(query) = query.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+async fn list(State(state): State<AppState>, ApiQuery(query): ApiQuery<ActionsQuery>) -> Result<Response, AppError> {
     let (filter, after, limit) = query.read().map_err(AppError::Validation)?;
     let today = time::OffsetDateTime::now_utc().date();
     let (items, next) = state.store.actions(&filter, today, after, limit).await?;

@@ -1,12 +1,13 @@
 //! `GET /api/v1/audit`: the audit log, newest first, for admins.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::extract::ApiQuery;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, Problem};
@@ -52,10 +53,9 @@ struct AuditPage {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<Response, AppError> {
     caller.may_administer()?;
-    let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(AppError::BadRequest(format!("`limit` must be from 1 to {MAX_LIMIT}")));

@@ -93,6 +93,21 @@ fn check_nesting(bytes: &[u8]) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A query string, deserialized into `T`; one that does not read is a 400
+/// in our problem+json.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(value) = axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+        Ok(ApiQuery(value))
+    }
+}
+
 /// The `If-Match` header of a write: absent, `*` (whatever the current
 /// version is), or the ETag of the version the write expects to change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

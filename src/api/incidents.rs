@@ -1,7 +1,7 @@
 //! `/api/v1/incidents`: list, read, create, replace, patch and delete
 //! incidents, and read their revisions.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{from_value, ApiJson, IfMatch};
+use super::extract::{from_value, ApiJson, ApiQuery, IfMatch};
 use crate::app::AppState;
 use crate::auth::{Caller, Writer};
 use crate::domain::list_filter::ListQuery;
@@ -91,9 +91,8 @@ fn bad_param(name: &str, value: &str, expected: &str) -> AppError {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    params: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(params): ApiQuery<ListQuery>,
 ) -> Result<Response, AppError> {
-    let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let mut filter = params.filter().map_err(|errors| AppError::BadRequest(errors.to_string()))?;
     let (cursor, limit) = page_of(&params)?;
     if !caller.sees_drafts() {

@@ -1,12 +1,12 @@
 //! `GET /api/v1/search` and `GET /api/v1/incidents/{slug}/similar`.
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use super::incidents::SlugPath;
 use crate::app::AppState;
 use crate::domain::Status;
 use crate::error::AppError;
 use crate::search::{SearchHit, SearchParams, SearchResults};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -29,11 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     params(SearchParams),
     responses((status = 200, description = "The hits and facets", body = SearchResults))
 )]
-async fn search(
-    State(state): State<AppState>,
-    params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, AppError> {
-    let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+async fn search(State(state): State<AppState>, ApiQuery(params): ApiQuery<SearchParams>) -> Result<Response, AppError> {
     run(&state, &params).await
 }
 

@@ -3,13 +3,14 @@
 //! `category`, `by`). Durations are in seconds, times to complete in days;
 //! a figure a group is too small for is `null`.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::extract::ApiQuery;
 use crate::app::AppState;
 use crate::error::{AppError, Problem};
 use crate::insights::stats::Stats;
@@ -41,11 +42,7 @@ struct StatsAsOf<'a> {
         (status = 422, description = "A filter does not read, named", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn stats(
-    State(state): State<AppState>,
-    query: Result<Query<InsightQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, AppError> {
-    let Query(query) = query.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+async fn stats(State(state): State<AppState>, ApiQuery(query): ApiQuery<InsightQuery>) -> Result<Response, AppError> {
     let filter = query.filter().map_err(AppError::Validation)?;
     let today = time::OffsetDateTime::now_utc().date();
     let stats = state.insights.stats(&filter, today, &state.heavy_work).await?;
