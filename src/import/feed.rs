@@ -58,6 +58,9 @@ pub struct Post {
     html: String,
     /// Its first paragraph, as plain text.
     summary: String,
+    /// Its content as plain text, a line for each paragraph: what it is
+    /// judged by and its times are read from.
+    text: String,
     pub verdict: Verdict,
 }
 
@@ -115,7 +118,7 @@ fn post_of(entry: feed_rs::model::Entry) -> Option<Post> {
     let published =
         entry.published.or(entry.updated).and_then(|at| OffsetDateTime::from_unix_timestamp(at.timestamp()).ok());
     let verdict = classify(&title, &categories, &text);
-    Some(Post { key, title, link, author, published, categories, html, summary, verdict })
+    Some(Post { key, title, link, author, published, categories, html, summary, text, verdict })
 }
 
 /// Words that make a title or a category an incident report's.
@@ -306,15 +309,14 @@ async fn file_draft(
 
 /// The draft a post becomes, and the note for its first revision.
 pub fn draft(post: &Post, organization: Option<&str>) -> (IncidentInput, String) {
-    let text = html::to_text(&post.html);
     let published = post.published.map(|at| at.date());
-    let day = incident_day(&text, published).or(published);
+    let day = incident_day(&post.text, published).or(published);
     let defaults = TimeDefaults {
         zone: None,
         date: day.and_then(|day| jiff::civil::Date::new(day.year() as i16, day.month() as i8, day.day() as i8).ok()),
         date_from: "the day the post names",
     };
-    let rows: Vec<PastedRow> = times_in_prose(&text, &defaults).into_iter().take(MAX_ROWS).collect();
+    let rows: Vec<PastedRow> = times_in_prose(&post.text, &defaults).into_iter().take(MAX_ROWS).collect();
     let mut input = IncidentInput {
         title: post.title.clone(),
         summary: cut_chars(&one_line(&post.summary, usize::MAX), MAX_SUMMARY_CHARS),
