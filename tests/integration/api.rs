@@ -14,6 +14,7 @@ on_both_backends!(
     bad_action_filters_are_named,
     the_export_streams_what_the_caller_may_see_and_imports_back,
     a_report_moves_through_review_by_workflow_steps,
+    publishing_by_a_workflow_step_follows_who_may_publish,
     an_old_revision_is_restored_as_a_new_version,
 );
 
@@ -218,6 +219,39 @@ async fn a_report_moves_through_review_by_workflow_steps(backend: Backend) {
     assert_eq!(notes[..3], ["the timeline is wrong", "published", "submitted for review"]);
     let readers = app.anonymous().post(app.url("/api/v1/incidents/stepping/workflow")).json(&json!({"step": "submit"}));
     assert_eq!(readers.send().await.unwrap().status(), 401, "a step needs a write token");
+}
+
+/// With `--publish-by not-author`, the step that publishes is refused to
+/// the report's author, by API as on the form, and taken from another writer.
+async fn publishing_by_a_workflow_step_follows_who_may_publish(backend: Backend) {
+    use hindsight::domain::workflow::Publisher;
+    let app =
+        TestApp::spawn_configured(backend, |app| hindsight::app::App { publisher: Publisher::NotTheAuthor, ..app })
+            .await;
+    app.create(json!({"title": "Reviewed by another", "status": "in_review"})).await;
+    let publish = |token: Option<String>| {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/incidents/reviewed-by-another/workflow"))
+            .header("If-Match", "\"1\"")
+            .json(&json!({"step": "publish"}));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let by_author = publish(None).await;
+    assert_eq!(by_author.status(), 403);
+    assert!(by_author.text().await.unwrap().contains("someone other than its author"));
+
+    hindsight::auth::add_user(&app.store, "rev", hindsight::domain::Role::Writer, "test").await.unwrap();
+    let token =
+        hindsight::auth::tokens::add_token(&app.store, "test", "rev", "review", hindsight::domain::Scope::Write, None)
+            .await
+            .unwrap();
+    let by_reviewer = publish(Some(token)).await;
+    assert_eq!(by_reviewer.status(), 200);
+    assert_eq!(by_reviewer.json::<Value>().await.unwrap()["status"], "published");
 }
 
 async fn an_old_revision_is_restored_as_a_new_version(backend: Backend) {
