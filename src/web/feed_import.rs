@@ -139,7 +139,7 @@ async fn posted(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
     let multipart = multipart.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
-    let posted = read_form(multipart).await?;
+    let mut posted = read_form(multipart).await?;
     check_form(&headers, &current, &posted.csrf)?;
     let mut view = ImportPage::new(current.csrf_token.clone());
     view.organization = posted.organization.trim().chars().take(MAX_NAME_CHARS).collect();
@@ -155,8 +155,8 @@ async fn posted(
         return page(&view);
     }
     // Reading a feed is parsing a large document: with the heavy work.
-    let bytes = posted.feed.clone();
-    let read = state.heavy_work.run(move || feed::read(&bytes)).await?;
+    let bytes = std::mem::take(&mut posted.feed);
+    let (read, bytes) = state.heavy_work.run(move || (feed::read(&bytes), bytes)).await?;
     let feed = match read {
         Ok(feed) => feed,
         Err(reason) => {
@@ -190,7 +190,7 @@ async fn posted(
         .collect();
     view.preview = Some(Preview {
         feed_title: feed.title.clone().unwrap_or_else(|| "an untitled feed".into()),
-        encoded: base64::engine::general_purpose::STANDARD.encode(&posted.feed),
+        encoded: base64::engine::general_purpose::STANDARD.encode(&bytes),
         incidents: posts.iter().filter(|post| post.incident && post.imported_as.is_none()).count(),
         posts,
     });
