@@ -101,6 +101,17 @@ pub enum TokenCommand {
         #[arg(long, default_value = "")]
         expires_in_days: String,
     },
+    /// Every token, or one person's: owner, scope, last use and state.
+    List {
+        /// Only this person's tokens.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token: it stops working at its next request.
+    Revoke {
+        /// The token's number, as `hindsight token list` shows it.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +127,21 @@ pub enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Everyone: role, last sign-in, and whether they are disabled.
+    List,
+    /// Give someone another role.
+    Role {
+        name: String,
+        #[arg(value_parser = ["reader", "writer", "admin"])]
+        role: String,
+    },
+    /// Disable someone: they cannot sign in, and their sessions and tokens
+    /// end at once.
+    Disable { name: String },
+    /// Let a disabled person sign in again (their old tokens stay revoked).
+    Enable { name: String },
+    /// Give someone a new generated password, printed once; their sessions end.
+    ResetPassword { name: String },
 }
 
 pub fn main() -> ExitCode {
@@ -165,11 +191,91 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => reindex(&config).await,
-        Command::Token { command: TokenCommand::Add { user, scope, name, expires_in_days } } => {
-            let store = open_store(&config).await?;
-            let token = auth::tokens::issue_token(&store, "command line", &user, &name, &scope, &expires_in_days).await;
-            store.close().await;
-            match token {
+        Command::Token { command } => token(&config, command).await,
+        Command::Webhook { command } => webhook(&config, command).await,
+        Command::User { command } => user(&config, command).await,
+    }
+}
+
+/// Who did it, in the audit log, for every change made here.
+const COMMAND_LINE: &str = "command line";
+
+async fn user(config: &Config, command: UserCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let outcome = user_change(&store, command).await;
+    store.close().await;
+    match outcome {
+        Err(error) => match error.downcast::<crate::store::StoreError>() {
+            Ok(refused @ (crate::store::StoreError::NoSuchUser(_) | crate::store::StoreError::LastAdmin(_))) => {
+                eprintln!("error: {refused}");
+                Ok(ExitCode::from(2))
+            }
+            Ok(other) => Err(other.into()),
+            Err(other) => Err(other),
+        },
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+async fn user_change(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    let when = |at: Option<i64>| {
+        at.and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok())
+            .map_or_else(|| "never".to_string(), crate::format::date_time)
+    };
+    match command {
+        UserCommand::Add { name, role, admin } => {
+            let role = if admin { Role::Admin } else { Role::parse(&role).unwrap_or(Role::Writer) };
+            let (user, password) = auth::add_user(store, &name, role, COMMAND_LINE).await?;
+            println!("added {} `{}` with the password: {password}", user.role, user.name);
+            println!("The password is shown only this once.");
+        }
+        UserCommand::List => {
+            println!("NAME\tROLE\tSTATE\tLAST SIGN-IN\tLIVE TOKENS");
+            for person in store.people().await? {
+                let state =
+                    person.disabled_at.map_or("active".to_string(), |at| format!("disabled {}", when(Some(at))));
+                println!(
+                    "{}\t{}\t{state}\t{}\t{}",
+                    person.name,
+                    person.role,
+                    when(person.last_sign_in_at),
+                    person.live_tokens
+                );
+            }
+        }
+        UserCommand::Role { name, role } => {
+            let role = Role::parse(&role).unwrap_or(Role::Reader);
+            store.set_role(COMMAND_LINE, &name, role).await?;
+            println!("`{name}` is now a {role}");
+        }
+        UserCommand::Disable { name } => {
+            store.disable_user(COMMAND_LINE, &name).await?;
+            println!("disabled `{name}`: their sessions have ended and their tokens are revoked");
+        }
+        UserCommand::Enable { name } => {
+            store.enable_user(COMMAND_LINE, &name).await?;
+            println!("`{name}` may sign in again; their old tokens stay revoked");
+        }
+        UserCommand::ResetPassword { name } => {
+            let password = auth::reset_password(store, &name, COMMAND_LINE).await?;
+            println!("`{name}` has the new password: {password}");
+            println!("The password is shown only this once; their sessions have ended.");
+        }
+    }
+    Ok(())
+}
+
+async fn token(config: &Config, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let outcome = token_change(&store, command).await;
+    store.close().await;
+    outcome
+}
+
+async fn token_change(store: &Store, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        TokenCommand::Add { user, scope, name, expires_in_days } => {
+            match auth::tokens::issue_token(store, COMMAND_LINE, &user, &name, &scope, &expires_in_days).await {
                 Ok(secret) => println!("{secret}"),
                 Err(auth::tokens::TokenRefused::Invalid(errors)) => {
                     for error in &errors.0 {
@@ -177,25 +283,52 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     return Ok(ExitCode::from(2));
                 }
+                Err(refused @ auth::tokens::TokenRefused::NoSuchUser(_)) => {
+                    eprintln!("error: {refused}");
+                    return Ok(ExitCode::from(2));
+                }
                 Err(other) => return Err(other.into()),
             }
             eprintln!(
                 "This {scope} token for `{user}` is shown only this once; send it as `Authorization: Bearer <token>`."
             );
-            Ok(ExitCode::SUCCESS)
         }
-        Command::Webhook { command } => webhook(&config, command).await,
-        Command::User { command: UserCommand::Add { name, role, admin } } => {
-            let store = open_store(&config).await?;
-            let role = if admin { Role::Admin } else { Role::parse(&role).unwrap_or(Role::Writer) };
-            let added = auth::add_user(&store, &name, role, "command line").await;
-            store.close().await;
-            let (user, password) = added?;
-            println!("added {} `{}` with the password: {password}", user.role, user.name);
-            println!("The password is shown only this once.");
-            Ok(ExitCode::SUCCESS)
+        TokenCommand::List { user } => {
+            let user_id = match user {
+                Some(name) => match store.get_user(&name).await? {
+                    Some(user) => Some(user.id),
+                    None => {
+                        eprintln!("error: there is no user named `{name}`");
+                        return Ok(ExitCode::from(2));
+                    }
+                },
+                None => None,
+            };
+            println!("ID\tOWNER\tNAME\tSCOPE\tSTATE\tLAST USED\tEXPIRES");
+            let now = time::OffsetDateTime::now_utc();
+            let day = |at: Option<time::OffsetDateTime>, none: &str| at.map_or(none.to_string(), crate::format::date);
+            for token in store.list_tokens(user_id).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    token.id,
+                    token.owner,
+                    token.name,
+                    token.scope,
+                    token.state(now),
+                    token.last_used_at.map_or("never".to_string(), crate::format::date_time),
+                    day(token.expires_at, "never")
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !store.revoke_token(COMMAND_LINE, None, id).await? {
+                eprintln!("error: there is no live token {id}");
+                return Ok(ExitCode::from(2));
+            }
+            println!("revoked token {id}");
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn webhook(config: &Config, command: WebhookCommand) -> anyhow::Result<ExitCode> {

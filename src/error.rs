@@ -127,6 +127,8 @@ impl From<StoreError> for AppError {
             }
             StoreError::StaleVersion { current } => AppError::StaleVersion { current },
             StoreError::DuplicateName(name) => AppError::Conflict(format!("a user named `{name}` already exists")),
+            StoreError::NoSuchUser(name) => AppError::NotFound(format!("there is no user named `{name}`")),
+            StoreError::LastAdmin(reason) => AppError::Conflict(reason),
             other => AppError::Internal(other.into()),
         }
     }

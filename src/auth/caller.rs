@@ -12,6 +12,9 @@ use crate::domain::{Role, Scope};
 use crate::error::AppError;
 use crate::store::User;
 
+/// A token's last use is written at most this often, not on every request.
+const TOUCH_EVERY_SECONDS: i64 = 300;
+
 /// Who is asking: nobody in particular, or a user through a token.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -103,6 +106,10 @@ impl FromRequestParts<AppState> for Caller {
         }
         if grant.expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
             return Err(AppError::Unauthorized("the token has expired".into()));
+        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        if grant.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY_SECONDS) {
+            state.store.touch_token(grant.id, now).await?;
         }
         Ok(Caller { user: Some(grant.user), scope: grant.scope, by_session: false })
     }

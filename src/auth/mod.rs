@@ -28,6 +28,15 @@ pub async fn add_user(
     Ok((user, password))
 }
 
+/// Gives `name` a freshly generated password, ending their sessions, and
+/// returns it: shown once to the admin, who passes it on.
+pub async fn reset_password(store: &crate::store::Store, name: &str, by: &str) -> anyhow::Result<String> {
+    let password = generate_password()?;
+    let hash = hash_password(&password)?;
+    store.set_password(by, name, &hash, None, "user.reset-password").await?;
+    Ok(password)
+}
+
 /// On a database without users, creates the first admin and returns its
 /// name and password; `None` once anyone exists. Two servers starting at
 /// once cannot both succeed: the name is unique.

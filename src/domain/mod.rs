@@ -2,6 +2,7 @@
 //! database or HTTP: after parsing at the edge, a value of these types is
 //! valid.
 
+pub mod audit;
 pub mod durations;
 pub mod incident;
 pub mod key_moment;

@@ -60,6 +60,32 @@ impl TokenRequest {
     }
 }
 
+/// The shortest password a person may choose; generated ones are longer.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The longest, as the sign-in form accepts it.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Checks a password a person chose for themselves, typed twice. Each
+/// problem is named by its field (`new_password`, `confirm`).
+pub fn check_new_password(new: &str, confirm: &str) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        errors.add("new_password", format!("choose a password of at least {MIN_PASSWORD_CHARS} characters"));
+    } else if new.len() > MAX_PASSWORD_BYTES {
+        errors.add("new_password", format!("choose a password of at most {MAX_PASSWORD_BYTES} bytes"));
+    } else if new.trim().is_empty() {
+        errors.add("new_password", "a password of spaces alone is too easy to guess");
+    }
+    if new != confirm {
+        errors.add("confirm", "the two new passwords differ: type the same one twice");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 /// Checks and normalises a user name: 1 to 64 lowercase letters, digits,
 /// dots, hyphens and underscores, starting with a letter or digit.
 pub fn validate_user_name(name: &str) -> Result<String, String> {
@@ -95,6 +121,19 @@ mod tests {
         assert_eq!(refused("ci", "write", "", Role::Reader), "scope");
         assert_eq!(refused("ci", "read", "0", Role::Admin), "expires_in_days");
         assert_eq!(refused("ci", "read", "3651", Role::Admin), "expires_in_days");
+    }
+
+    #[test]
+    fn a_chosen_password_is_long_enough_and_typed_twice_alike() {
+        assert!(check_new_password("correct horse battery", "correct horse battery").is_ok());
+        let fields = |new, confirm| -> Vec<String> {
+            check_new_password(new, confirm).unwrap_err().0.into_iter().map(|error| error.field).collect()
+        };
+        assert_eq!(fields("short", "short"), ["new_password"]);
+        assert_eq!(fields("            ", "            "), ["new_password"]);
+        assert_eq!(fields("correct horse battery", "correct horse"), ["confirm"]);
+        let long = "x".repeat(1025);
+        assert_eq!(fields(&long, &long), ["new_password"]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Param, QueryBuilder, Store, StoreError};
+use crate::domain::audit::AuditFilter;
 use crate::domain::reported_time::{format_rfc3339, now_to_the_second};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -46,11 +47,34 @@ impl Store {
         Ok(())
     }
 
-    /// The newest entries first, `limit` of them, older than `before` when given.
-    pub async fn audit_log(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut query = QueryBuilder::new("SELECT id, at, actor, action, subject, detail FROM audit_log");
-        if let Some(before) = before {
-            query.push(" WHERE id < ").bind(Param::Int(before));
+    /// The entries `filter` keeps, newest first, `limit` of them.
+    pub async fn audit_log(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut query = QueryBuilder::new("SELECT id, at, actor, action, subject, detail FROM audit_log WHERE 1 = 1");
+        if let Some(before) = filter.before {
+            query.push(" AND id < ").bind(Param::Int(before));
+        }
+        if let Some(actor) = &filter.actor {
+            query.push(" AND actor = ").bind(Param::Text(actor.clone()));
+        }
+        if let Some(action) = &filter.action {
+            if action.contains('.') {
+                query.push(" AND action = ").bind(Param::Text(action.clone()));
+            } else {
+                // A kind of action: `user` is every `user.…`, and `sign-in`
+                // is itself and `sign-in.failed`.
+                query.push(" AND (action = ").bind(Param::Text(action.clone()));
+                query.push(" OR action LIKE ").bind(Param::Text(format!("{action}.%")));
+                query.push(")");
+            }
+        }
+        if let Some(subject) = &filter.subject {
+            query.push(" AND subject = ").bind(Param::Text(subject.clone()));
+        }
+        if let Some(since) = filter.since {
+            query.push(" AND at >= ").bind(Param::Int(since));
+        }
+        if let Some(until) = filter.until {
+            query.push(" AND at < ").bind(Param::Int(until));
         }
         query.push(" ORDER BY id DESC LIMIT ").bind(Param::Int(i64::from(limit)));
         let rows = query.build().fetch_all(&self.read).await?;

@@ -36,7 +36,7 @@ pub use incidents::{CardPage, IncidentFilter, IncidentPage, PageCursor};
 pub use revisions::Revision;
 pub use sessions::SessionRecord;
 pub use tokens::{TokenGrant, TokenSummary};
-pub use users::User;
+pub use users::{Person, User};
 pub use webhooks::{Attempt, Delivery, Payload, Webhook};
 pub use workflow::WorkflowStep;
 
@@ -65,6 +65,11 @@ pub enum StoreError {
     DuplicateSlug(String),
     #[error("a user named `{0}` already exists")]
     DuplicateName(String),
+    #[error("there is no user named `{0}`")]
+    NoSuchUser(String),
+    /// A change to people that would leave nobody able to administer.
+    #[error("{0}")]
+    LastAdmin(String),
     #[error("the incident has changed: it is at version {current}")]
     StaleVersion { current: i64 },
     #[error("stored data could not be read: {0}")]

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::users::{user_from_row, User};
+use super::users::{user_from_row, User, USER_COLUMNS};
 use super::{Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -31,15 +31,22 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
+    /// The session whose cookie hashes to `id_hash`, unless its user has
+    /// been disabled.
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.password_hash, s.csrf_token, s.created_at, s.last_seen_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.created_at, s.last_seen_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled_at IS NULL"
+        ))
         .bind(id_hash)
         .fetch_optional(&self.read)
         .await?;

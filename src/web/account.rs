@@ -189,6 +189,18 @@ async fn sign_in(
         .await;
     };
     state.sign_in_limiter.take_back(&limits, attempt);
+    if user.disabled {
+        // Said only to someone who knows the password.
+        state.store.audit(&user.name, "sign-in.refused", &user.name, "disabled").await?;
+        return login_form(
+            &state,
+            form.name,
+            next,
+            Some("This account has been disabled. Ask an admin to enable it.".into()),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
     let secret = session::start(&state.store, user.id).await?;
     state.store.audit(&user.name, "sign-in", &user.name, &client.to_string()).await?;
     let mut response = Redirect::to(&next).into_response();

@@ -35,6 +35,7 @@ pub mod history;
 pub mod home;
 pub mod incidents;
 pub mod insights;
+pub mod people;
 pub mod search;
 pub mod settings;
 pub mod webhooks;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(people::router())
         .merge(incidents::router())
         .merge(editor::router())
         .merge(history::router())

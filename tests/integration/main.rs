@@ -15,6 +15,7 @@ mod incidents;
 mod insights;
 mod markdown_sanitiser;
 mod pages;
+mod people;
 mod search;
 mod seeds;
 mod sign_in;
