@@ -15,13 +15,14 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::auth::limiter::SignInLimiter;
 use crate::error::AppError;
 use crate::heavy_work::HeavyWork;
 use crate::insights::Insights;
+use crate::metrics::MetricsAllow;
 use crate::page_cache::{self, PageCache};
+use crate::request_log;
 use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::web::counts::CountsMemo;
@@ -85,6 +86,8 @@ pub struct App {
     pub trusted_proxy: Option<std::net::IpAddr>,
     /// Who may publish a report.
     pub publisher: crate::domain::workflow::Publisher,
+    /// The addresses that may read `/metrics` without an admin's token.
+    pub metrics_allow: MetricsAllow,
 }
 
 impl App {
@@ -102,6 +105,7 @@ impl App {
             public_read: true,
             trusted_proxy: None,
             publisher: crate::domain::workflow::Publisher::Anyone,
+            metrics_allow: MetricsAllow::loopback(),
         }
     }
 }
@@ -110,18 +114,22 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::metrics::serve))
         .nest("/api/v1", crate::api::router())
         .merge(crate::web::router())
         .fallback(crate::web::not_found)
         // Inside the sign-in check, so a kept page never skips it.
         .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::serve))
         .layer(axum::middleware::from_fn_with_state(state.clone(), require_sign_in))
+        // Outside the page cache and the sign-in check, so every request
+        // that reached a route is logged and counted under its template.
+        .layer(axum::middleware::from_fn(request_log::note_route))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http());
+        .layer(axum::middleware::from_fn(request_log::observe));
     with_security_headers(router)
 }
 
@@ -162,7 +170,8 @@ async fn require_sign_in(
             .extensions()
             .get::<axum::extract::MatchedPath>()
             .is_some_and(|route| crate::web::editor::CHECKS_ITS_OWN_SESSION.contains(&route.as_str()));
-    let open = matches!(path, "/login" | "/logout" | "/healthz" | "/readyz")
+    // `/metrics` answers by its own rule: allowed addresses, or an admin.
+    let open = matches!(path, "/login" | "/logout" | "/healthz" | "/readyz" | "/metrics")
         || path.starts_with("/static/")
         || report_form_post;
     if state.public_read || open {

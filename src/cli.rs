@@ -146,7 +146,7 @@ pub enum UserCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(&cli.config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -163,11 +163,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+/// Logs to stderr, as text for a terminal or as one JSON object a line
+/// (`--log-format json`), whose fields a collector reads as they are.
+fn init_tracing(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init()
+    };
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -598,6 +604,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         public_read: config.public_read,
         trusted_proxy: config.trusted_proxy,
         publisher: Publisher::parse(&config.publish_by).unwrap_or_default(),
+        metrics_allow: config.metrics_allow.clone(),
         ..App::new(store.clone(), search_index)
     });
     // The insights read every published report once; done now, the first

@@ -42,6 +42,16 @@ pub struct Config {
     /// writer other than the one who created it).
     #[arg(long, env = "HINDSIGHT_PUBLISH_BY", global = true, default_value = "anyone", value_parser = ["anyone", "not-author"])]
     pub publish_by: String,
+
+    /// Who may read `/metrics` without an admin's token: addresses and
+    /// networks, comma-separated (`10.0.0.0/8,192.168.1.7`), or `none`.
+    #[arg(long, env = "HINDSIGHT_METRICS_ALLOW", global = true, default_value = "127.0.0.0/8,::1")]
+    pub metrics_allow: crate::metrics::MetricsAllow,
+
+    /// `text` for people reading a terminal, `json` for one JSON object a
+    /// line, for a log collector.
+    #[arg(long, env = "HINDSIGHT_LOG_FORMAT", global = true, default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -55,6 +65,8 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxy", &self.trusted_proxy)
             .field("secure_cookies", &self.secure_cookies)
             .field("publish_by", &self.publish_by)
+            .field("metrics_allow", &self.metrics_allow)
+            .field("log_format", &self.log_format)
             .finish()
     }
 }
@@ -96,6 +108,8 @@ mod tests {
             trusted_proxy: None,
             secure_cookies: false,
             publish_by: "anyone".into(),
+            metrics_allow: crate::metrics::MetricsAllow::loopback(),
+            log_format: "text".into(),
         };
         assert!(!format!("{config:?}").contains("hunter2"));
     }

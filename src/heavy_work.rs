@@ -69,7 +69,10 @@ impl HeavyWork {
     /// Runs `work` on a blocking thread when a turn comes, or refuses with
     /// a 503 when too many wait already or no turn comes within the budget.
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-        let busy = || AppError::Unavailable(format!("too many {} at once; try again in a few seconds", self.what));
+        let busy = || {
+            crate::metrics::metrics().refused_by(self.what);
+            AppError::Unavailable(format!("too many {} at once; try again in a few seconds", self.what))
+        };
         let _admitted = self.admitted.try_acquire().map_err(|_| busy())?;
         let turn = tokio::time::timeout(WAIT_BUDGET, Arc::clone(&self.running).acquire_owned())
             .await

@@ -125,6 +125,7 @@ async fn round(store: &Store, client: &reqwest::Client, settings: &Settings) -> 
         if let Attempt::Failed { error, .. } = &attempt {
             tracing::info!(delivery = delivery.id, url = %delivery.url, %error, "webhook delivery failed");
         }
+        crate::metrics::metrics().webhook_attempt(matches!(attempt, Attempt::Delivered { .. }));
         store.record_attempt(delivery.id, &attempt, now_to_the_second().unix_timestamp()).await
     });
     for recorded in futures_util::future::join_all(sends).await {

@@ -111,6 +111,7 @@ impl FromRequestParts<AppState> for Caller {
         if grant.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY_SECONDS) {
             state.store.touch_token(grant.id, now).await?;
         }
+        crate::request_log::note_user(&grant.user.name);
         Ok(Caller { user: Some(grant.user), scope: grant.scope, by_session: false })
     }
 }

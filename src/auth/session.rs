@@ -78,6 +78,7 @@ pub async fn current(store: &Store, headers: &HeaderMap) -> Result<Option<Sessio
     if now - session.last_seen_at > TOUCH_EVERY_SECONDS {
         store.touch_session(&id_hash, now).await?;
     }
+    crate::request_log::note_user(&session.user.name);
     Ok(Some(session))
 }
 

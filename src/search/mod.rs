@@ -125,6 +125,7 @@ impl SearchIndex {
             Err(reason) => {
                 tracing::warn!(index = %dir.display(), %reason, "rebuilding the search index from the database while serving");
                 let (index, writer) = Self::create_fresh(dir)?;
+                crate::metrics::metrics().index_rebuilds.inc();
                 let search = Self::with_reader(index, 0)?;
                 search.ready.store(false, Ordering::Release);
                 let total = store.count_live_incidents().await.map_err(|e| SearchError::Other(e.into()))?;
@@ -204,6 +205,7 @@ impl SearchIndex {
         progress: impl FnMut(usize, usize),
     ) -> Result<(Index, IndexWriter, i64), SearchError> {
         let (index, mut writer) = Self::create_fresh(dir)?;
+        crate::metrics::metrics().index_rebuilds.inc();
         let (_, fields) = schema::build();
         let cursor = fill(&mut writer, &fields, store, progress).await?;
         Ok((index, writer, cursor))

@@ -51,6 +51,16 @@ impl super::Store {
         rows.iter().map(|row| Ok(Change { id: row.try_get("id")?, incident_id: row.try_get("incident_id")? })).collect()
     }
 
+    /// How many changes come after `cursor`, and when the oldest of them
+    /// was written (Unix seconds): how far behind a reader at `cursor` is.
+    pub async fn changes_pending_after(&self, cursor: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
+        let row = sqlx::query("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM change_log WHERE id > $1")
+            .bind(cursor)
+            .fetch_one(&self.read)
+            .await?;
+        Ok((row.try_get("n")?, row.try_get("oldest")?))
+    }
+
     /// The id of the newest change, or 0 when there is none.
     pub async fn last_change_id(&self) -> Result<i64, sqlx::Error> {
         let row = sqlx::query("SELECT MAX(id) AS id FROM change_log").fetch_one(&self.read).await?;

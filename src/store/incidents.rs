@@ -302,6 +302,7 @@ impl Store {
         let written = insert_many(&mut tx, items, "incident.import").await?;
         counts::apply(&mut tx, &counts::Contribution::new(), &added).await?;
         tx.commit().await?;
+        crate::metrics::metrics().imported_incidents.inc_by(written.len() as u64);
         self.keep_just_written(written.into_iter().map(|(incident, change)| (change, incident)).collect());
         self.announce_change();
         Ok(())

@@ -201,6 +201,16 @@ impl Store {
         self.read.close().await;
     }
 
+    /// Each pool's name, open connections, idle ones among them, and most
+    /// it may open, for the metrics.
+    pub fn pool_use(&self) -> [(&'static str, u32, u32, u32); 2] {
+        let of = |name, pool: &AnyPool| {
+            let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX).min(pool.size());
+            (name, pool.size(), idle, pool.options().get_max_connections())
+        };
+        [of("read", &self.read), of("write", &self.write)]
+    }
+
     /// Starts a write transaction that holds the write lock from its first
     /// statement, so no two writers interleave a read-check-write.
     async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {

@@ -137,6 +137,7 @@ async fn sign_in(
     let attempt = match state.sign_in_limiter.attempt(&limits) {
         Ok(attempt) => attempt,
         Err(wait) => {
+            crate::metrics::metrics().refused_by("sign-in");
             // Logged, not audited: a flood of refused attempts must not
             // become a flood of writes.
             tracing::warn!(%name, %client, "sign-in refused by the rate limit");
@@ -178,6 +179,7 @@ async fn sign_in(
         }
     };
     let Some(user) = user.filter(|_| valid) else {
+        crate::metrics::metrics().sign_in_failures.inc();
         state.store.audit(&name, "sign-in.failed", &name, &client.to_string()).await?;
         return login_form(
             &state,

@@ -242,6 +242,7 @@ async fn change_password(
     let attempt = match state.sign_in_limiter.attempt(&limits) {
         Ok(attempt) => attempt,
         Err(wait) => {
+            crate::metrics::metrics().refused_by("sign-in");
             let problem = format!("Too many wrong passwords. Try again in {wait} seconds.");
             return refused(ValidationErrors::default(), Some(problem), StatusCode::TOO_MANY_REQUESTS);
         }

@@ -25,6 +25,7 @@ on_both_backends!(
     the_first_start_creates_an_admin_and_shows_its_password_once,
     user_add_prints_a_password_that_signs_in_and_refuses_a_taken_name,
     token_add_follows_the_same_rules_as_the_settings_page,
+    json_logs_give_each_request_one_line_with_its_id_route_status_latency_and_user_and_no_secret,
 );
 
 fn hindsight(database: &TestDatabase, backend: Backend) -> Command {
@@ -43,6 +44,8 @@ struct Server {
     address: String,
     /// What the server logged before it announced its address.
     startup_log: Vec<String>,
+    /// What it logs after.
+    log: mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -56,22 +59,39 @@ impl Server {
         command.envs(environment.iter().copied());
         let child = command.stderr(Stdio::piped()).spawn().expect("start hindsight");
         // From here on, Drop stops the process whatever happens.
-        let mut server = Server { child, address: String::new(), startup_log: Vec::new() };
-        let stderr = server.child.stderr.take().expect("stderr");
         let (lines, received) = mpsc::channel();
+        let mut server = Server { child, address: String::new(), startup_log: Vec::new(), log: received };
+        let stderr = server.child.stderr.take().expect("stderr");
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let _ = lines.send(line);
             }
         });
         while server.address.is_empty() {
-            let line = received.recv_timeout(Duration::from_secs(60)).expect("the server announces its address");
+            let line = server.log.recv_timeout(Duration::from_secs(60)).expect("the server announces its address");
             if let Some(address) = line.split("serving on ").nth(1) {
-                server.address = address.trim().to_string();
+                // The rest of a text line, or up to the quote that ends a
+                // JSON line's message.
+                server.address = address.split(['"', ' ']).next().unwrap_or_default().trim().to_string();
             }
             server.startup_log.push(line);
         }
         server
+    }
+
+    /// The lines logged from now on, until `enough` says the last one
+    /// completes them (or 30 s pass).
+    fn log_until(&self, enough: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !enough(&lines) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(_) => panic!("the log did not show what was awaited; it showed:\n{}", lines.join("\n")),
+            }
+        }
+        lines
     }
 
     /// Sends SIGTERM and waits for a clean exit.
@@ -491,4 +511,105 @@ async fn token_add_follows_the_same_rules_as_the_settings_page(backend: Backend)
     let (code, stdout, stderr) = token(&["--expires-in-days", "30"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.trim().starts_with("hst_"), "{stdout}");
+}
+
+/// `HINDSIGHT_LOG_FORMAT=json`: every line is a JSON object; each request's
+/// line names its id (the one sent back as `X-Request-Id`, or the one a
+/// proxy sent), its route template, status, latency and the user; and no
+/// password, token or cookie is ever written.
+async fn json_logs_give_each_request_one_line_with_its_id_route_status_latency_and_user_and_no_secret(
+    backend: Backend,
+) {
+    let database = TestDatabase::new(backend).await;
+    let added = hindsight(&database, backend).args(["user", "add", "ada"]).output().expect("user add");
+    let stdout = String::from_utf8_lossy(&added.stdout).to_string();
+    let password =
+        stdout.split("password: ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_string();
+    let token =
+        hindsight(&database, backend).args(["token", "add", "ada", "--scope", "write"]).output().expect("token");
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+    let server = Server::start_with(&database, backend, &[("HINDSIGHT_LOG_FORMAT", "json")]);
+    for line in &server.startup_log {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|_| panic!("not a JSON object: {line}"));
+    }
+
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = browser.get(format!("{}/login", server.address)).send().await.unwrap();
+    let form_cookie = form.headers().get_all("set-cookie").iter().find_map(|v| {
+        v.to_str().ok()?.strip_prefix("hindsight_form=").map(|rest| rest.split(';').next().unwrap().to_string())
+    });
+    let form_cookie = form_cookie.expect("form cookie");
+    let page = form.text().await.unwrap();
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let signed_in = browser
+        .post(format!("{}/login", server.address))
+        .header("cookie", format!("hindsight_form={form_cookie}"))
+        .form(&[("name", "ada"), ("password", password.as_str()), ("csrf", csrf.as_str()), ("next", "/drafts")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let session = signed_in.headers().get_all("set-cookie").iter().find_map(|v| {
+        v.to_str().ok()?.strip_prefix("hindsight_session=").map(|rest| rest.split(';').next().unwrap().to_string())
+    });
+    let session = session.expect("session cookie");
+    let drafts = browser
+        .get(format!("{}/drafts", server.address))
+        .header("cookie", format!("hindsight_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(drafts.status(), 200);
+    let drafts_id = drafts.headers()["x-request-id"].to_str().unwrap().to_string();
+    let created = authorized(&token)
+        .post(format!("{}/api/v1/incidents", server.address))
+        .header("x-request-id", "proxy-trace-7")
+        .json(&{
+            let mut draft = crate::helpers::full_incident("Logged write");
+            draft["status"] = "draft".into();
+            draft
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(created.headers()["x-request-id"], "proxy-trace-7", "a proxy's id is kept");
+    let slug = created.json::<Value>().await.unwrap()["slug"].as_str().unwrap().to_string();
+    let shown = reqwest::get(format!("{}/incidents/{slug}?token={token}", server.address)).await.unwrap();
+    assert_eq!(shown.status(), 404, "a draft, to someone without a session");
+    let forged = reqwest::Client::new()
+        .get(format!("{}/healthz", server.address))
+        .header("x-request-id", "two words")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(forged.headers()["x-request-id"], "two words", "an id that is not plainly one is replaced");
+
+    let lines = server.log_until(|lines| lines.iter().any(|line| line.contains("\"route\":\"/healthz\"")));
+    server.stop();
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON object: {line}")))
+        .collect();
+    let requests: Vec<&Value> = lines.iter().filter(|line| line["target"] == "hindsight::request").collect();
+    for line in &requests {
+        for field in ["request_id", "method", "route", "path", "status", "latency_ms", "user"] {
+            assert!(!line[field].is_null(), "{field} in {line}");
+        }
+    }
+    let find = |route: &str| *requests.iter().find(|line| line["route"] == route).unwrap_or_else(|| panic!("{route}"));
+    assert_eq!(find("/drafts")["user"], "ada");
+    assert_eq!(find("/drafts")["request_id"], drafts_id.as_str());
+    assert_eq!(find("/drafts")["status"], 200);
+    assert_eq!(find("/api/v1/incidents")["user"], "ada");
+    assert_eq!(find("/api/v1/incidents")["request_id"], "proxy-trace-7");
+    assert_eq!(find("/api/v1/incidents")["status"], 201);
+    assert_eq!(find("/incidents/{slug}")["path"], format!("/incidents/{slug}"));
+    assert_eq!(find("/incidents/{slug}")["user"], "-", "a token in the query string is no token");
+    assert_eq!(find("/incidents/{slug}")["status"], 404);
+    assert!(find("/login")["latency_ms"].as_f64().unwrap() >= 0.0);
+    let text = lines.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
+    for secret in [password.as_str(), token.as_str(), session.as_str(), form_cookie.as_str(), csrf.as_str()] {
+        assert!(!text.contains(secret), "a secret reached the log");
+    }
 }

@@ -210,6 +210,12 @@ impl TestApp {
         }
     }
 
+    /// Stops this app's indexer, as a stuck one would be: writes from now
+    /// on wait in the change log.
+    pub fn stop_indexing(&self) {
+        self.indexer.abort();
+    }
+
     /// The slugs a search returns, best first.
     pub async fn search_slugs(&self, query: &str) -> Vec<String> {
         let results = self.get_json(&format!("/api/v1/search?{query}")).await;

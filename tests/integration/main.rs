@@ -14,6 +14,7 @@ mod import_export;
 mod incidents;
 mod insights;
 mod markdown_sanitiser;
+mod operations;
 mod pages;
 mod people;
 mod search;
