@@ -88,6 +88,8 @@ pub struct App {
     pub publisher: crate::domain::workflow::Publisher,
     /// The addresses that may read `/metrics` without an admin's token.
     pub metrics_allow: MetricsAllow,
+    /// The backups this server takes, on a schedule or when an admin asks.
+    pub backups: Arc<crate::backup::Schedule>,
 }
 
 impl App {
@@ -106,6 +108,7 @@ impl App {
             trusted_proxy: None,
             publisher: crate::domain::workflow::Publisher::Anyone,
             metrics_allow: MetricsAllow::loopback(),
+            backups: Arc::new(crate::backup::Schedule::none()),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
@@ -51,6 +52,18 @@ pub enum Command {
     },
     /// Rebuild the search index from the database (the server must be stopped).
     Reindex,
+    /// Copy the SQLite database, consistently, while the server goes on
+    /// writing, and check the copy (on PostgreSQL: how to use pg_dump).
+    Backup {
+        /// A new file, or a folder to write a dated file into.
+        path: PathBuf,
+    },
+    /// Put a backup in place of the data dir's database (the server must be
+    /// stopped; the database there is kept aside), and rebuild the index.
+    Restore {
+        /// A file `hindsight backup` wrote.
+        path: PathBuf,
+    },
     /// Manage the people who sign in.
     User {
         #[command(subcommand)]
@@ -197,6 +210,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => reindex(&config).await,
+        Command::Backup { path } => backup(&config, &path).await,
+        Command::Restore { path } => restore(&config, &path).await,
         Command::Token { command } => token(&config, command).await,
         Command::Webhook { command } => webhook(&config, command).await,
         Command::User { command } => user(&config, command).await,
@@ -521,6 +536,65 @@ impl ImportProgress {
     }
 }
 
+async fn backup(config: &Config, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let target = crate::backup::target_for(path, time::OffsetDateTime::now_utc());
+    let spinner = indicatif::ProgressBar::new_spinner().with_message("copying the database and checking the copy");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    let taken = match target {
+        Ok(target) => crate::backup::take(&store, &target).await,
+        Err(refused) => Err(refused),
+    };
+    spinner.finish_and_clear();
+    store.close().await;
+    match taken {
+        Ok(backup) => {
+            println!(
+                "backed up {} incident(s) to {} ({} KiB, in {:.1} s); the copy passed SQLite's integrity check",
+                backup.incidents,
+                backup.path.display(),
+                backup.bytes.div_ceil(1024),
+                backup.took.as_secs_f64()
+            );
+            println!(
+                "To restore it: stop the server, run `hindsight --data-dir {} restore {}`, and start the server.",
+                config.data_dir.display(),
+                backup.path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(crate::backup::BackupError::Failed(error)) => Err(error),
+        Err(refused) => {
+            eprintln!("{refused}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+async fn restore(config: &Config, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    if config.database_url.as_deref().is_some_and(|url| !url.trim().is_empty()) {
+        eprintln!("{}", crate::backup::POSTGRES_ADVICE);
+        return Ok(ExitCode::from(2));
+    }
+    let restored = match crate::backup::restore(path, &config.data_dir).await {
+        Ok(restored) => restored,
+        Err(crate::backup::BackupError::Failed(error)) => return Err(error),
+        Err(refused) => {
+            eprintln!("{refused}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    println!("restored {} incident(s) from {}", restored.incidents, path.display());
+    if let Some(previous) = &restored.previous {
+        println!("the database that was here is kept as {}", previous.display());
+    }
+    let code = reindex(config).await?;
+    if code == ExitCode::SUCCESS {
+        println!("Start the server: it serves the restored reports.");
+    }
+    Ok(code)
+}
+
 /// Rebuilds the index with a progress bar. A running server holds the
 /// index's writer lock; then nothing is touched and the message says why.
 async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
@@ -599,7 +673,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
     let signal = shutdown_signal()?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
+    let backups = match store.backend() {
+        crate::store::Backend::Sqlite => {
+            crate::backup::Schedule::new(Some(config.backup_folder()), config.backup_every, config.backup_keep)
+        }
+        crate::store::Backend::Postgres if config.backup_every.is_some() => {
+            anyhow::bail!("--backup-every backs up a SQLite database. {}", crate::backup::POSTGRES_ADVICE)
+        }
+        crate::store::Backend::Postgres => crate::backup::Schedule::none(),
+    };
+    if let (Some(every), Some(folder)) = (backups.every, &backups.folder) {
+        tracing::info!(every = ?every, keep = backups.keep, folder = %folder.display(), "backing up on a schedule");
+    }
     let state = AppState::from(App {
+        backups: Arc::new(backups),
         secure_cookies: config.secure_cookies,
         public_read: config.public_read,
         trusted_proxy: config.trusted_proxy,
@@ -616,6 +703,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
     crate::webhooks::spawn(store.clone(), crate::webhooks::Settings::default());
+    crate::backup::spawn(store.clone(), Arc::clone(&state.backups));
     let router = app::router(state);
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(app::serve(listener, router, async move {

@@ -48,6 +48,19 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_METRICS_ALLOW", global = true, default_value = "127.0.0.0/8,::1")]
     pub metrics_allow: crate::metrics::MetricsAllow,
 
+    /// While serving from SQLite, take a backup this often (`6h`, `30m`,
+    /// `1d`) into the backup folder.
+    #[arg(long, env = "HINDSIGHT_BACKUP_EVERY", global = true, value_parser = crate::backup::parse_every)]
+    pub backup_every: Option<std::time::Duration>,
+
+    /// How many scheduled backups to keep; older ones are removed.
+    #[arg(long = "keep", env = "HINDSIGHT_BACKUP_KEEP", global = true, default_value_t = 14)]
+    pub backup_keep: usize,
+
+    /// Where the server's backups go (default: `backups` in the data dir).
+    #[arg(long, env = "HINDSIGHT_BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+
     /// `text` for people reading a terminal, `json` for one JSON object a
     /// line, for a log collector.
     #[arg(long, env = "HINDSIGHT_LOG_FORMAT", global = true, default_value = "text", value_parser = ["text", "json"])]
@@ -67,6 +80,9 @@ impl std::fmt::Debug for Config {
             .field("publish_by", &self.publish_by)
             .field("metrics_allow", &self.metrics_allow)
             .field("log_format", &self.log_format)
+            .field("backup_every", &self.backup_every)
+            .field("backup_keep", &self.backup_keep)
+            .field("backup_dir", &self.backup_dir)
             .finish()
     }
 }
@@ -82,6 +98,11 @@ pub fn redact_password(url: &str) -> String {
 }
 
 impl Config {
+    /// The folder the server's backups go to.
+    pub fn backup_folder(&self) -> PathBuf {
+        self.backup_dir.clone().unwrap_or_else(|| self.data_dir.join("backups"))
+    }
+
     /// Where the database lives, for logs: the redacted URL or the SQLite file.
     pub fn database_description(&self) -> String {
         match &self.database_url {
@@ -110,6 +131,9 @@ mod tests {
             publish_by: "anyone".into(),
             metrics_allow: crate::metrics::MetricsAllow::loopback(),
             log_format: "text".into(),
+            backup_every: None,
+            backup_keep: 14,
+            backup_dir: None,
         };
         assert!(!format!("{config:?}").contains("hunter2"));
     }

@@ -27,7 +27,7 @@ struct AuditParams {
     /// Entries by this actor: a user name, `import`, `command line`.
     actor: Option<String>,
     /// An action (`user.disable`), or a kind of action: `incident`,
-    /// `user`, `token`, `sign-in`, `sign-out` or `webhook`.
+    /// `user`, `token`, `sign-in`, `sign-out`, `webhook` or `backup`.
     action: Option<String>,
     /// Entries about this subject: a report's slug, a user's name, a
     /// token's id.

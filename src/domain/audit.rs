@@ -7,7 +7,7 @@ use time::{Date, OffsetDateTime};
 use super::validation::ValidationErrors;
 
 /// The kinds of action the log records, for the filter's choices.
-pub const ACTION_KINDS: &[&str] = &["incident", "user", "token", "sign-in", "sign-out", "webhook"];
+pub const ACTION_KINDS: &[&str] = &["incident", "user", "token", "sign-in", "sign-out", "webhook", "backup"];
 
 /// Which entries to read. Every part is optional.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -211,6 +211,16 @@ impl SearchIndex {
         Ok((index, writer, cursor))
     }
 
+    /// Holds the index's writer lock in `dir` until the lock is dropped: a
+    /// running server holds it for its whole life, so this fails with
+    /// `InUse` while one serves from this data dir. A restore holds it while
+    /// it swaps the database underneath.
+    pub fn lock_while_stopped(dir: &Path) -> Result<tantivy::directory::DirectoryLock, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Other(e.into()))?;
+        let directory = MmapDirectory::open(dir).map_err(|e| SearchError::Other(e.into()))?;
+        directory.acquire_lock(&INDEX_WRITER_LOCK).map_err(|_| SearchError::InUse)
+    }
+
     /// An empty index in `dir`, anything there before removed.
     fn create_fresh(dir: &Path) -> Result<(Index, IndexWriter), SearchError> {
         std::fs::create_dir_all(dir).map_err(|e| SearchError::Other(e.into()))?;

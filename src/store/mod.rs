@@ -201,6 +201,14 @@ impl Store {
         self.read.close().await;
     }
 
+    /// Writes a consistent copy of the SQLite database to the new file
+    /// `path` while writers go on: `VACUUM INTO` reads one snapshot, so the
+    /// copy holds every write committed before it began and none after.
+    pub async fn vacuum_into(&self, path: &Path) -> Result<(), StoreError> {
+        sqlx::query("VACUUM INTO $1").bind(path.to_string_lossy().into_owned()).execute(&self.read).await?;
+        Ok(())
+    }
+
     /// Each pool's name, open connections, idle ones among them, and most
     /// it may open, for the metrics.
     pub fn pool_use(&self) -> [(&'static str, u32, u32, u32); 2] {

@@ -26,6 +26,7 @@ pub mod counts;
 pub mod account;
 pub mod actions;
 pub mod admin;
+pub mod backups;
 pub mod browse;
 pub mod drafts;
 pub mod editor;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(people::router())
+        .merge(backups::router())
         .merge(incidents::router())
         .merge(editor::router())
         .merge(history::router())

@@ -2,14 +2,12 @@
 //! them single on a restart, stops cleanly on SIGTERM, and exports and
 //! imports through its subcommands.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestDatabase};
+use crate::helpers::{hindsight, Backend, Server, TestDatabase};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -27,103 +25,6 @@ on_both_backends!(
     token_add_follows_the_same_rules_as_the_settings_page,
     json_logs_give_each_request_one_line_with_its_id_route_status_latency_and_user_and_no_secret,
 );
-
-fn hindsight(database: &TestDatabase, backend: Backend) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hindsight"));
-    command.env("HINDSIGHT_DATA_DIR", database.dir.path()).env("HINDSIGHT_ADDR", "127.0.0.1:0").env("RUST_LOG", "info");
-    match backend {
-        Backend::Sqlite => command.env_remove("DATABASE_URL"),
-        Backend::Postgres => command.env("DATABASE_URL", &database.url),
-    };
-    command
-}
-
-/// A running server process, stopped with SIGTERM when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    /// What the server logged before it announced its address.
-    startup_log: Vec<String>,
-    /// What it logs after.
-    log: mpsc::Receiver<String>,
-}
-
-impl Server {
-    fn start(database: &TestDatabase, backend: Backend) -> Server {
-        Server::start_with(database, backend, &[])
-    }
-
-    /// Starts the server with more environment variables set.
-    fn start_with(database: &TestDatabase, backend: Backend, environment: &[(&str, &str)]) -> Server {
-        let mut command = hindsight(database, backend);
-        command.envs(environment.iter().copied());
-        let child = command.stderr(Stdio::piped()).spawn().expect("start hindsight");
-        // From here on, Drop stops the process whatever happens.
-        let (lines, received) = mpsc::channel();
-        let mut server = Server { child, address: String::new(), startup_log: Vec::new(), log: received };
-        let stderr = server.child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-        while server.address.is_empty() {
-            let line = server.log.recv_timeout(Duration::from_secs(60)).expect("the server announces its address");
-            if let Some(address) = line.split("serving on ").nth(1) {
-                // The rest of a text line, or up to the quote that ends a
-                // JSON line's message.
-                server.address = address.split(['"', ' ']).next().unwrap_or_default().trim().to_string();
-            }
-            server.startup_log.push(line);
-        }
-        server
-    }
-
-    /// The lines logged from now on, until `enough` says the last one
-    /// completes them (or 30 s pass).
-    fn log_until(&self, enough: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let mut lines = Vec::new();
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while !enough(&lines) {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.log.recv_timeout(left) {
-                Ok(line) => lines.push(line),
-                Err(_) => panic!("the log did not show what was awaited; it showed:\n{}", lines.join("\n")),
-            }
-        }
-        lines
-    }
-
-    /// Sends SIGTERM and waits for a clean exit.
-    fn stop(mut self) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
-        assert!(status.success());
-        for _ in 0..100 {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                assert!(status.success(), "exit status {status}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the server did not stop within 10 s of SIGTERM");
-    }
-}
-
-impl Server {
-    /// Ends the process the hard way, as a crash or the OOM killer would.
-    fn kill_9(mut self) {
-        let status = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status().expect("kill");
-        assert!(status.success());
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn authorized(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();

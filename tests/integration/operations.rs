@@ -1,12 +1,13 @@
 //! Operating the server: `/metrics` in Prometheus's text format, for the
 //! addresses an operator allows or an admin's token, and never by accident
-//! for a request that came through an unknown proxy.
+//! for a request that came through an unknown proxy; backups taken while
+//! writes go on, restored into a stopped data dir, and taken on a schedule.
 
 use std::collections::HashMap;
 
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{hindsight, Backend, Server, TestApp, TestDatabase};
 use crate::on_both_backends;
 use hindsight::app::App;
 use hindsight::domain::{Role, Scope};
@@ -15,7 +16,18 @@ use hindsight::metrics::MetricsAllow;
 on_both_backends!(
     a_scrape_counts_requests_a_search_and_a_write_and_the_indexer_lag_returns_to_zero,
     metrics_answer_allowed_addresses_and_admins_only,
+    backup_and_restore_refuse_what_they_cannot_do_safely,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_a_stream_of_writes_restores_to_a_server_showing_every_acknowledged_write() {
+    backup_under_writes().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_keep_the_newest_and_show_on_the_admin_page_and_in_the_metrics() {
+    scheduled_backups().await
+}
 
 /// One sample of a scrape: its name, labels and value.
 #[derive(Debug)]
@@ -181,4 +193,202 @@ async fn metrics_answer_allowed_addresses_and_admins_only(backend: Backend) {
     assert_eq!(outside.send().await.unwrap().status(), 403, "a client outside, through the trusted proxy");
     let inside = behind.anonymous().get(behind.url("/metrics")).header("x-forwarded-for", "127.0.0.1");
     assert_eq!(inside.send().await.unwrap().status(), 200, "a scraper beside the proxy");
+}
+
+/// The slugs in a backup file, read from the copy itself.
+async fn slugs_in(path: &std::path::Path) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    let mut connection = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", path.display())).await.unwrap();
+    let rows = sqlx::query("SELECT slug FROM incidents").fetch_all(&mut connection).await.unwrap();
+    let slugs = rows.iter().map(|row| row.get::<String, _>("slug")).collect();
+    connection.close().await.unwrap();
+    slugs
+}
+
+async fn backup_under_writes() {
+    let app = std::sync::Arc::new(TestApp::spawn(Backend::Sqlite).await);
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (app, acknowledged, stop) = (app.clone(), acknowledged.clone(), stop.clone());
+        tokio::spawn(async move {
+            // Bounded: at most 600 writes, however slow the backup.
+            for n in 0..600 {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                // A published report now and then, for the search to find.
+                let title = format!("Written during the backup {n}");
+                let body = if n % 4 == 0 { crate::helpers::full_incident(&title) } else { draft(&title) };
+                let created = app.create(body).await;
+                acknowledged.lock().unwrap().push(created["slug"].as_str().unwrap().to_string());
+            }
+        })
+    };
+    while acknowledged.lock().unwrap().len() < 20 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let before_backup = acknowledged.lock().unwrap().clone();
+    let folder = tempfile::tempdir().unwrap();
+    let copy = folder.path().join("copy.db");
+    let backed_up = hindsight(&app.database, Backend::Sqlite).arg("backup").arg(&copy).output().unwrap();
+    let written_during = acknowledged.lock().unwrap().len() - before_backup.len();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.await.unwrap();
+    let said = String::from_utf8_lossy(&backed_up.stdout).to_string();
+    assert!(backed_up.status.success(), "{said}{}", String::from_utf8_lossy(&backed_up.stderr));
+    assert!(said.contains("passed SQLite's integrity check") && said.contains("restore"), "{said}");
+    assert!(written_during > 0, "writes went on while the backup ran");
+    assert!(!folder.path().join("copy.db.partial").exists());
+    assert!(hindsight::backup::check(&copy).await.unwrap() >= before_backup.len() as i64);
+    let in_copy = slugs_in(&copy).await;
+    for slug in &before_backup {
+        assert!(in_copy.contains(slug), "{slug}, acknowledged before the backup, is in it");
+    }
+
+    // Restored into another data dir (whose own database is kept aside),
+    // a server started there shows every write acknowledged before it.
+    let elsewhere = TestDatabase::new(Backend::Sqlite).await;
+    hindsight::store::Store::open(None, elsewhere.dir.path()).await.unwrap().close().await;
+    let restored = hindsight(&elsewhere, Backend::Sqlite).arg("restore").arg(&copy).output().unwrap();
+    let said = String::from_utf8_lossy(&restored.stdout).to_string();
+    assert!(restored.status.success(), "{said}{}", String::from_utf8_lossy(&restored.stderr));
+    assert!(said.contains("kept as") && said.contains("rebuilt the search index"), "{said}");
+    let user = hindsight(&elsewhere, Backend::Sqlite).args(["user", "add", "--admin", "restorer"]).output().unwrap();
+    assert!(user.status.success());
+    let token = hindsight(&elsewhere, Backend::Sqlite).args(["token", "add", "restorer"]).output().unwrap();
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+    let server = Server::start(&elsewhere, Backend::Sqlite);
+    let client = reqwest::Client::new();
+    let mut served = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: serde_json::Value = client
+            .get(format!("{}/api/v1/incidents?limit=100{cursor}", server.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        served.extend(page["items"].as_array().unwrap().iter().map(|item| item["slug"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    let searched: serde_json::Value = client
+        .get(format!("{}/api/v1/search?q=written+during+the+backup&limit=100", server.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    server.stop();
+    for slug in &before_backup {
+        assert!(served.contains(slug), "{slug} is served after the restore");
+    }
+    let published = before_backup.len().div_ceil(4) as u64;
+    assert!(searched["total"].as_u64().unwrap_or(0) >= published, "the published ones are found: {searched}");
+}
+
+async fn backup_and_restore_refuse_what_they_cannot_do_safely(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let folder = tempfile::tempdir().unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let output = hindsight(&database, backend).args(args).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        (output.status.code(), text)
+    };
+    let os = |text: &str| std::ffi::OsString::from(text);
+    if backend == Backend::Postgres {
+        let (code, said) = run(&[&os("backup"), folder.path().as_os_str()]);
+        assert_eq!(code, Some(2));
+        assert!(said.contains("pg_dump") && said.contains("/api/v1/export"), "{said}");
+        let (code, said) = run(&[&os("restore"), folder.path().join("x.db").as_os_str()]);
+        assert_eq!(code, Some(2));
+        assert!(said.contains("pg_restore"), "{said}");
+        return;
+    }
+    // Into a folder: a dated file; into a file that exists: refused.
+    let (code, said) = run(&[&os("backup"), folder.path().as_os_str()]);
+    assert_eq!(code, Some(0), "{said}");
+    let dated = std::fs::read_dir(folder.path()).unwrap().next().unwrap().unwrap().path();
+    assert!(dated.file_name().unwrap().to_string_lossy().starts_with("hindsight-"), "{dated:?}");
+    let (code, said) = run(&[&os("backup"), dated.as_os_str()]);
+    assert_eq!(code, Some(2));
+    assert!(said.contains("exists already"), "{said}");
+
+    // Not a backup, a damaged one: refused, and the database untouched.
+    let junk = folder.path().join("junk.db");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let (code, said) = run(&[&os("restore"), junk.as_os_str()]);
+    assert_eq!(code, Some(2));
+    assert!(said.contains("not a sound backup"), "{said}");
+    let mut damaged = std::fs::read(&dated).unwrap();
+    let middle = damaged.len() / 2;
+    for byte in &mut damaged[middle..middle + 4096] {
+        *byte = 0xA5;
+    }
+    let damaged_path = folder.path().join("damaged.db");
+    std::fs::write(&damaged_path, damaged).unwrap();
+    let (code, said) = run(&[&os("restore"), damaged_path.as_os_str()]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("not a sound backup"), "{said}");
+
+    // While a server runs on the data dir, nothing is replaced.
+    let server = Server::start(&database, backend);
+    let (code, said) = run(&[&os("restore"), dated.as_os_str()]);
+    assert_eq!(code, Some(2));
+    assert!(said.contains("stop it first"), "{said}");
+    server.stop();
+    let (code, said) = run(&[&os("restore"), dated.as_os_str()]);
+    assert_eq!(code, Some(0), "{said}");
+}
+
+async fn scheduled_backups() {
+    let folder = tempfile::tempdir().unwrap();
+    let schedule = std::sync::Arc::new(hindsight::backup::Schedule::new(
+        Some(folder.path().to_path_buf()),
+        Some(std::time::Duration::from_secs(1)),
+        2,
+    ));
+    let app = TestApp::spawn_configured(Backend::Sqlite, |app| App { backups: schedule.clone(), ..app }).await;
+    hindsight::backup::spawn(app.store.clone(), schedule.clone());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_dir(folder.path()).unwrap().count() < 2 || schedule.last().is_none() {
+        assert!(std::time::Instant::now() < deadline, "two scheduled backups within 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let kept = schedule.kept();
+    assert_eq!(kept.len(), 2, "the newest two are kept: {kept:?}");
+    assert!(kept[0].name > kept[1].name);
+    assert!(schedule.last().unwrap().outcome.is_ok());
+
+    let samples = scrape(&app).await;
+    assert_eq!(value(&samples, "hindsight_last_backup_success", &[]), Some(1.0));
+    let last = value(&samples, "hindsight_last_backup_timestamp_seconds", &[]).unwrap();
+    assert!(last > 1.7e9, "a Unix time: {last}");
+    assert!(value(&samples, "hindsight_backups_total", &[("outcome", "success")]).unwrap() >= 3.0);
+
+    let (_, password) = hindsight::auth::add_user(&app.store, "keeper", Role::Admin, "test").await.unwrap();
+    let session = crate::helpers::session_of(&app, "keeper", &password).await;
+    let page = crate::helpers::browser()
+        .get(app.url("/admin/backups"))
+        .header("cookie", format!("hindsight_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Every 1 second(s), keeping the newest 2.") && page.contains("<strong>Good</strong>"),
+        "{page}"
+    );
+    assert!(page.contains(&kept[0].name) || page.contains("hindsight-"), "{page}");
 }
