@@ -263,6 +263,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let options = options();
+    // Logged as the server logs, at info, into a sink: each request's line
+    // is formatted and written, as it is in production.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
+        .with_writer(std::io::sink)
+        .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     println!(
         "# Reading-path benchmark\n\nSizes: {:?}; `wrk -t2 -c{CONNECTIONS} -d{SECONDS}s` per page, the bare static page first.",

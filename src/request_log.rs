@@ -12,7 +12,8 @@
 //! axum's matched path, and where a session or token is recognised); they
 //! are noted here through a task-local slot that `observe` sets up.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
@@ -132,13 +133,15 @@ fn plainly_an_id(value: &str) -> bool {
     (1..=64).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
-/// 16 random characters.
+/// 16 characters: 8 random ones drawn once per process, then a count in
+/// hex, so ids differ across requests, restarts and servers without a
+/// system call each.
 fn new_id() -> String {
-    crate::auth::password::random_text(16).unwrap_or_else(|_| format!("{:x}", started_nanos()))
-}
-
-fn started_nanos() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+    static PREFIX: LazyLock<String> = LazyLock::new(|| {
+        crate::auth::password::random_text(8).unwrap_or_else(|_| format!("{:08x}", std::process::id()))
+    });
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{}{:08x}", *PREFIX, NEXT.fetch_add(1, Ordering::Relaxed) & 0xffff_ffff)
 }
 
 #[cfg(test)]
@@ -154,5 +157,6 @@ mod tests {
             assert!(!plainly_an_id(id), "{id:?}");
         }
         assert_eq!(new_id().len(), 16);
+        assert_ne!(new_id(), new_id());
     }
 }

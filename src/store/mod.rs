@@ -118,7 +118,18 @@ impl Store {
             }
         };
         let store = Store::connect(&url).await?;
-        store.migrate().await?;
+        if let Err(error) = store.migrate().await {
+            store.close().await;
+            return Err(match error {
+                // A downgrade: the database is ahead of this build.
+                sqlx::migrate::MigrateError::VersionMissing(version) => anyhow::anyhow!(
+                    "this database was last used by a newer Hindsight: it has migration {version}, which this \
+                     build does not know. Run that version or a newer one, or restore a backup taken before the \
+                     upgrade (`hindsight restore`); nothing was changed"
+                ),
+                other => other.into(),
+            });
+        }
         Ok(store)
     }
 

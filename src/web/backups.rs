@@ -29,8 +29,8 @@ struct BackupsPage {
     /// The folder, when this server takes backups (SQLite).
     folder: Option<String>,
     postgres_advice: &'static str,
-    /// "every 6 h, keeping the newest 14", or that there is no schedule.
-    schedule: String,
+    /// "Every 6 hour(s), keeping the newest 14.", when there is a schedule.
+    schedule: Option<String>,
     last: Option<LastRow>,
     kept: Vec<KeptRow>,
     data_dir_hint: String,
@@ -66,12 +66,8 @@ fn every(duration: std::time::Duration) -> String {
 
 fn render(state: &AppState, admin: &SessionRecord, status: StatusCode) -> Result<Response, WebError> {
     let backups = &state.backups;
-    let schedule = match backups.every {
-        Some(interval) => format!("Every {}, keeping the newest {}.", every(interval), backups.keep),
-        None => "No schedule: backups are taken when an admin asks. Start the server with --backup-every 6h \
-                 (and --keep 14) to take them by itself."
-            .to_string(),
-    };
+    let schedule =
+        backups.every.map(|interval| format!("Every {}, keeping the newest {}.", every(interval), backups.keep));
     let last = backups.last().map(|last| LastRow {
         when: format::date_time(last.at),
         ok: last.outcome.is_ok(),

@@ -84,9 +84,21 @@ test("an admin adds a writer, and disabling them ends their session and token at
   await grace.context.close();
 });
 
-test("the people, tokens, audit and settings pages read well in dark on a phone", async () => {
+test("an admin backs up now and reads the result", async () => {
+  const { page, context, errors } = await signedIn("admin", server.adminPassword, "/admin/backups");
+  assert.match(await page.locator("main").innerText(), /None since this server started/);
+  await page.getByRole("button", { name: "Back up now" }).click();
+  await page.waitForSelector(".kept-backups li");
+  assert.match(await page.locator(".notice").innerText(), /Good, .*hindsight-\d{8}T\d{6}Z\.db .*checked by SQLite's integrity check/);
+  await assertAccessible(page, "backups (light, 1280)");
+  // Taking a backup answers 201, which the console does not report.
+  assert.deepEqual(errors, [], "no console or script errors");
+  await context.close();
+});
+
+test("the people, tokens, audit, backups and settings pages read well in dark on a phone", async () => {
   const { page, context, errors } = await signedIn("admin", server.adminPassword, "/admin/people", "dark", 375);
-  for (const path of ["/admin/people", "/admin/tokens", "/admin/audit", "/admin/audit?since=soon", "/settings"]) {
+  for (const path of ["/admin/people", "/admin/tokens", "/admin/audit", "/admin/audit?since=soon", "/admin/backups", "/settings"]) {
     await page.goto(server.address + path);
     await assertAccessible(page, `${path} (dark, 375)`);
     await fits(page, path, 375);

@@ -17,7 +17,68 @@ on_both_backends!(
     a_scrape_counts_requests_a_search_and_a_write_and_the_indexer_lag_returns_to_zero,
     metrics_answer_allowed_addresses_and_admins_only,
     backup_and_restore_refuse_what_they_cannot_do_safely,
+    a_database_from_a_newer_version_is_refused_untouched_with_what_to_do,
 );
+
+/// The unit file in `deploy/systemd` runs `hindsight serve` with settings
+/// the server reads, each of which it accepts, and systemd reads it without
+/// a warning (`systemd-analyze verify`, where systemd is installed: CI sets
+/// `HINDSIGHT_REQUIRE_SYSTEMD_ANALYZE`, so there it must be).
+#[test]
+fn the_systemd_unit_runs_the_server_with_settings_it_reads_and_systemd_accepts_it() {
+    let unit_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/systemd/hindsight.service");
+    let unit = std::fs::read_to_string(&unit_path).unwrap();
+    let mut section = "";
+    let mut service: Vec<(String, String)> = Vec::new();
+    for line in unit.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')) {
+        if line.starts_with('[') {
+            section = line;
+            continue;
+        }
+        let (key, value) = line.split_once('=').unwrap_or_else(|| panic!("not key=value: {line}"));
+        if section == "[Service]" {
+            service.push((key.to_string(), value.to_string()));
+        }
+    }
+    let exec = service.iter().find(|(key, _)| key == "ExecStart").map(|(_, value)| value.as_str());
+    assert_eq!(exec, Some("/usr/local/bin/hindsight serve"));
+    let environment: Vec<(&str, &str)> = service
+        .iter()
+        .filter(|(key, _)| key == "Environment")
+        .map(|(_, value)| value.split_once('=').expect("Environment=NAME=value"))
+        .collect();
+    assert!(environment.len() >= 5);
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).to_string();
+    for (name, _) in &environment {
+        assert!(help.contains(&format!("[env: {name}=")), "the server reads {name}");
+    }
+    // Every value is one the server accepts (the data dir aside).
+    let data = tempfile::tempdir().unwrap();
+    let accepted = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        .envs(environment.iter().copied())
+        .env("HINDSIGHT_DATA_DIR", data.path())
+        .env_remove("DATABASE_URL")
+        .args(["token", "list"])
+        .output()
+        .unwrap();
+    assert!(accepted.status.success(), "{}", String::from_utf8_lossy(&accepted.stderr));
+
+    let checked_copy = data.path().join("hindsight.service");
+    std::fs::write(&checked_copy, unit.replace("/usr/local/bin/hindsight", env!("CARGO_BIN_EXE_hindsight"))).unwrap();
+    match std::process::Command::new("systemd-analyze").arg("verify").arg(&checked_copy).output() {
+        Ok(verified) => {
+            let said =
+                format!("{}{}", String::from_utf8_lossy(&verified.stdout), String::from_utf8_lossy(&verified.stderr));
+            let about_ours: Vec<&str> = said.lines().filter(|line| line.contains("hindsight")).collect();
+            assert!(verified.status.success() && about_ours.is_empty(), "systemd-analyze verify: {said}");
+        }
+        Err(_) => assert!(
+            std::env::var_os("HINDSIGHT_REQUIRE_SYSTEMD_ANALYZE").is_none(),
+            "HINDSIGHT_REQUIRE_SYSTEMD_ANALYZE is set, and systemd-analyze is not installed"
+        ),
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_a_stream_of_writes_restores_to_a_server_showing_every_acknowledged_write() {
@@ -391,4 +452,30 @@ async fn scheduled_backups() {
         "{page}"
     );
     assert!(page.contains(&kept[0].name) || page.contains("hindsight-"), "{page}");
+}
+
+/// A downgrade: the database has a migration this build does not know. The
+/// server refuses to start and says what to do, and changes nothing.
+async fn a_database_from_a_newer_version_is_refused_untouched_with_what_to_do(backend: Backend) {
+    use sqlx::Connection;
+    let database = TestDatabase::new(backend).await;
+    database.open_store().await.close().await;
+    let mut connection = sqlx::AnyConnection::connect(&database.url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(99_990_001_i64)
+    .bind("from a newer version")
+    .bind(true)
+    .bind(vec![0_u8; 48])
+    .bind(0_i64)
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    connection.close().await.unwrap();
+    let started = hindsight(&database, backend).args(["token", "list"]).output().unwrap();
+    let said = String::from_utf8_lossy(&started.stderr).to_string();
+    assert!(!started.status.success());
+    assert!(said.contains("newer Hindsight") && said.contains("99990001") && said.contains("restore"), "{said}");
 }
