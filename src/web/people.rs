@@ -27,10 +27,7 @@ use crate::store::{Person, SessionRecord, StoreError};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/people", get(show).post(add))
-        .route("/admin/people/{name}/role", post(change_role))
-        .route("/admin/people/{name}/disable", post(disable))
-        .route("/admin/people/{name}/enable", post(enable))
-        .route("/admin/people/{name}/reset-password", post(reset_password))
+        .route("/admin/people/{name}/{change}", post(change))
         .route("/admin/tokens", get(tokens))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
 }
@@ -204,64 +201,36 @@ async fn changed(
     }
 }
 
-async fn change_role(
+/// One change to the person `name`: `role`, `disable`, `enable` or
+/// `reset-password`.
+async fn change(
     State(state): State<AppState>,
     headers: HeaderMap,
     AdminSession(admin): AdminSession,
-    Path(name): Path<String>,
+    Path((name, change)): Path<(String, String)>,
     form: Result<Form<ChangeForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
     let Form(form) = form.map_err(unreadable)?;
     check_form(&headers, &admin, &form.csrf)?;
-    let Some(role) = Role::parse(form.role.trim()) else {
-        return Err(AppError::BadRequest(format!("a role is {}", Role::choices())).into());
-    };
-    let result = state.store.set_role(&admin.user.name, &name, role).await.map(|()| None);
-    changed(&state, &admin, result).await
-}
-
-async fn disable(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    AdminSession(admin): AdminSession,
-    Path(name): Path<String>,
-    form: Result<Form<ChangeForm>, axum::extract::rejection::FormRejection>,
-) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(unreadable)?;
-    check_form(&headers, &admin, &form.csrf)?;
-    if name == admin.user.name {
-        let refusal = Outcome::Refused("You cannot disable yourself: ask another admin.".into());
-        return render(&state, &admin, Shown::outcome(refusal), StatusCode::CONFLICT).await;
-    }
-    let result = state.store.disable_user(&admin.user.name, &name).await.map(|()| None);
-    changed(&state, &admin, result).await
-}
-
-async fn enable(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    AdminSession(admin): AdminSession,
-    Path(name): Path<String>,
-    form: Result<Form<ChangeForm>, axum::extract::rejection::FormRejection>,
-) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(unreadable)?;
-    check_form(&headers, &admin, &form.csrf)?;
-    let result = state.store.enable_user(&admin.user.name, &name).await.map(|()| None);
-    changed(&state, &admin, result).await
-}
-
-async fn reset_password(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    AdminSession(admin): AdminSession,
-    Path(name): Path<String>,
-    form: Result<Form<ChangeForm>, axum::extract::rejection::FormRejection>,
-) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(unreadable)?;
-    check_form(&headers, &admin, &form.csrf)?;
-    let result = match auth::reset_password(&state.store, &name, &admin.user.name).await {
-        Ok(password) => Ok(Some(Outcome::Password { name, password, added: false })),
-        Err(error) => Err(error.downcast::<StoreError>().map_err(AppError::Internal)?),
+    let (store, actor) = (&state.store, admin.user.name.as_str());
+    let result = match change.as_str() {
+        "role" => {
+            let Some(role) = Role::parse(form.role.trim()) else {
+                return Err(AppError::BadRequest(format!("a role is {}", Role::choices())).into());
+            };
+            store.set_role(actor, &name, role).await.map(|()| None)
+        }
+        "disable" if name == actor => {
+            let refusal = Outcome::Refused("You cannot disable yourself: ask another admin.".into());
+            return render(&state, &admin, Shown::outcome(refusal), StatusCode::CONFLICT).await;
+        }
+        "disable" => store.disable_user(actor, &name).await.map(|()| None),
+        "enable" => store.enable_user(actor, &name).await.map(|()| None),
+        "reset-password" => match auth::reset_password(store, &name, actor).await {
+            Ok(password) => Ok(Some(Outcome::Password { name, password, added: false })),
+            Err(error) => Err(error.downcast::<StoreError>().map_err(AppError::Internal)?),
+        },
+        _ => return Err(AppError::not_found("change to a person").into()),
     };
     changed(&state, &admin, result).await
 }
