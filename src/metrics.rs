@@ -66,15 +66,15 @@ pub struct Metrics {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    pub method: String,
-    pub route: String,
+    pub method: &'static str,
+    pub route: &'static str,
     pub status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub method: String,
-    pub route: String,
+    pub method: &'static str,
+    pub route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -210,12 +210,11 @@ impl Metrics {
         Metrics { registry, ..metrics }
     }
 
-    /// Counts one answered request.
-    pub fn observe_request(&self, method: &str, route: &str, status: u16, took: Duration) {
-        let (method, route) = (method.to_string(), route.to_string());
-        self.request_duration
-            .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })
-            .observe(took.as_secs_f64());
+    /// Counts one answered request: `route` is a template the router
+    /// matched (see `route_name`) or `unmatched`.
+    pub fn observe_request(&self, method: &axum::http::Method, route: &'static str, status: u16, took: Duration) {
+        let method = method_name(method);
+        self.request_duration.get_or_create(&RouteLabels { method, route }).observe(took.as_secs_f64());
         self.requests.get_or_create(&RequestLabels { method, route, status }).inc();
     }
 
@@ -266,6 +265,39 @@ impl std::fmt::Debug for Metrics {
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+/// A method's name as a label; a method no route serves is `other`, so a
+/// client cannot make a series for each name it invents.
+fn method_name(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// A route template the router matched, as a `&'static str` kept once:
+/// there are as many as the router has routes, so labels and log lines
+/// borrow them rather than copy them for each request.
+pub fn route_name(template: &str) -> &'static str {
+    static NAMES: LazyLock<std::sync::RwLock<std::collections::HashSet<&'static str>>> = LazyLock::new(Default::default);
+    if let Some(name) = NAMES.read().ok().and_then(|names| names.get(template).copied()) {
+        return name;
+    }
+    let Ok(mut names) = NAMES.write() else { return "unmatched" };
+    if let Some(name) = names.get(template) {
+        return name;
+    }
+    let name: &'static str = Box::leak(template.to_string().into_boxed_str());
+    names.insert(name);
+    name
+}
 
 /// The process's metrics.
 pub fn metrics() -> &'static Metrics {
@@ -404,7 +436,8 @@ mod tests {
     #[test]
     fn the_text_names_every_metric_once_with_its_help_and_type() {
         let metrics = Metrics::new();
-        metrics.observe_request("GET", "/incidents/{slug}", 200, Duration::from_millis(3));
+        metrics.observe_request(&axum::http::Method::GET, route_name("/incidents/{slug}"), 200, Duration::from_millis(3));
+        assert!(std::ptr::eq(route_name("/incidents/{slug}"), route_name("/incidents/{slug}")), "kept once");
         metrics.refused_by("sign-in");
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &metrics.registry).unwrap();

@@ -29,7 +29,7 @@ pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// What the router learns about a request while answering it.
 #[derive(Debug, Default)]
 struct Notes {
-    route: Option<String>,
+    route: Option<&'static str>,
     user: Option<String>,
 }
 
@@ -53,10 +53,10 @@ pub fn note_user(name: &str) {
 /// is noted too.
 pub async fn note_route(request: Request, next: Next) -> Response {
     if let Some(route) = request.extensions().get::<MatchedPath>() {
-        let route = route.as_str();
+        let route = crate::metrics::route_name(route.as_str());
         let _ = NOTES.try_with(|notes| {
             if let Ok(mut notes) = notes.lock() {
-                notes.route = Some(route.to_string());
+                notes.route = Some(route);
             }
         });
         tracing::Span::current().record("route", route);
@@ -109,9 +109,9 @@ pub async fn observe(request: Request, next: Next) -> Response {
     };
     // A path no route matched is counted under one name, not under each
     // path a scanner tries.
-    let route = route.unwrap_or_else(|| "unmatched".to_string());
+    let route = route.unwrap_or("unmatched");
     let status = response.status();
-    metrics().observe_request(method.as_str(), &route, status.as_u16(), took);
+    metrics().observe_request(&method, route, status.as_u16(), took);
     // To the microsecond.
     let latency_ms = (took.as_secs_f64() * 1e6).round() / 1000.0;
     let user = user.as_deref().unwrap_or("-");
