@@ -263,10 +263,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let options = options();
-    // Logged as the server logs, at info, into a sink: each request's line
-    // is formatted and written, as it is in production.
+    // Logged as the server logs, at info unless RUST_LOG says otherwise,
+    // into a sink: each request's line is formatted and written, as it is
+    // in production.
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
         .with_writer(std::io::sink)
         .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
