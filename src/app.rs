@@ -114,6 +114,7 @@ impl App {
 }
 
 pub fn router(state: AppState) -> Router {
+    let observed = state.clone();
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -132,7 +133,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(axum::middleware::from_fn(request_log::observe));
+        .layer(axum::middleware::from_fn_with_state(observed, request_log::observe));
     with_security_headers(router)
 }
 
@@ -215,15 +216,20 @@ impl App {
         if self.trusted_proxy != Some(peer) {
             return peer;
         }
-        headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .next_back()
-            .and_then(|entry| entry.trim().parse().ok())
-            .unwrap_or(peer)
+        forwarded_for(headers).unwrap_or(peer)
     }
+}
+
+/// The last address in `X-Forwarded-For`: the one the proxy in front
+/// appended, when it is a proxy the server trusts.
+pub fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<std::net::IpAddr> {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .next_back()
+        .and_then(|entry| entry.trim().parse().ok())
 }
 
 /// Liveness: the process answers.

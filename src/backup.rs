@@ -27,6 +27,10 @@ use crate::store::{Backend, Store};
 /// The database's file in a data dir.
 pub const DB_FILE: &str = "hindsight.db";
 
+/// What a backup's file is called while it is written and checked, before
+/// the process id and a random suffix.
+const PARTIAL: &str = ".partial-";
+
 /// What to do instead on PostgreSQL.
 pub const POSTGRES_ADVICE: &str = "This knowledge base is kept in PostgreSQL, whose own tools back it up while it \
 runs: `pg_dump --format=custom --file=hindsight.dump \"$DATABASE_URL\"`, and `pg_restore --clean --dbname=\"$DATABASE_URL\" \
@@ -93,25 +97,27 @@ pub async fn take(store: &Store, target: &Path) -> Result<Backup, BackupError> {
         return Err(BackupError::Exists(target.to_path_buf()));
     }
     let started = Instant::now();
+    // A name of this run's own: nothing another run or the user keeps is
+    // touched, and a run cut off leaves only a file named as unfinished.
     let file_name = target.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    let partial = target.with_file_name(format!("{file_name}.partial"));
-    let _ = std::fs::remove_file(&partial);
+    let unique = crate::auth::password::random_text(8).map_err(BackupError::Failed)?;
+    let partial = target.with_file_name(format!("{file_name}{PARTIAL}{}-{unique}", std::process::id()));
     let written = async {
         store.vacuum_into(&partial).await.map_err(|error| anyhow::anyhow!("copying the database: {error}"))?;
         let incidents = check(&partial).await?;
         std::fs::File::open(&partial).and_then(|file| file.sync_all()).map_err(anyhow::Error::from)?;
-        std::fs::rename(&partial, target).map_err(anyhow::Error::from)?;
+        // A link, not a rename: it fails rather than replace a file that
+        // took the name meanwhile.
+        std::fs::hard_link(&partial, target).map_err(|error| match error.kind() {
+            std::io::ErrorKind::AlreadyExists => BackupError::Exists(target.to_path_buf()),
+            _ => BackupError::Failed(error.into()),
+        })?;
         sync_folder(target);
         Ok::<_, BackupError>(incidents)
     }
     .await;
-    let incidents = match written {
-        Ok(incidents) => incidents,
-        Err(error) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(error);
-        }
-    };
+    let _ = std::fs::remove_file(&partial);
+    let incidents = written?;
     let bytes = std::fs::metadata(target).map(|meta| meta.len()).unwrap_or(0);
     Ok(Backup { path: target.to_path_buf(), bytes, incidents, took: started.elapsed() })
 }
@@ -127,14 +133,21 @@ fn sync_folder(file: &Path) {
 /// and it holds a knowledge base of a schema this build knows. Returns how
 /// many incidents it holds.
 pub async fn check(path: &Path) -> Result<i64, BackupError> {
+    checked_copy(path, None).await
+}
+
+/// Checks the backup at `path` as `check` does and, when it is sound and
+/// `copy_to` names a new file, writes a copy there from the same read
+/// snapshot (so a `-wal` file beside the backup is copied with it).
+async fn checked_copy(path: &Path, copy_to: Option<&Path>) -> Result<i64, BackupError> {
     let unsound = |reason: String| BackupError::Unsound { path: path.to_path_buf(), reason };
     if !path.is_file() {
         return Err(unsound("there is no such file".into()));
     }
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}?mode=ro", path.display());
-    let mut connection =
-        sqlx::AnyConnection::connect(&url).await.map_err(|error| unsound(format!("it does not open: {error}")))?;
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut connection = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|error| unsound(format!("it does not open: {error}")))?;
     let checked = async {
         let verdicts: Vec<String> = sqlx::query("PRAGMA integrity_check")
             .fetch_all(&mut connection)
@@ -163,6 +176,13 @@ pub async fn check(path: &Path) -> Result<i64, BackupError> {
             .await
             .and_then(|row| row.try_get("n"))
             .map_err(|_| unsound("it is not a Hindsight database".into()))?;
+        if let Some(copy_to) = copy_to {
+            sqlx::query("VACUUM INTO $1")
+                .bind(copy_to.to_string_lossy().into_owned())
+                .execute(&mut connection)
+                .await
+                .map_err(|error| BackupError::Failed(anyhow::anyhow!("copying the backup: {error}")))?;
+        }
         Ok(incidents)
     }
     .await;
@@ -183,32 +203,98 @@ pub struct Restored {
 /// a dated name (never deleted), the backup is copied into its place, and
 /// migrations bring it up to this build. The caller rebuilds the index.
 pub async fn restore(backup: &Path, data_dir: &Path) -> Result<Restored, BackupError> {
-    let incidents = check(backup).await?;
     std::fs::create_dir_all(data_dir).map_err(anyhow::Error::from)?;
+    let database = data_dir.join(DB_FILE);
+    let in_place = |suffix: &str| PathBuf::from(format!("{}{suffix}", database.display()));
+    // The backup must not be one of the files the restore moves aside.
+    if let Ok(backup) = backup.canonicalize() {
+        for suffix in ["", "-wal", "-shm"] {
+            if in_place(suffix).canonicalize().is_ok_and(|file| file == backup) {
+                return Err(BackupError::Unsound {
+                    path: backup,
+                    reason: "it is the data dir's own database; restore a copy `hindsight backup` wrote".into(),
+                });
+            }
+        }
+    }
     // Held while the database is replaced: no server may start meanwhile.
     let _lock = crate::search::SearchIndex::lock_while_stopped(&crate::search::index_dir(data_dir))
         .map_err(|_| BackupError::InUse(data_dir.to_path_buf()))?;
-    let database = data_dir.join(DB_FILE);
-    let previous = if database.exists() {
-        let aside = data_dir.join(format!("{DB_FILE}.before-restore-{}", file_name(OffsetDateTime::now_utc())));
-        for suffix in ["", "-wal", "-shm"] {
-            let from = PathBuf::from(format!("{}{suffix}", database.display()));
-            if from.exists() {
-                std::fs::rename(&from, format!("{}{suffix}", aside.display())).map_err(anyhow::Error::from)?;
-            }
+    // Copied, from one read of the checked backup, before anything moves.
+    let copying = data_dir.join(format!("{DB_FILE}.restoring-{}", std::process::id()));
+    let _ = std::fs::remove_file(&copying);
+    let copied = async {
+        let incidents = checked_copy(backup, Some(&copying)).await?;
+        std::fs::File::open(&copying).and_then(|file| file.sync_all()).map_err(anyhow::Error::from)?;
+        Ok::<_, BackupError>(incidents)
+    }
+    .await;
+    let incidents = match copied {
+        Ok(incidents) => incidents,
+        Err(error) => {
+            let _ = std::fs::remove_file(&copying);
+            return Err(error);
         }
-        Some(aside)
-    } else {
-        None
     };
-    let copying = data_dir.join(format!("{DB_FILE}.restoring"));
-    std::fs::copy(backup, &copying).map_err(anyhow::Error::from)?;
-    std::fs::File::open(&copying).and_then(|file| file.sync_all()).map_err(anyhow::Error::from)?;
-    std::fs::rename(&copying, &database).map_err(anyhow::Error::from)?;
-    sync_folder(&database);
-    let store = Store::open(None, data_dir).await?;
-    store.close().await;
-    Ok(Restored { incidents, previous })
+    // The database that was here, kept aside under a name nothing else has.
+    let mut previous = None;
+    if database.exists() {
+        let stamp = file_name(OffsetDateTime::now_utc());
+        let aside = (0..100)
+            .map(|n| {
+                data_dir.join(format!(
+                    "{DB_FILE}.before-restore-{stamp}{}",
+                    if n == 0 { String::new() } else { format!("-{n}") }
+                ))
+            })
+            .find(|aside| !aside.exists())
+            .ok_or_else(|| anyhow::anyhow!("too many databases kept aside in {}", data_dir.display()))?;
+        let mut moved = Vec::new();
+        for suffix in ["", "-wal", "-shm"] {
+            let (from, to) = (in_place(suffix), PathBuf::from(format!("{}{suffix}", aside.display())));
+            if !from.exists() {
+                continue;
+            }
+            if let Err(error) = std::fs::rename(&from, &to) {
+                put_back(&moved);
+                let _ = std::fs::remove_file(&copying);
+                return Err(BackupError::Failed(error.into()));
+            }
+            moved.push((from, to));
+        }
+        previous = Some((aside, moved));
+    }
+    let opened = async {
+        std::fs::rename(&copying, &database).map_err(anyhow::Error::from)?;
+        sync_folder(&database);
+        let store = Store::open(None, data_dir).await?;
+        store.close().await;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    if let Err(error) = opened {
+        // The restore did not take: the database that was here goes back.
+        let _ = std::fs::remove_file(&copying);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(in_place(suffix));
+        }
+        if let Some((_, moved)) = &previous {
+            put_back(moved);
+        }
+        return Err(BackupError::Failed(
+            error.context("the restored database did not open; the one that was here is back"),
+        ));
+    }
+    Ok(Restored { incidents, previous: previous.map(|(aside, _)| aside) })
+}
+
+/// Moves files back where they were.
+fn put_back(moved: &[(PathBuf, PathBuf)]) {
+    for (from, to) in moved {
+        if let Err(error) = std::fs::rename(to, from) {
+            tracing::error!(file = %to.display(), %error, "could not be put back; it is kept under that name");
+        }
+    }
 }
 
 /// Backups the server takes by itself, and the last one's outcome.
@@ -276,10 +362,17 @@ impl Schedule {
     pub async fn run(&self, store: &Store) -> Result<Backup, BackupError> {
         let Some(folder) = &self.folder else { return Err(BackupError::Postgres) };
         let _one_at_a_time = self.running.lock().await;
-        let now = OffsetDateTime::now_utc();
+        self.remove_abandoned(folder);
         let taken = async {
             std::fs::create_dir_all(folder).map_err(anyhow::Error::from)?;
-            take(store, &target_for(folder, now)?).await
+            // Names go by the second: one asked for in the same second as
+            // the last waits for the next.
+            let mut target = target_for(folder, OffsetDateTime::now_utc());
+            if matches!(target, Err(BackupError::Exists(_))) {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                target = target_for(folder, OffsetDateTime::now_utc());
+            }
+            take(store, &target?).await
         }
         .await;
         let finished = OffsetDateTime::now_utc();
@@ -302,6 +395,31 @@ impl Schedule {
             });
         }
         taken
+    }
+
+    /// Whether a backup is being taken now.
+    pub fn is_running(&self) -> bool {
+        self.running.try_lock().is_err()
+    }
+
+    /// Removes what backups cut off an hour ago or more left behind (a
+    /// process that stopped mid-copy): files of this folder's own naming
+    /// that were never finished.
+    fn remove_abandoned(&self, folder: &Path) {
+        let Ok(entries) = std::fs::read_dir(folder) else { return };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let abandoned = name.starts_with("hindsight-") && name.contains(PARTIAL);
+            let old = entry
+                .metadata()
+                .and_then(|meta| meta.modified())
+                .ok()
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+            if abandoned && old {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// How long until the next scheduled backup: at once when the newest

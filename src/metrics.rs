@@ -286,7 +286,8 @@ fn method_name(method: &axum::http::Method) -> &'static str {
 /// there are as many as the router has routes, so labels and log lines
 /// borrow them rather than copy them for each request.
 pub fn route_name(template: &str) -> &'static str {
-    static NAMES: LazyLock<std::sync::RwLock<std::collections::HashSet<&'static str>>> = LazyLock::new(Default::default);
+    static NAMES: LazyLock<std::sync::RwLock<std::collections::HashSet<&'static str>>> =
+        LazyLock::new(Default::default);
     if let Some(name) = NAMES.read().ok().and_then(|names| names.get(template).copied()) {
         return name;
     }
@@ -369,10 +370,22 @@ impl std::str::FromStr for MetricsAllow {
     }
 }
 
-/// Headers a proxy adds. A request carrying one from a peer that is not the
+/// Headers proxies add. A request carrying one from a peer that is not the
 /// trusted proxy may have come through a proxy nobody told the server of,
-/// so its peer address says nothing about where it came from.
-const FORWARDING_HEADERS: [&str; 3] = ["forwarded", "x-forwarded-for", "x-real-ip"];
+/// so its peer address says nothing about where it came from. (A proxy
+/// that adds none cannot be told from a local client: README says to deny
+/// `/metrics` at the proxy.)
+const FORWARDING_HEADERS: [&str; 9] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "via",
+];
 
 /// `GET /metrics`.
 pub async fn serve(
@@ -381,10 +394,13 @@ pub async fn serve(
     headers: HeaderMap,
     caller: Result<Caller, AppError>,
 ) -> Result<Response, AppError> {
-    let proxied_unknown =
-        state.trusted_proxy != Some(peer.ip()) && FORWARDING_HEADERS.iter().any(|name| headers.contains_key(*name));
+    let through_trusted_proxy = state.trusted_proxy == Some(peer.ip());
+    let proxied_unknown = !through_trusted_proxy && FORWARDING_HEADERS.iter().any(|name| headers.contains_key(*name));
     let client = state.client_address(peer.ip(), &headers);
-    let allowed = !proxied_unknown && state.metrics_allow.allows(client);
+    // Through the trusted proxy, the client is the address it appended; a
+    // request it sent without one is from nobody known, not from the proxy.
+    let client_unknown = proxied_unknown || (through_trusted_proxy && crate::app::forwarded_for(&headers).is_none());
+    let allowed = !client_unknown && state.metrics_allow.allows(client);
     if !allowed {
         let caller = caller?;
         if caller.user.is_none() || caller.by_session {
@@ -393,6 +409,8 @@ pub async fn serve(
                  or send an admin's token",
                 if proxied_unknown {
                     " (this request came through a proxy that --trusted-proxy does not name)"
+                } else if client_unknown {
+                    " (the trusted proxy sent it without X-Forwarded-For)"
                 } else {
                     ""
                 }
@@ -436,7 +454,12 @@ mod tests {
     #[test]
     fn the_text_names_every_metric_once_with_its_help_and_type() {
         let metrics = Metrics::new();
-        metrics.observe_request(&axum::http::Method::GET, route_name("/incidents/{slug}"), 200, Duration::from_millis(3));
+        metrics.observe_request(
+            &axum::http::Method::GET,
+            route_name("/incidents/{slug}"),
+            200,
+            Duration::from_millis(3),
+        );
         assert!(std::ptr::eq(route_name("/incidents/{slug}"), route_name("/incidents/{slug}")), "kept once");
         metrics.refused_by("sign-in");
         let mut text = String::new();

@@ -1,7 +1,7 @@
 //! One log line and one set of metrics for every request.
 //!
-//! Each request gets an id: the one a proxy in front sent as `X-Request-Id`
-//! when it is plainly an id, else a new one. The id goes back in the
+//! Each request gets an id: the one the trusted proxy in front sent as
+//! `X-Request-Id` when it is plainly an id, else a new one. The id goes back in the
 //! response's `X-Request-Id` and on every line logged while the request
 //! runs. When the request is answered, one line says its method, route
 //! template, path, status, latency and the caller's user name, and nothing
@@ -16,12 +16,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
+use crate::app::AppState;
 use crate::metrics::metrics;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -81,13 +84,19 @@ impl Drop for InFlight {
 }
 
 /// The outermost layer: gives the request its id and span, and when it is
-/// answered logs its line and counts it.
-pub async fn observe(request: Request, next: Next) -> Response {
+/// answered logs its line and counts it. An id in the request is kept only
+/// when it comes from the trusted proxy: no client can reuse another
+/// request's id in the log.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let _in_flight = InFlight::start();
+    let from_proxy = state.trusted_proxy.is_some_and(|proxy| {
+        request.extensions().get::<ConnectInfo<SocketAddr>>().is_some_and(|ConnectInfo(peer)| peer.ip() == proxy)
+    });
     let id = request
         .headers()
         .get(&REQUEST_ID)
+        .filter(|_| from_proxy)
         .and_then(|value| value.to_str().ok())
         .filter(|value| plainly_an_id(value))
         .map_or_else(new_id, str::to_string);

@@ -59,7 +59,17 @@ impl AuditFilterText {
         };
         let actor = text("actor", &self.actor);
         let action = text("action", &self.action);
+        let kind_unknown = action.as_deref().is_some_and(|action| {
+            !action.contains('.') && !ACTION_KINDS.contains(&action)
+                || action.contains(|c: char| !(c.is_ascii_lowercase() || c == '.' || c == '-'))
+        });
         let subject = text("subject", &self.subject);
+        if kind_unknown {
+            errors.add(
+                "action",
+                format!("choose one of {}, or name an action in full, such as user.disable", ACTION_KINDS.join(", ")),
+            );
+        }
         let since = instant(&self.since, false)
             .map_err(|()| errors.add("since", "write the first day as YYYY-MM-DD, or an RFC 3339 time"))
             .ok()
@@ -123,6 +133,12 @@ mod tests {
         assert_eq!(fields(text("2026-12-02", "2026-12-01")), ["until"]);
         let long = AuditFilterText { actor: "x".repeat(201), ..AuditFilterText::default() };
         assert_eq!(fields(long), ["actor"]);
+        for action in ["users", "user%", "sign_in.failed"] {
+            let typed = AuditFilterText { action: action.into(), ..AuditFilterText::default() };
+            assert_eq!(fields(typed), ["action"], "{action}");
+        }
+        let full = AuditFilterText { action: "user.disable".into(), ..AuditFilterText::default() };
+        assert!(full.read().is_ok());
     }
 
     #[test]

@@ -17,6 +17,10 @@ use crate::backup::{BackupError, POSTGRES_ADVICE};
 use crate::format;
 use crate::store::SessionRecord;
 
+/// How long "Back up now" waits for the backup before it answers that one
+/// is being taken: well inside the request timeout.
+const WAIT_FOR_BACKUP: std::time::Duration = std::time::Duration::from_secs(20);
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/backups", get(show).post(back_up_now))
 }
@@ -32,6 +36,8 @@ struct BackupsPage {
     /// "Every 6 hour(s), keeping the newest 14.", when there is a schedule.
     schedule: Option<String>,
     last: Option<LastRow>,
+    /// A backup is being taken now.
+    running: bool,
     kept: Vec<KeptRow>,
     data_dir_hint: String,
 }
@@ -89,6 +95,7 @@ fn render(state: &AppState, admin: &SessionRecord, status: StatusCode) -> Result
             postgres_advice: POSTGRES_ADVICE,
             schedule,
             last,
+            running: backups.is_running(),
             kept: backups.kept().into_iter().map(|kept| KeptRow { size: kib(kept.bytes), name: kept.name }).collect(),
             data_dir_hint: backups
                 .folder
@@ -119,11 +126,18 @@ async fn back_up_now(
 ) -> Result<Response, WebError> {
     let Form(form) = form.map_err(unreadable)?;
     check_form(&headers, &admin, &form.csrf)?;
-    let status = match state.backups.run(&state.store).await {
-        Ok(_) => StatusCode::CREATED,
-        Err(BackupError::Postgres) => StatusCode::CONFLICT,
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    state.store.audit(&admin.user.name, "backup.take", "database", "").await?;
+    // A task of its own, so a backup that outlasts the request still ends
+    // as it should: checked, named, and recorded.
+    let (schedule, store) = (std::sync::Arc::clone(&state.backups), state.store.clone());
+    let mut backup = tokio::spawn(async move { schedule.run(&store).await });
+    let status = match tokio::time::timeout(WAIT_FOR_BACKUP, &mut backup).await {
+        Ok(Ok(Ok(_))) => StatusCode::CREATED,
+        Ok(Ok(Err(BackupError::Postgres))) => StatusCode::CONFLICT,
+        Ok(Ok(Err(_)) | Err(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        // Still copying: the page says so, and shows the outcome when
+        // reloaded after.
+        Err(_) => StatusCode::ACCEPTED,
     };
-    state.store.audit(&admin.user.name, "backup.take", "database", &status.to_string()).await?;
     render(&state, &admin, status)
 }

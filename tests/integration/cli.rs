@@ -429,7 +429,12 @@ async fn json_logs_give_each_request_one_line_with_its_id_route_status_latency_a
     let token =
         hindsight(&database, backend).args(["token", "add", "ada", "--scope", "write"]).output().expect("token");
     let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
-    let server = Server::start_with(&database, backend, &[("HINDSIGHT_LOG_FORMAT", "json")]);
+    // The test's client stands for the proxy in front, whose ids are kept.
+    let server = Server::start_with(
+        &database,
+        backend,
+        &[("HINDSIGHT_LOG_FORMAT", "json"), ("HINDSIGHT_TRUSTED_PROXY", "127.0.0.1")],
+    );
     for line in &server.startup_log {
         serde_json::from_str::<Value>(line).unwrap_or_else(|_| panic!("not a JSON object: {line}"));
     }
@@ -474,7 +479,7 @@ async fn json_logs_give_each_request_one_line_with_its_id_route_status_latency_a
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    assert_eq!(created.headers()["x-request-id"], "proxy-trace-7", "a proxy's id is kept");
+    assert_eq!(created.headers()["x-request-id"], "proxy-trace-7", "the trusted proxy's id is kept");
     let slug = created.json::<Value>().await.unwrap()["slug"].as_str().unwrap().to_string();
     let shown = reqwest::get(format!("{}/incidents/{slug}?token={token}", server.address)).await.unwrap();
     assert_eq!(shown.status(), 404, "a draft, to someone without a session");

@@ -193,6 +193,9 @@ async fn a_scrape_counts_requests_a_search_and_a_write_and_the_indexer_lag_retur
     assert!(requests("GET", "/api/v1/incidents/{slug}", "200") >= 1.0, "counted under the route's template");
     assert!(requests("GET", "unmatched", "404") >= 1.0, "a path no route matched is not a series of its own");
     assert!(!samples.iter().any(|s| s.labels.get("route").is_some_and(|route| route.contains(slug))));
+    let chosen = app.anonymous().get(app.url("/healthz")).header("x-request-id", "chosen-by-client").send().await;
+    let id = chosen.unwrap().headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(id.len() == 16 && id != "chosen-by-client", "only the trusted proxy names a request: {id}");
     let searches = value(
         &samples,
         "hindsight_http_request_duration_seconds_count",
@@ -254,6 +257,12 @@ async fn metrics_answer_allowed_addresses_and_admins_only(backend: Backend) {
     assert_eq!(outside.send().await.unwrap().status(), 403, "a client outside, through the trusted proxy");
     let inside = behind.anonymous().get(behind.url("/metrics")).header("x-forwarded-for", "127.0.0.1");
     assert_eq!(inside.send().await.unwrap().status(), 200, "a scraper beside the proxy");
+    let unsaid = behind.anonymous().get(behind.url("/metrics")).send().await.unwrap();
+    assert_eq!(unsaid.status(), 403, "the trusted proxy did not say whose request it is");
+    for header in ["via", "x-forwarded-proto", "x-forwarded-host"] {
+        let proxied = local.anonymous().get(local.url("/metrics")).header(header, "1.1 proxy").send().await.unwrap();
+        assert_eq!(proxied.status(), 403, "{header}");
+    }
 }
 
 /// The slugs in a backup file, read from the copy itself.
@@ -382,6 +391,13 @@ async fn backup_and_restore_refuse_what_they_cannot_do_safely(backend: Backend) 
     let (code, said) = run(&[&os("backup"), dated.as_os_str()]);
     assert_eq!(code, Some(2));
     assert!(said.contains("exists already"), "{said}");
+
+    // The data dir's own database is no backup to restore.
+    let own = database.dir.path().join("hindsight.db");
+    let (code, said) = run(&[&os("restore"), own.as_os_str()]);
+    assert_eq!(code, Some(2));
+    assert!(said.contains("the data dir's own database"), "{said}");
+    assert!(own.exists());
 
     // Not a backup, a damaged one: refused, and the database untouched.
     let junk = folder.path().join("junk.db");
