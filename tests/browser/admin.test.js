@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { assertAccessible, openPage, repoRoot, startServer, startBrowser } from "./harness.js";
+import { assertAccessible, repoRoot, signedIn, startServer, startBrowser } from "./harness.js";
 
 const FEED = join(repoRoot, "tests", "fixtures", "dnsimple-blog-feed.xml");
 
@@ -24,14 +24,8 @@ after(async () => {
 });
 
 /// A fresh page, signed in as the first admin, at `path`.
-async function signedInAt(path, colorScheme, width) {
-  const opened = await openPage(browser, server.address + "/login", { colorScheme, viewport: { width, height: 900 } });
-  await opened.page.fill("#name", "admin");
-  await opened.page.fill("#password", server.adminPassword);
-  await opened.page.click("form.login button[type=submit]");
-  await opened.page.goto(server.address + path);
-  return opened;
-}
+const signedInAt = (path, colorScheme, width) =>
+  signedIn(browser, server, "admin", server.adminPassword, path, colorScheme, width);
 
 test("an admin uploads a feed, reads each post's verdict and imports the ticked ones", async () => {
   for (const [colorScheme, width] of [["light", 1280], ["dark", 375]]) {

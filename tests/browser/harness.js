@@ -91,6 +91,17 @@ export async function openPage(browser, url, options = {}) {
   return { page, context, errors, response };
 }
 
+/// A fresh page signed in through the form as `name`, then at `path`.
+export async function signedIn(browser, server, name, password, path, colorScheme = "light", width = 1280) {
+  const opened = await openPage(browser, server.address + "/login", { colorScheme, viewport: { width, height: 900 } });
+  await opened.page.fill("#name", name);
+  await opened.page.fill("#password", password);
+  await opened.page.click("form.login button[type=submit]");
+  await opened.page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  await opened.page.goto(server.address + path);
+  return opened;
+}
+
 /// Runs axe-core on the page: no serious or critical violation.
 export async function assertAccessible(page, label) {
   const results = await new AxeBuilder({ page }).analyze();

@@ -5,7 +5,7 @@
 // a phone, and fit the phone's width.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { assertAccessible, openPage, startServer, startBrowser } from "./harness.js";
+import { assertAccessible, signedIn as signedInThrough, startServer, startBrowser } from "./harness.js";
 
 let server;
 let browser;
@@ -21,15 +21,8 @@ after(async () => {
 });
 
 /// A fresh page signed in as `name`, at `path`.
-async function signedIn(name, password, path, colorScheme = "light", width = 1280) {
-  const opened = await openPage(browser, server.address + "/login", { colorScheme, viewport: { width, height: 900 } });
-  await opened.page.fill("#name", name);
-  await opened.page.fill("#password", password);
-  await opened.page.click("form.login button[type=submit]");
-  await opened.page.waitForURL((url) => !url.pathname.startsWith("/login"));
-  await opened.page.goto(server.address + path);
-  return opened;
-}
+const signedIn = (name, password, path, colorScheme, width) =>
+  signedInThrough(browser, server, name, password, path, colorScheme, width);
 
 async function fits(page, label, width) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -426,6 +426,17 @@ pub async fn session_of(app: &TestApp, name: &str, password: &str) -> String {
     set_cookie_value(response.headers(), "hindsight_session").unwrap().0
 }
 
+/// A page as the holder of `session` sees it: its status, where it
+/// redirects, and its text.
+pub async fn page_as(app: &TestApp, session: &str, path: &str) -> (u16, String, String) {
+    let response =
+        browser().get(app.url(path)).header(COOKIE, format!("hindsight_session={session}")).send().await.unwrap();
+    let status = response.status().as_u16();
+    let location =
+        response.headers().get(reqwest::header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (status, location, response.text().await.unwrap())
+}
+
 /// The CSRF token of the first form on a page.
 pub fn csrf_in(page: &str) -> String {
     page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()

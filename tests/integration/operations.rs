@@ -330,33 +330,21 @@ async fn backup_under_writes() {
     let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
     let server = Server::start(&elsewhere, Backend::Sqlite);
     let client = reqwest::Client::new();
+    let get = |path: String| {
+        let request = client.get(format!("{}{path}", server.address)).bearer_auth(&token);
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
     let mut served = Vec::new();
     let mut cursor = String::new();
     loop {
-        let page: serde_json::Value = client
-            .get(format!("{}/api/v1/incidents?limit=100{cursor}", server.address))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get(format!("/api/v1/incidents?limit=100{cursor}")).await;
         served.extend(page["items"].as_array().unwrap().iter().map(|item| item["slug"].as_str().unwrap().to_string()));
         match page["next_cursor"].as_str() {
             Some(next) => cursor = format!("&cursor={next}"),
             None => break,
         }
     }
-    let searched: serde_json::Value = client
-        .get(format!("{}/api/v1/search?q=written+during+the+backup&limit=100", server.address))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let searched = get("/api/v1/search?q=written+during+the+backup&limit=100".to_string()).await;
     server.stop();
     for slug in &before_backup {
         assert!(served.contains(slug), "{slug} is served after the restore");
@@ -454,20 +442,15 @@ async fn scheduled_backups() {
 
     let (_, password) = hindsight::auth::add_user(&app.store, "keeper", Role::Admin, "test").await.unwrap();
     let session = crate::helpers::session_of(&app, "keeper", &password).await;
-    let page = crate::helpers::browser()
-        .get(app.url("/admin/backups"))
-        .header("cookie", format!("hindsight_session={session}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, _, page) = crate::helpers::page_as(&app, &session, "/admin/backups").await;
     assert!(
         page.contains("Every 1 second(s), keeping the newest 2.") && page.contains("<strong>Good</strong>"),
         "{page}"
     );
-    assert!(page.contains(&kept[0].name) || page.contains("hindsight-"), "{page}");
+    // The schedule goes on meanwhile: a new backup may be listed before the
+    // oldest is removed.
+    let listed = page.matches("<li><code>hindsight-").count();
+    assert!((2..=3).contains(&listed), "the kept backups are listed: {page}");
 }
 
 /// A downgrade: the database has a migration this build does not know. The

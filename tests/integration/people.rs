@@ -6,7 +6,7 @@
 use reqwest::header::{COOKIE, LOCATION};
 use serde_json::Value;
 
-use crate::helpers::{browser, csrf_in, post_sign_in, session_of, Backend, TestApp};
+use crate::helpers::{browser, csrf_in, hindsight, page_as as page, post_sign_in, session_of, Backend, TestApp};
 use crate::on_both_backends;
 use hindsight::domain::{Role, Scope};
 use hindsight::store::StoreError;
@@ -19,16 +19,6 @@ on_both_backends!(
     the_audit_log_reads_back_by_who_what_subject_and_when,
     the_command_line_lists_and_changes_people_and_tokens,
 );
-
-/// A page as the holder of `session` sees it: its status, where it
-/// redirects, and its text.
-async fn page(app: &TestApp, session: &str, path: &str) -> (u16, String, String) {
-    let response =
-        browser().get(app.url(path)).header(COOKIE, format!("hindsight_session={session}")).send().await.unwrap();
-    let status = response.status().as_u16();
-    let location = response.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    (status, location, response.text().await.unwrap())
-}
 
 /// Posts a form from the page at `from`, with that page's CSRF token.
 async fn post_form(
@@ -262,13 +252,7 @@ async fn the_audit_log_reads_back_by_who_what_subject_and_when(backend: Backend)
 async fn the_command_line_lists_and_changes_people_and_tokens(backend: Backend) {
     let database = crate::helpers::TestDatabase::new(backend).await;
     let run = |args: &[&str]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"));
-        command.env("HINDSIGHT_DATA_DIR", database.dir.path());
-        match backend {
-            Backend::Sqlite => command.env_remove("DATABASE_URL"),
-            Backend::Postgres => command.env("DATABASE_URL", &database.url),
-        };
-        let output = command.args(args).output().expect("run hindsight");
+        let output = hindsight(&database, backend).args(args).output().expect("run hindsight");
         (
             output.status.code(),
             String::from_utf8_lossy(&output.stdout).to_string(),

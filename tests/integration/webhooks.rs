@@ -45,13 +45,11 @@ async fn a_removed_webhook_is_sent_nothing_more(backend: Backend) {
 async fn the_command_line_adds_lists_and_removes_webhooks(backend: Backend) {
     let database = crate::helpers::TestDatabase::new(backend).await;
     let run = |args: &[&str]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"));
-        command.env("HINDSIGHT_DATA_DIR", database.dir.path());
-        match backend {
-            Backend::Sqlite => command.env_remove("DATABASE_URL"),
-            Backend::Postgres => command.env("DATABASE_URL", &database.url),
-        };
-        let output = command.arg("webhook").args(args).output().expect("run hindsight webhook");
+        let output = crate::helpers::hindsight(&database, backend)
+            .arg("webhook")
+            .args(args)
+            .output()
+            .expect("run hindsight webhook");
         (
             output.status.code(),
             String::from_utf8_lossy(&output.stdout).to_string(),
